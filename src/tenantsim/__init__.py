@@ -1,0 +1,3 @@
+"""tenantsim: makes SaaS tenants look lived-in."""
+
+__version__ = "2.0.0"

@@ -1,0 +1,62 @@
+"""POST /api/jobs/<id>/generate-now and POST /api/jobs/<id>/clone."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Body, Request
+
+from tenantsim.api.starting import prepare_job
+from tenantsim.errors import InputError
+from tenantsim.jobs.manager import JobManager
+
+router = APIRouter(prefix="/api/jobs", tags=["jobs"])
+
+# Not carried over to a clone: the clone gets its own seed (same seed = same logins = collisions in a
+# shared tenant) and its own name, unless the overrides say otherwise.
+NOT_CLONED = ("seed",)
+
+
+def _manager(request: Request) -> JobManager:
+    manager: JobManager = request.app.state.manager
+    return manager
+
+
+@router.post("/{job_id}/generate-now")
+async def generate_now(request: Request, job_id: str) -> dict[str, Any]:
+    """One event now, instead of waiting for the activity model's next one."""
+    manager = _manager(request)
+    manager.generate_now(job_id)
+    row = manager.get(job_id)
+    return {"success": True, "job_id": job_id, "status": row["status"],
+            "message": f"Job {job_id} will generate one event now"}
+
+
+def clone_config(config: dict[str, Any], overrides: dict[str, Any]) -> dict[str, Any]:
+    """The source job's configuration with ``overrides`` on top; a null override removes the field."""
+    base = {k: v for k, v in config.items() if not k.startswith("_") and k not in NOT_CLONED}
+    if "job_name" not in overrides and base.get("job_name"):
+        base["job_name"] = f"{base['job_name']} (copy)"[:200]
+    for key, value in overrides.items():
+        if value is None:
+            base.pop(key, None)
+        else:
+            base[key] = value
+    return base
+
+
+@router.post("/{job_id}/clone")
+async def clone_job(request: Request, job_id: str,
+                    overrides: dict[str, Any] | None = Body(default=None)) -> dict[str, Any]:
+    """A new job with the same configuration (tokens included) and the given changes."""
+    if overrides is not None and not isinstance(overrides, dict):
+        raise InputError("Request body must be a JSON object of overrides")
+    manager = _manager(request)
+    source = manager.get(job_id)
+    config = clone_config(manager.full_config(source), overrides or {})
+    prepared = await prepare_job(request.app, config)
+    row = manager.create_job(prepared)
+    platform = "Okta" if row["connection_type"] == "okta" else "Asana"
+    return {"success": True, "job_id": row["id"], "connection_type": row["connection_type"],
+            "cloned_from": job_id,
+            "message": f"{platform} continuous generation started - Job ID: {row['id']} (clone of {job_id})"}

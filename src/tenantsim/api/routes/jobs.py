@@ -1,0 +1,104 @@
+"""/api/jobs: start, list, show, pause, resume, stop, cleanup, delete, activity log."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from fastapi import APIRouter, Query, Request
+
+from tenantsim.api import views
+from tenantsim.api.schemas import (
+    ActivityLogResponse,
+    JobActionResponse,
+    JobListResponse,
+    StartJobRequest,
+    StartJobResponse,
+)
+from tenantsim.api.starting import prepare_job
+from tenantsim.jobs.manager import JobManager
+from tenantsim.store import activity_repo, jobs_repo
+
+router = APIRouter(prefix="/api/jobs", tags=["jobs"])
+
+
+def _manager(request: Request) -> JobManager:
+    manager: JobManager = request.app.state.manager
+    return manager
+
+
+@router.post("/start", response_model=StartJobResponse)
+async def start_job(request: Request, body: StartJobRequest) -> dict[str, Any]:
+    config = await prepare_job(request.app, body.model_dump(exclude_unset=True))
+    row = _manager(request).create_job(config)
+    platform = "Okta" if row["connection_type"] == "okta" else "Asana"
+    return {"success": True, "job_id": row["id"], "connection_type": row["connection_type"],
+            "message": f"{platform} continuous generation started - Job ID: {row['id']}"}
+
+
+@router.get("", response_model=JobListResponse)
+async def list_jobs(request: Request, status: str | None = Query(default=None, max_length=40),
+                    limit: int = Query(default=200, ge=1, le=1000),
+                    offset: int = Query(default=0, ge=0, le=10_000_000)) -> dict[str, Any]:
+    engine = _manager(request).engine
+    statuses = [s.strip() for s in status.split(",")] if status else None
+
+    def read() -> tuple[list[dict[str, Any]], int]:
+        rows = jobs_repo.list_jobs(engine, statuses=statuses, limit=limit, offset=offset)
+        return rows, jobs_repo.count_jobs(engine, statuses=statuses)
+
+    rows, total = await asyncio.to_thread(read)
+    return {"success": True, "jobs": [views.summary(r) for r in rows], "total": total}
+
+
+@router.get("/{job_id}")
+async def get_job(request: Request, job_id: str) -> dict[str, Any]:
+    manager = _manager(request)
+    row = manager.get(job_id)
+    view = await asyncio.to_thread(views.detail, row, manager.engine, manager.live_http_stats(job_id))
+    return {"success": True, **view, "job": view}
+
+
+def _action(row: dict[str, Any], message: str) -> dict[str, Any]:
+    return {"success": True, "job_id": row["id"], "status": row["status"], "message": message}
+
+
+@router.post("/{job_id}/pause", response_model=JobActionResponse)
+async def pause_job(request: Request, job_id: str) -> dict[str, Any]:
+    return _action(_manager(request).pause(job_id), f"Job {job_id} paused")
+
+
+@router.post("/{job_id}/resume", response_model=JobActionResponse)
+async def resume_job(request: Request, job_id: str) -> dict[str, Any]:
+    return _action(_manager(request).resume(job_id), f"Job {job_id} resumed")
+
+
+@router.post("/{job_id}/stop", response_model=JobActionResponse)
+async def stop_job(request: Request, job_id: str) -> dict[str, Any]:
+    return _action(await _manager(request).stop(job_id), f"Job {job_id} stopped")
+
+
+@router.post("/{job_id}/cleanup")
+async def cleanup_job(request: Request, job_id: str,
+                      wait: bool = Query(default=True)) -> dict[str, Any]:
+    manager = _manager(request)
+    result = await manager.cleanup(job_id, wait=wait)
+    if not wait:
+        return {"success": True, "job_id": job_id, "status": "cleaning",
+                "message": f"Cleanup of {job_id} started"}
+    return {"success": True, **result}
+
+
+@router.delete("/{job_id}/delete", response_model=JobActionResponse)
+async def delete_job(request: Request, job_id: str) -> dict[str, Any]:
+    return _action(await _manager(request).delete(job_id), f"Job {job_id} deleted")
+
+
+@router.get("/{job_id}/activity_log", response_model=ActivityLogResponse)
+async def activity_log(request: Request, job_id: str, limit: int = Query(default=50, ge=1, le=1000),
+                       before: int | None = Query(default=None, ge=0)) -> dict[str, Any]:
+    manager = _manager(request)
+    manager.get(job_id)
+    entries = await asyncio.to_thread(activity_repo.page, manager.engine, job_id, limit=limit, before=before)
+    next_before = entries[-1]["id"] if len(entries) == limit else None
+    return {"success": True, "job_id": job_id, "activity_log": entries, "next_before": next_before}

@@ -1,0 +1,92 @@
+"""How jobs look in responses: secrets masked, counts, progress, rate-limit figures."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from tenantsim.store.ledger_repo import kind_counts
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def summary(row: dict[str, Any]) -> dict[str, Any]:
+    """The list view: cheap, from the job row alone."""
+    progress = row.get("progress") or {}
+    stats = row.get("stats") or {}
+    http = progress.get("http") or stats.get("http") or {}
+    created = row.get("created_at")
+    hours = None
+    if row.get("first_started_at") and row.get("last_activity_at"):
+        hours = max((row["last_activity_at"] - row["first_started_at"]).total_seconds() / 3600.0, 1 / 60)
+    events = int(progress.get("events_total", 0))
+    return {
+        "job_id": row["id"],
+        "job_name": row.get("name") or "",
+        "connection_type": row.get("connection_type") or "asana",
+        "industry": row.get("industry") or "",
+        "status": row["status"],
+        "created_at": _iso(created),
+        "updated_at": _iso(row.get("updated_at")),
+        "started_at": _iso(row.get("started_at")),
+        "last_activity_at": _iso(row.get("last_activity_at")),
+        "events_total": events,
+        "events_per_hour": round(events / hours, 1) if hours else 0.0,
+        "seeded": bool(progress.get("seeded")),
+        "rate_limit": {"calls": http.get("calls", 0), "throttled": http.get("throttled", 0),
+                       "headroom": _headroom(http)},
+        "llm_tokens": {"input": int(row.get("llm_input_tokens") or 0),
+                       "output": int(row.get("llm_output_tokens") or 0)},
+        "last_error": row.get("last_error"),
+    }
+
+
+def _headroom(http: dict[str, Any]) -> float | None:
+    """The smallest remaining/limit share across the job's buckets (1.0 = untouched)."""
+    shares = [b["remaining"] / b["limit"] for b in (http.get("buckets") or {}).values()
+              if b.get("limit") and b.get("remaining") is not None]
+    return round(min(shares), 3) if shares else None
+
+
+def detail(row: dict[str, Any], engine: Any, live_http: dict[str, Any] | None) -> dict[str, Any]:
+    """The job view: everything in the summary plus config (masked), counts, progress and ETA."""
+    view = summary(row)
+    progress = row.get("progress") or {}
+    created_now = kind_counts(engine, row["id"], ("created",))
+    ever = kind_counts(engine, row["id"], ("created", "deleted"))
+    failed = kind_counts(engine, row["id"], ("failed",))
+    http = live_http or progress.get("http") or (row.get("stats") or {}).get("http") or {}
+    view.update({
+        "config": {k: v for k, v in (row.get("config") or {}).items() if not k.startswith("_")},
+        "seed": row.get("seed"),
+        "created_objects": created_now,
+        "created_objects_total": ever,
+        "failed_objects": failed,
+        "progress": _build_progress(progress, sum(ever.values()) + sum(failed.values())),
+        "rate_limits": http,
+        "cleanup_result": row.get("cleanup_result"),
+        "first_started_at": _iso(row.get("first_started_at")),
+        "stopped_at": _iso(row.get("stopped_at")),
+        "stop_at": _iso(row.get("stop_at")),
+        "cleanup_at": _iso(row.get("cleanup_at")),
+    })
+    return view
+
+
+def _build_progress(progress: dict[str, Any], done: int) -> dict[str, Any]:
+    total = int(progress.get("seed_total") or 0)
+    seeded = bool(progress.get("seeded"))
+    out: dict[str, Any] = {"phase": "activity" if seeded else ("seeding" if total else "starting"),
+                           "initial_total": total, "initial_done": min(done, total) if total else done,
+                           "percent": 100.0 if seeded else (round(100.0 * min(done, total) / total, 1)
+                                                             if total else 0.0),
+                           "eta_seconds": None}
+    started = progress.get("seed_started_at")
+    if not seeded and started and total and done:
+        elapsed = (datetime.now(datetime.fromisoformat(started).tzinfo)
+                   - datetime.fromisoformat(started)).total_seconds()
+        rate = done / max(elapsed, 1e-3)
+        out["eta_seconds"] = round(max(0.0, (total - done) / rate), 1) if rate > 0 else None
+    return out

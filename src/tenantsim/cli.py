@@ -1,0 +1,137 @@
+"""tenantsim serve | sandbox okta|asana | db upgrade | jobs ... | templates."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from typing import Any
+
+import typer
+
+from tenantsim.settings import Settings, UnsafeConfig
+
+app = typer.Typer(help="tenantsim: makes SaaS tenants look lived-in.", no_args_is_help=True,
+                  add_completion=False)
+sandbox_app = typer.Typer(help="Run a sandbox emulator on its own.", no_args_is_help=True)
+db_app = typer.Typer(help="Database maintenance.", no_args_is_help=True)
+app.add_typer(sandbox_app, name="sandbox")
+app.add_typer(db_app, name="db")
+
+
+def _settings(**overrides: Any) -> Settings:
+    values = {k: v for k, v in overrides.items() if v is not None}
+    return Settings(**values)
+
+
+def build_sandbox_apps(settings: Settings) -> dict[str, Any]:
+    """The embedded emulators for `serve --sandbox` (the only product code that imports sandbox)."""
+    from tenantsim.sandbox.asana import create_app as create_asana
+    from tenantsim.sandbox.okta import create_app as create_okta
+
+    return {
+        "okta": create_okta(users=settings.sandbox_users, rate_limit=settings.sandbox_rate_limit,
+                            window_seconds=settings.sandbox_window_seconds),
+        "asana": create_asana(rate_limit=settings.sandbox_rate_limit,
+                              window_seconds=settings.sandbox_window_seconds),
+    }
+
+
+@app.command()
+def serve(host: str | None = typer.Option(None, help="Address to bind (TENANTSIM_HOST)."),
+          port: int | None = typer.Option(None, help="Port (TENANTSIM_PORT)."),
+          sandbox: bool | None = typer.Option(None, "--sandbox/--no-sandbox",
+                                              help="Embed the Okta and Asana sandbox tenants."),
+          database_url: str | None = typer.Option(None, help="TENANTSIM_DATABASE_URL")) -> None:
+    """Start the HTTP API, dashboard and job runner."""
+    import uvicorn
+
+    from tenantsim.api.app import create_app
+    from tenantsim.logging_setup import configure_logging
+
+    settings = _settings(host=host, port=port, sandbox=sandbox, database_url=database_url)
+    configure_logging(settings.log_level)
+    try:
+        settings.check_safe()
+        apps = build_sandbox_apps(settings) if settings.sandbox else {}
+        api = create_app(settings, sandbox_apps=apps)
+    except UnsafeConfig as exc:
+        typer.echo(f"tenantsim: {exc}", err=True)
+        raise typer.Exit(2) from None
+    config = uvicorn.Config(api, host=settings.host, port=settings.port, log_config=None,
+                            access_log=False, timeout_graceful_shutdown=15)
+    server = uvicorn.Server(config)
+    try:
+        server.run()
+    except UnsafeConfig as exc:
+        typer.echo(f"tenantsim: {exc}", err=True)
+        raise typer.Exit(2) from None
+    if not server.started:
+        raise typer.Exit(2)
+
+
+@sandbox_app.command("okta")
+def sandbox_okta(host: str = "127.0.0.1", port: int = 5101,
+                 token: list[str] = typer.Option(["00sandbox-okta-admin"], help="SSWS token (repeatable)."),
+                 users: int = 25, rate_limit: int = typer.Option(0, help="Users-bucket calls per window."),
+                 window_seconds: float = 60.0, fault_rate: float = 0.0, latency_ms: float = 0.0,
+                 seed: int = 0) -> None:
+    """A stateful Okta org emulator."""
+    import uvicorn
+
+    from tenantsim.sandbox.okta import create_app as create_okta
+
+    emulator = create_okta(tokens=token, users=users, rate_limit=rate_limit, window_seconds=window_seconds,
+                           fault_rate=fault_rate, latency_ms=latency_ms, seed=seed)
+    info = emulator.describe(f"http://{host}:{port}")
+    typer.echo(f"Okta sandbox org at {info.get('org_url')}  tokens: {', '.join(token)}")
+    uvicorn.run(emulator, host=host, port=port, log_level="warning")
+
+
+@sandbox_app.command("asana")
+def sandbox_asana(host: str = "127.0.0.1", port: int = 5102, users: int = 5,
+                  plan: str = typer.Option("paid", help="free | paid"),
+                  rate_limit: int = typer.Option(0, help="Calls per token per window (0: the plan's)."),
+                  window_seconds: float = 60.0, fault_rate: float = 0.0, latency_ms: float = 0.0,
+                  seed: int = 0) -> None:
+    """A stateful Asana workspace emulator."""
+    import uvicorn
+
+    from tenantsim.sandbox.asana import create_app as create_asana
+
+    emulator = create_asana(users=users, plan=plan, rate_limit=rate_limit, window_seconds=window_seconds,
+                            fault_rate=fault_rate, latency_ms=latency_ms, seed=seed)
+    info = emulator.describe(f"http://{host}:{port}")
+    typer.echo(f"Asana sandbox at {info.get('base_url')}")
+    for user in info.get("users", []):
+        typer.echo(f"  {user.get('name')} <{user.get('email')}>  token: {user.get('token')}")
+    uvicorn.run(emulator, host=host, port=port, log_level="warning")
+
+
+@db_app.command("upgrade")
+def db_upgrade(database_url: str | None = typer.Option(None)) -> None:
+    """Apply database migrations."""
+    from tenantsim.store.engine import upgrade
+
+    settings = _settings(database_url=database_url)
+    upgrade(settings.resolved_database_url)
+    typer.echo(f"database is at the latest schema ({settings.resolved_database_url.split('://')[0]})")
+
+
+def _register_client_commands() -> None:
+    try:
+        from tenantsim.cli_client import register
+    except ImportError:  # the job client commands live in their own module
+        return
+    register(app)
+
+
+_register_client_commands()
+
+
+def main() -> None:
+    logging.captureWarnings(True)
+    app(prog_name="tenantsim")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,294 @@
+"""Creating things in Asana with the ledger discipline: intent before the call, id after, one token per
+object (its creator, who cleanup deletes it with). Shared by the seed and the ongoing events."""
+
+from __future__ import annotations
+
+import random
+from datetime import date
+from typing import Any
+
+from tenantsim.connectors.asana.pool import AsanaClientPool, Member
+from tenantsim.connectors.asana.state import (
+    EFFORT_POINTS,
+    FIELD_SPECS,
+    PRIORITY_WEIGHTS,
+    AsanaState,
+    FieldState,
+    ProjectState,
+    TaskState,
+    due_date,
+    status_for_section,
+    weighted,
+)
+from tenantsim.connectors.base import JobContext
+from tenantsim.content.base import ContentContext, TaskIdea
+from tenantsim.errors import Skippable
+
+
+class Builder:
+    def __init__(self, ctx: JobContext, pool: AsanaClientPool, state: AsanaState, company: str) -> None:
+        self.ctx = ctx
+        self.pool = pool
+        self.state = state
+        self.company = company
+        self.industry = str(ctx.config.get("industry", "technology"))
+        self.seed = int(getattr(ctx, "seed", None) or ctx.config.get("seed") or 0)
+
+    def content_ctx(self, **about: Any) -> ContentContext:
+        return ContentContext(industry=self.industry, seed=self.seed, company_name=self.company, **about)
+
+    def actor(self, label: str | None, rng: random.Random) -> Member:
+        return self.pool.by_label(label) or self.pool.pick(rng)
+
+    # -- custom fields and tags -------------------------------------------------------------------
+    async def ensure_field(self, role: str, member: Member) -> FieldState | None:
+        if role in self.state.fields:
+            return self.state.fields[role]
+        name, subtype, options = FIELD_SPECS[role]
+        entry = self.ctx.ledger.intent(
+            "custom_field", role, actor=member.label, attrs={"role": role, "subtype": subtype, "name": name}
+        )
+        body: dict[str, Any] = {
+            "workspace": self.state.workspace_gid,
+            "name": name,
+            "resource_subtype": subtype,
+            "description": f"Set by the {self.company} team.",
+        }
+        if subtype == "enum":
+            body["enum_options"] = [{"name": n, "color": c} for n, c in options]
+        if subtype == "number":
+            body["precision"] = 1
+        try:
+            made = await member.client.post("/custom_fields", body)
+        except Skippable as exc:
+            if exc.status == 402:
+                self.ctx.ledger.failed("custom_field", role, "needs a paid Asana plan")
+                return None
+            return await self._reuse_field(role, name, subtype, entry.key, exc)
+        found = FieldState(
+            str(made["gid"]), subtype, {o["name"]: str(o["gid"]) for o in made.get("enum_options", [])}
+        )
+        self.ctx.ledger.created("custom_field", role, found.gid, {"options": found.options})
+        self.state.fields[role] = found
+        return found
+
+    async def _reuse_field(
+        self, role: str, name: str, subtype: str, key: str, exc: Skippable
+    ) -> FieldState | None:
+        """A same-named field already exists in the workspace: use it, never own it (cleanup leaves it)."""
+        member = self.pool.members[0]
+        fields = await member.client.collect(
+            f"/workspaces/{self.state.workspace_gid}/custom_fields",
+            opt_fields="name,resource_subtype,enum_options.name",
+        )
+        existing = next(
+            (
+                f
+                for f in fields
+                if f.get("name", "").lower() == name.lower() and f.get("resource_subtype") == subtype
+            ),
+            None,
+        )
+        self.ctx.ledger.failed("custom_field", key, exc.message)
+        if existing is None:
+            return None
+        found = FieldState(
+            str(existing["gid"]),
+            subtype,
+            {o["name"]: str(o["gid"]) for o in existing.get("enum_options") or []},
+            owned=False,
+        )
+        self.state.fields[role] = found
+        reused = dict(self.ctx.progress.get("asana_reused_fields") or {})
+        reused[role] = {"gid": found.gid, "subtype": subtype, "options": found.options}
+        self.ctx.checkpoint(asana_reused_fields=reused)
+        return found
+
+    async def create_tag(self, index: int, name: str, color: str, member: Member) -> None:
+        key = f"tag:{index}"
+        entry = self.ctx.ledger.intent("tag", key, actor=member.label, attrs={"name": name})
+        if entry.platform_id:
+            return
+        made = await member.client.post(
+            "/tags", {"workspace": self.state.workspace_gid, "name": name, "color": color}
+        )
+        self.ctx.ledger.created("tag", key, str(made["gid"]))
+        self.state.tags.append((str(made["gid"]), name))
+        self.ctx.activity(
+            "tag_created",
+            f"{member.user_name} created the tag “{name}”.",
+            [{"type": "tag", "id": str(made["gid"]), "name": name}],
+        )
+
+    # -- projects ---------------------------------------------------------------------------------
+    async def create_project(self, key: str, department: str, index: int, rng: random.Random) -> ProjectState:
+        existing = self.state.projects.get(key)
+        if existing is not None:
+            return existing
+        idea = (
+            await self.ctx.content.projects(self.content_ctx(department=department), 1, start_index=index)
+        )[0]
+        member = self.pool.pick(rng)
+        entry = self.ctx.ledger.intent(
+            "project", key, actor=member.label, attrs={"name": idea.name, "department": department}
+        )
+        body: dict[str, Any] = {
+            "name": idea.name,
+            "notes": idea.notes,
+            "workspace": self.state.workspace_gid,
+            "default_view": rng.choice(("list", "board", "board")),
+            "color": rng.choice(
+                ("dark-blue", "dark-green", "dark-purple", "light-orange", "dark-teal", "light-pink")
+            ),
+        }
+        if self.state.is_organization and self.state.teams:
+            body["team"] = self._team_for(department)[0]
+        made = await member.client.post("/projects", body)
+        gid = str(made["gid"])
+        self.ctx.ledger.created("project", entry.key, gid)
+        sections: list[tuple[str, str]] = []
+        for name in idea.sections or ("To do", "In progress", "Done"):
+            await self.ctx.checkpoint_now()
+            section = await member.client.post(f"/projects/{gid}/sections", {"name": name})
+            sections.append((str(section["gid"]), name))
+        self.ctx.ledger.update_attrs("project", key, {"sections": [list(s) for s in sections]})
+        project = ProjectState(key, gid, idea.name, department, sections, member.label)
+        self.state.projects[key] = project
+        for role in ("priority", "effort", "status"):
+            found = self.state.fields.get(role)
+            if found is not None:
+                await member.client.post(
+                    f"/projects/{gid}/addCustomFieldSetting",
+                    {"custom_field": found.gid, "is_important": role != "effort"},
+                )
+        where = f" for the {self._team_for(department)[1]} team" if "team" in body else ""
+        self.ctx.activity(
+            "project_created",
+            f"{member.user_name} created the project “{idea.name}”{where} with {len(sections)} sections.",
+            [{"type": "project", "id": gid, "name": idea.name}],
+        )
+        return project
+
+    def _team_for(self, department: str) -> tuple[str, str]:
+        named = next((t for t in self.state.teams if t[1].lower() == department.lower()), None)
+        if named is not None:
+            return named
+        return self.state.teams[sum(map(ord, department)) % len(self.state.teams)]
+
+    # -- tasks ------------------------------------------------------------------------------------
+    def field_values(
+        self, rng: random.Random, section: int, sections: int, completed: bool
+    ) -> dict[str, Any]:
+        values: dict[str, Any] = {}
+        priority, effort, status = (self.state.fields.get(r) for r in ("priority", "effort", "status"))
+        if priority:
+            level = weighted(rng, PRIORITY_WEIGHTS)
+            if level in priority.options:
+                values[priority.gid] = priority.options[level]
+        if effort:
+            values[effort.gid] = rng.choice(EFFORT_POINTS)
+        if status:
+            name = status_for_section(section, sections, completed)
+            if name in status.options:
+                values[status.gid] = status.options[name]
+        return values
+
+    async def create_task(
+        self, key: str, project: ProjectState, idea: TaskIdea, rng: random.Random, today: date
+    ) -> TaskState | None:
+        if key in self.state.tasks:
+            return self.state.tasks[key]
+        member = self.pool.pick(rng)
+        section = rng.randrange(len(project.sections)) if project.sections else 0
+        assignee = rng.choice(self.state.users)[0] if self.state.users and rng.random() < 0.85 else None
+        entry = self.ctx.ledger.intent(
+            "task",
+            key,
+            parent_key=project.key,
+            actor=member.label,
+            attrs={"name": idea.name, "project_key": project.key},
+        )
+        if entry.platform_id:
+            return None
+        body: dict[str, Any] = {
+            "name": idea.name,
+            "notes": idea.notes,
+            "projects": [project.gid],
+            "assignee": assignee,
+            "due_on": due_date(rng, today),
+        }
+        if project.sections:
+            body["memberships"] = [{"project": project.gid, "section": project.sections[section][0]}]
+        done = len(project.sections) > 1 and section == len(project.sections) - 1  # already in "Done"
+        if done:
+            body["completed"] = True
+        values = self.field_values(rng, section, len(project.sections), done)
+        if values:
+            body["custom_fields"] = values
+        made = await member.client.post("/tasks", body)
+        task = TaskState(key, str(made["gid"]), idea.name, project.key, section, done, assignee, member.label)
+        self.ctx.ledger.created(
+            "task", key, task.gid, {"section": section, "assignee": assignee, "completed": done}
+        )
+        self.state.tasks[key] = task
+        who = f", assigned to {self.state.user_name(assignee)}" if assignee else ""
+        due = f", due {body['due_on']}" if body["due_on"] else ""
+        self.ctx.activity(
+            "task_created",
+            f"{member.user_name} added “{idea.name}” to {project.name}{who}{due}.",
+            [
+                {"type": "task", "id": task.gid, "name": idea.name},
+                {"type": "project", "id": project.gid, "name": project.name},
+            ],
+        )
+        return task
+
+    async def add_subtask(self, task: TaskState, index: int, name: str, rng: random.Random) -> None:
+        key = f"{task.key}:sub{index}"
+        member = self.actor(task.actor, rng)
+        entry = self.ctx.ledger.intent(
+            "subtask", key, parent_key=task.key, actor=member.label, attrs={"name": name}
+        )
+        if entry.platform_id:
+            return
+        assignee = rng.choice(self.state.users)[0] if self.state.users and rng.random() < 0.5 else None
+        made = await member.client.post(f"/tasks/{task.gid}/subtasks", {"name": name, "assignee": assignee})
+        self.ctx.ledger.created("subtask", key, str(made["gid"]))
+        self.ctx.activity(
+            "subtask_created",
+            f"{member.user_name} broke out “{name}” as a subtask of “{task.name}”.",
+            [{"type": "subtask", "id": str(made["gid"]), "name": name}],
+        )
+
+    async def comment_thread(
+        self, task: TaskState, count: int, rng: random.Random, last_author: str | None = None
+    ) -> int:
+        """Different people reply to each other, each with their own token. Returns comments posted."""
+        project = self.state.projects.get(task.project_key)
+        ideas = await self.ctx.content.comments(
+            self.content_ctx(project=project.name if project else None, task=task.name),
+            count,
+            start_index=task.comments,
+        )
+        posted = 0
+        for idea in ideas:
+            await self.ctx.checkpoint_now()
+            member = self.pool.pick(rng, other_than=last_author)
+            key = f"{task.key}:c{task.comments}"
+            self.ctx.ledger.intent("comment", key, parent_key=task.key, actor=member.label)
+            made = await member.client.post(f"/tasks/{task.gid}/stories", {"text": idea.text})
+            self.ctx.ledger.created("comment", key, str(made["gid"]))
+            task.comments += 1
+            self.ctx.ledger.update_attrs("task", task.key, {"comments": task.comments})
+            verb = "replied on" if last_author else "commented on"
+            self.ctx.activity(
+                "comment_added",
+                f"{member.user_name} {verb} “{task.name}”: “{idea.text}”",
+                [
+                    {"type": "task", "id": task.gid, "name": task.name},
+                    {"type": "comment", "id": str(made["gid"])},
+                ],
+            )
+            last_author = member.label
+            posted += 1
+        return posted

@@ -1,0 +1,190 @@
+"""The one resilient HTTP layer under every connector.
+
+Paces each call against the shared budget before sending, caps calls in flight, retries transient
+failures with jittered backoff, waits exactly as long as a 429 asks, and turns the final response into
+the errors.py taxonomy through the platform's ``classify``. Error messages never include headers or
+bodies that could carry a token.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+import httpx
+
+from tenantsim.connectors.ratelimit import BudgetRegistry
+from tenantsim.errors import PlatformError, RateLimited, Retriable
+
+# A 429 is not a failure of the call: allow many before giving up, each waits the exact reset.
+MAX_THROTTLED_RETRIES = 20
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """How transient failures are retried: a value, not code in a loop."""
+
+    max_attempts: int = 6
+    base_delay: float = 0.25
+    max_delay: float = 20.0
+    jitter: float = 0.5  # +/- share of the delay drawn at random, so retries do not align
+
+    def delay(self, attempt: int, rng: random.Random | None = None) -> float:
+        """Delay before retry number ``attempt`` (1-based)."""
+        raw = min(self.max_delay, self.base_delay * (2 ** (attempt - 1)))
+        spread = (rng or random).uniform(-self.jitter, self.jitter)
+        return max(0.0, raw * (1.0 + spread))
+
+
+class PlatformProfile(Protocol):
+    """Platform-specific knowledge the HTTP layer needs (one per connector, in its client.py)."""
+
+    name: str
+
+    def bucket_for(self, method: str, path: str) -> str: ...
+
+    def default_limit(self, bucket: str) -> int: ...
+
+    def concurrency(self) -> int: ...
+
+    def read_limits(self, response: httpx.Response) -> tuple[int, int, float] | None: ...
+
+    def retry_after(self, response: httpx.Response) -> float | None: ...
+
+    def classify(self, response: httpx.Response) -> PlatformError | None: ...
+
+
+@dataclass
+class BucketFigures:
+    calls: int = 0
+    throttled: int = 0
+    retries: int = 0
+    failures: int = 0
+    waited_seconds: float = 0.0
+    limit: int | None = None
+    remaining: int | None = None
+    reset_at: float | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"calls": self.calls, "throttled": self.throttled, "retries": self.retries,
+                "failures": self.failures, "waited_seconds": round(self.waited_seconds, 3),
+                "limit": self.limit, "remaining": self.remaining, "reset_at": self.reset_at}
+
+
+@dataclass
+class HttpStats:
+    """Per tenant and bucket: what one job's calls did. Shown in GET /api/jobs/<id>."""
+
+    buckets: dict[str, BucketFigures] = field(default_factory=lambda: defaultdict(BucketFigures))
+    status_counts: dict[int, int] = field(default_factory=lambda: defaultdict(int))
+
+    def figures(self, tenant: str, bucket: str) -> BucketFigures:
+        return self.buckets[f"{tenant} {bucket}"]
+
+    def as_dict(self) -> dict[str, Any]:
+        total_calls = sum(b.calls for b in self.buckets.values())
+        total_throttled = sum(b.throttled for b in self.buckets.values())
+        return {
+            "calls": total_calls,
+            "throttled": total_throttled,
+            "waited_seconds": round(sum(b.waited_seconds for b in self.buckets.values()), 3),
+            "by_status": {str(k): v for k, v in sorted(self.status_counts.items())},
+            "buckets": {name: figs.as_dict() for name, figs in sorted(self.buckets.items())},
+        }
+
+
+class ResilientClient:
+    """An httpx.AsyncClient that paces, retries and classifies. One per (tenant, token)."""
+
+    def __init__(self, base_url: str, *, headers: dict[str, str], tenant: str, token_id: str,
+                 profile: PlatformProfile, budgets: BudgetRegistry, capacity: float = 1.0,
+                 retry: RetryPolicy | None = None, transport: httpx.AsyncBaseTransport | None = None,
+                 timeout: float = 30.0, stats: HttpStats | None = None,
+                 observer: CallObserver | None = None) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.tenant = tenant
+        self.token_id = token_id
+        self.profile = profile
+        self.budgets = budgets
+        self.capacity = capacity
+        self.retry = retry or RetryPolicy()
+        self.stats = stats or HttpStats()
+        self.observer = observer
+        self._rng = random.Random()
+        self._gate = budgets.gate(tenant, token_id, profile.concurrency())
+        self._client = httpx.AsyncClient(headers=headers, transport=transport, timeout=timeout,
+                                         follow_redirects=False)
+
+    def _url(self, path_or_url: str) -> str:
+        if path_or_url.startswith(("http://", "https://")):
+            return path_or_url
+        return f"{self.base_url}/{path_or_url.lstrip('/')}"
+
+    async def request(self, method: str, path_or_url: str, *, params: dict[str, Any] | None = None,
+                      json: Any = None, bucket: str | None = None) -> httpx.Response:
+        url = self._url(path_or_url)
+        path = httpx.URL(url).path
+        bucket = bucket or self.profile.bucket_for(method, path)
+        budget = self.budgets.budget(self.tenant, bucket, self.token_id, self.profile.default_limit(bucket))
+        figures = self.stats.figures(self.tenant, bucket)
+        attempt = 0
+        throttled = 0
+        while True:
+            figures.waited_seconds += await budget.acquire(self.capacity)
+            figures.calls += 1
+            try:
+                async with self._gate:
+                    response = await self._client.request(method, url, params=params, json=json)
+            except (httpx.TimeoutException, httpx.NetworkError, httpx.RemoteProtocolError) as exc:
+                attempt += 1
+                self._notify(method, bucket, 0)
+                if attempt >= self.retry.max_attempts:
+                    figures.failures += 1
+                    raise Retriable(f"{self.profile.name} {method} {path}: {type(exc).__name__} after "
+                                    f"{attempt} attempts") from None
+                figures.retries += 1
+                await asyncio.sleep(self.retry.delay(attempt, self._rng))
+                continue
+            self.stats.status_counts[response.status_code] += 1
+            self._notify(method, bucket, response.status_code)
+            limits = self.profile.read_limits(response)
+            if limits is not None:
+                budget.observe(*limits)
+                figures.limit, figures.remaining, figures.reset_at = limits
+            if response.status_code == 429:
+                wait = self.profile.retry_after(response)
+                wait = 1.0 if wait is None else wait
+                figures.throttled += 1
+                budget.throttled(wait)
+                throttled += 1
+                if throttled > MAX_THROTTLED_RETRIES:
+                    figures.failures += 1
+                    raise RateLimited(f"{self.profile.name} {method} {path}: still rate limited", wait)
+                continue  # the budget makes the next acquire wait exactly until the reset
+            if response.status_code >= 500:
+                attempt += 1
+                if attempt < self.retry.max_attempts:
+                    figures.retries += 1
+                    await asyncio.sleep(self.retry.delay(attempt, self._rng))
+                    continue
+            error = self.profile.classify(response)
+            if error is not None:
+                figures.failures += 1
+                raise error
+            return response
+
+    def _notify(self, method: str, bucket: str, status: int) -> None:
+        if self.observer is not None:
+            self.observer(self.profile.name, self.tenant, bucket, method, status)
+
+    async def aclose(self) -> None:
+        await self._client.aclose()
+
+
+class CallObserver(Protocol):
+    """Told about every platform call (metrics). Must be cheap and never raise."""
+
+    def __call__(self, platform: str, tenant: str, bucket: str, method: str, status: int) -> None: ...

@@ -1,0 +1,75 @@
+"""One error taxonomy. Connectors raise; only the job runner decides retry / skip / fail.
+
+Messages never carry secrets: build them from status codes and platform error codes only.
+"""
+
+from __future__ import annotations
+
+
+class TenantsimError(Exception):
+    """Base for every error tenantsim raises on purpose."""
+
+
+class InputError(TenantsimError):
+    """Bad input from a user of the API or CLI: answered with a 4xx, changes nothing."""
+
+    def __init__(self, message: str, status_code: int = 400) -> None:
+        super().__init__(message)
+        self.message = message
+        self.status_code = status_code
+
+
+class NotFoundError(InputError):
+    def __init__(self, message: str) -> None:
+        super().__init__(message, 404)
+
+
+class ConflictError(InputError):
+    def __init__(self, message: str) -> None:
+        super().__init__(message, 409)
+
+
+class PlatformError(TenantsimError):
+    """A platform call went wrong. ``status`` is the HTTP status (0 when no response came)."""
+
+    def __init__(self, message: str, status: int = 0, code: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.status = status
+        self.code = code
+
+
+class FatalError(PlatformError):
+    """Retrying cannot help (bad credentials, forbidden, malformed request): stop this operation."""
+
+
+class AuthError(FatalError):
+    """The token was refused (401) or lacks permission (403)."""
+
+
+class NotFoundOnPlatform(FatalError):
+    """404: the object is not there. Deletes treat this as done."""
+
+
+class Skippable(PlatformError):
+    """This one operation cannot be done (a 400/409 for this object); the job goes on."""
+
+
+class Retriable(PlatformError):
+    """Try again later: 5xx, timeouts, dropped connections."""
+
+
+class RateLimited(Retriable):
+    """429. ``retry_after`` is the exact wait the platform asked for, in seconds."""
+
+    def __init__(self, message: str, retry_after: float, status: int = 429, code: str | None = None) -> None:
+        super().__init__(message, status, code)
+        self.retry_after = retry_after
+
+
+class JobSignal(BaseException):
+    """Lifecycle signals raised inside a job's task. BaseException so broad handlers don't eat them."""
+
+
+class JobStopping(JobSignal):
+    """The job was asked to stop (or pause, or the server is shutting down): unwind now."""

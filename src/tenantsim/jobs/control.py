@@ -1,0 +1,66 @@
+"""Pause / resume / stop / generate-now for one job's task, effective within a second."""
+
+from __future__ import annotations
+
+import asyncio
+
+from tenantsim.errors import JobStopping
+
+
+class JobControl:
+    def __init__(self, paused: bool = False) -> None:
+        self._running = asyncio.Event()
+        if not paused:
+            self._running.set()
+        self._wake = asyncio.Event()
+        self.stop_reason: str | None = None  # "stop" | "shutdown" | "cleanup" | "delete" | "lease_lost"
+        self.generate_now = 0
+
+    @property
+    def paused(self) -> bool:
+        return not self._running.is_set()
+
+    def pause(self) -> None:
+        self._running.clear()
+        self._wake.set()
+
+    def resume(self) -> None:
+        self._running.set()
+        self._wake.set()
+
+    def stop(self, reason: str) -> None:
+        if self.stop_reason is None:
+            self.stop_reason = reason
+        self._running.set()
+        self._wake.set()
+
+    def poke(self) -> None:
+        """Generate one event now."""
+        self.generate_now += 1
+        self._wake.set()
+
+    async def checkpoint(self) -> None:
+        """Between platform calls: raise when stopping, wait while paused."""
+        while True:
+            if self.stop_reason is not None:
+                raise JobStopping(self.stop_reason)
+            if self._running.is_set():
+                return
+            await self._running.wait()
+
+    async def sleep(self, seconds: float) -> bool:
+        """Sleep up to ``seconds``; wake early on stop / pause / generate-now. True when poked."""
+        await self.checkpoint()
+        if self.generate_now:
+            self.generate_now -= 1
+            return True
+        self._wake.clear()
+        try:
+            await asyncio.wait_for(self._wake.wait(), timeout=max(0.0, seconds))
+        except TimeoutError:
+            pass
+        await self.checkpoint()
+        if self.generate_now:
+            self.generate_now -= 1
+            return True
+        return False

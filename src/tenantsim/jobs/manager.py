@@ -1,0 +1,403 @@
+"""The job manager: creates jobs, runs each as an asyncio task, and owns their lifecycle.
+
+Many jobs share one event loop. Each live job is owned by one server through a lease renewed by
+heartbeat; the poll loop also applies status changes made through another server's API and takes over
+jobs whose owner died.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import secrets as random_tokens
+import time
+from collections.abc import Callable
+from typing import Any
+
+from sqlalchemy import Engine
+
+from tenantsim.connectors.base import Connector
+from tenantsim.content.base import ContentProvider
+from tenantsim.errors import ConflictError, InputError, JobStopping, NotFoundError
+from tenantsim.jobs.bus import EventBus
+from tenantsim.jobs.context import RunningJobContext
+from tenantsim.jobs.control import JobControl
+from tenantsim.jobs.models import CLEANABLE, LIVE, JobStatus
+from tenantsim.jobs.worker import (
+    CleanupRequested,
+    Worker,
+    compute_stop_at,
+    mark_failed,
+    persist,
+    run_events,
+    stop_reason,
+)
+from tenantsim.secretbox import SecretBox, join_secrets, split_secrets
+from tenantsim.store import jobs_repo
+from tenantsim.store.types import utcnow
+
+log = logging.getLogger("tenantsim.jobs")
+
+ContentFactory = Callable[[dict[str, Any], int, str], ContentProvider]  # (config, seed, job_id)
+CLAIMABLE = (*LIVE, JobStatus.CLEANING)
+
+
+class JobManager:
+    def __init__(self, *, engine: Engine, connectors: dict[str, Connector], box: SecretBox,
+                 content_factory: ContentFactory, server_id: str, lease_seconds: float = 30.0,
+                 heartbeat_seconds: float = 5.0, poll_seconds: float = 0.5, bus: EventBus | None = None,
+                 on_activity: Callable[[str, str], None] | None = None) -> None:
+        self.engine = engine
+        self.connectors = connectors
+        self.box = box
+        self.content_factory = content_factory
+        self.server_id = server_id
+        self.lease_seconds = lease_seconds
+        self.heartbeat_seconds = heartbeat_seconds
+        self.poll_seconds = poll_seconds
+        self.bus = bus or EventBus()
+        self.on_activity = on_activity
+        self.workers: dict[str, Worker] = {}
+        self._poller: asyncio.Task[None] | None = None
+        self._closing = False
+        self._last_heartbeat = 0.0
+        self._claimed: list[str] = []
+
+    # -- start-up and shut-down -----------------------------------------------------------------
+    async def start(self, resume: bool = True) -> None:
+        if resume:
+            self._claim_and_spawn()
+        self._poller = asyncio.create_task(self._poll_loop(resume), name="tenantsim-job-poller")
+
+    async def shutdown(self, timeout: float = 10.0) -> None:
+        """SIGTERM: stop every worker, keep their statuses so the next start resumes them."""
+        self._closing = True
+        if self._poller is not None:
+            self._poller.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._poller
+        for worker in list(self.workers.values()):
+            worker.control.stop("shutdown")
+        tasks = [w.task for w in self.workers.values() if w.task is not None]
+        if tasks:
+            _, pending = await asyncio.wait(tasks, timeout=timeout)
+            for task in pending:
+                task.cancel()
+        for job_id in list(self.workers):
+            jobs_repo.release_lease(self.engine, self.server_id, job_id)
+        self.workers.clear()
+
+    # -- lifecycle requested through the API --------------------------------------------------------
+    def create_job(self, config: dict[str, Any]) -> dict[str, Any]:
+        job_id = f"job_{random_tokens.token_hex(6)}"
+        given = config.get("seed")
+        seed = int(given) if given is not None else random_tokens.randbits(31)
+        config = {**config, "seed": seed}
+        cleanup_at = config.pop("_cleanup_at", None)
+        public, secret = split_secrets(config)
+        jobs_repo.insert_job(self.engine, {
+            "id": job_id, "connection_type": config.get("connection_type", "asana"),
+            "status": JobStatus.PENDING, "name": config.get("job_name") or "",
+            "industry": config.get("industry") or "", "config": public, "secrets": self.box.seal(secret),
+            "seed": seed, "cleanup_at": cleanup_at, "owner": self.server_id,
+            "lease_expires_at": None,
+        })
+        jobs_repo.claim_jobs(self.engine, self.server_id, [JobStatus.PENDING], self.lease_seconds)
+        self._spawn(job_id, "run", paused=False)
+        row = jobs_repo.get_job(self.engine, job_id)
+        assert row is not None
+        return row
+
+    def get(self, job_id: str) -> dict[str, Any]:
+        row = jobs_repo.get_job(self.engine, job_id)
+        if row is None:
+            raise NotFoundError(f"Job not found: {job_id}")
+        return row
+
+    def full_config(self, row: dict[str, Any]) -> dict[str, Any]:
+        secret = self.box.open(row["secrets"]) if row.get("secrets") else {}
+        return join_secrets(dict(row["config"]), secret)
+
+    def pause(self, job_id: str) -> dict[str, Any]:
+        row = self.get(job_id)
+        if row["status"] not in (JobStatus.RUNNING, JobStatus.PENDING):
+            raise ConflictError(f"Job {job_id} is {row['status']}; only a running job can be paused")
+        jobs_repo.set_status(self.engine, job_id, JobStatus.PAUSED, expect=[JobStatus.RUNNING,
+                                                                           JobStatus.PENDING])
+        worker = self.workers.get(job_id)
+        if worker is not None:
+            worker.control.pause()
+        self._status_event(job_id, JobStatus.PAUSED)
+        return self.get(job_id)
+
+    def resume(self, job_id: str) -> dict[str, Any]:
+        row = self.get(job_id)
+        if row["status"] != JobStatus.PAUSED:
+            raise ConflictError(f"Job {job_id} is {row['status']}; only a paused job can be resumed")
+        jobs_repo.set_status(self.engine, job_id, JobStatus.RUNNING, expect=[JobStatus.PAUSED])
+        worker = self.workers.get(job_id)
+        if worker is not None:
+            worker.control.resume()
+        self._status_event(job_id, JobStatus.RUNNING)
+        return self.get(job_id)
+
+    async def stop(self, job_id: str) -> dict[str, Any]:
+        row = self.get(job_id)
+        if row["status"] not in LIVE:
+            raise ConflictError(f"Job {job_id} is {row['status']}; it is not running")
+        jobs_repo.set_status(self.engine, job_id, JobStatus.STOPPED, expect=list(LIVE), stopped_at=utcnow())
+        await self._stop_worker(job_id, "stop")
+        self._status_event(job_id, JobStatus.STOPPED)
+        return self.get(job_id)
+
+    async def delete(self, job_id: str) -> dict[str, Any]:
+        row = self.get(job_id)
+        if row["status"] == JobStatus.DELETED:
+            raise NotFoundError(f"Job not found: {job_id}")
+        jobs_repo.set_status(self.engine, job_id, JobStatus.DELETED, stopped_at=utcnow())
+        await self._stop_worker(job_id, "delete")
+        self._status_event(job_id, JobStatus.DELETED)
+        return self.get(job_id)
+
+    def generate_now(self, job_id: str) -> None:
+        row = self.get(job_id)
+        worker = self.workers.get(job_id)
+        if row["status"] != JobStatus.RUNNING or worker is None or worker.mode != "run":
+            raise ConflictError(f"Job {job_id} is {row['status']}; events are generated for running jobs")
+        if not row.get("progress", {}).get("seeded"):
+            raise ConflictError(f"Job {job_id} is still building its initial data")
+        worker.control.poke()
+
+    async def cleanup(self, job_id: str, wait: bool = True, timeout: float = 3600.0) -> dict[str, Any]:
+        """Stop the job if it runs, then delete what its ledger holds. Returns the result fields."""
+        row = self.get(job_id)
+        if row["status"] not in CLEANABLE and row["status"] != JobStatus.DELETED:
+            raise InputError(f"Job {job_id} cannot be cleaned up while {row['status']}")
+        existing = self.workers.get(job_id)
+        if existing is not None and existing.mode == "cleanup" and existing.result is not None:
+            return await asyncio.wait_for(asyncio.shield(existing.result), timeout) if wait else {}
+        keep_deleted = row["status"] == JobStatus.DELETED
+        if not keep_deleted:
+            jobs_repo.set_status(self.engine, job_id, JobStatus.CLEANING)
+            self._status_event(job_id, JobStatus.CLEANING)
+        await self._stop_worker(job_id, "cleanup")
+        worker = self._spawn(job_id, "cleanup", paused=False, keep_status=keep_deleted)
+        assert worker.result is not None
+        if not wait:
+            return {}
+        return await asyncio.wait_for(asyncio.shield(worker.result), timeout)
+
+    # -- workers -------------------------------------------------------------------------------------
+    def _spawn(self, job_id: str, mode: str, paused: bool, keep_status: bool = False) -> Worker:
+        worker = Worker(job_id=job_id, mode=mode, control=JobControl(paused=paused))
+        if mode == "cleanup":
+            worker.result = asyncio.get_running_loop().create_future()
+        self.workers[job_id] = worker
+        coro = self._run(worker) if mode == "run" else self._cleanup(worker, keep_status)
+        worker.task = asyncio.create_task(coro, name=f"tenantsim-{mode}-{job_id}")
+        return worker
+
+    async def _stop_worker(self, job_id: str, reason: str, timeout: float = 10.0) -> None:
+        worker = self.workers.get(job_id)
+        if worker is None or worker.task is None:
+            return
+        worker.control.stop(reason)
+        if worker.task is not asyncio.current_task():
+            done, _ = await asyncio.wait([worker.task], timeout=timeout)
+            if not done:
+                worker.task.cancel()
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await worker.task
+        if self.workers.get(job_id) is worker:
+            self.workers.pop(job_id, None)
+
+    def _context(self, row: dict[str, Any], control: JobControl) -> RunningJobContext:
+        config = self.full_config(row)
+        content = self.content_factory(config, int(row["seed"]), row["id"])
+        return RunningJobContext(engine=self.engine, job_id=row["id"], config=config, seed=int(row["seed"]),
+                                 progress=dict(row.get("progress") or {}), content=content,
+                                 control=control, publish=self.bus.publish, on_activity=self.on_activity)
+
+    async def _run(self, worker: Worker) -> None:
+        job_id = worker.job_id
+        row = self.get(job_id)
+        service = None
+        ctx: RunningJobContext | None = None
+        try:
+            ctx = self._context(row, worker.control)
+            worker.ctx = ctx
+            await worker.control.checkpoint()
+            connector = self.connectors[row["connection_type"]]
+            service = await connector.open_service(ctx)
+            now = utcnow()
+            first = row.get("first_started_at") or now
+            stop_at = row.get("stop_at") or compute_stop_at(ctx.config, first)
+            if row["status"] == JobStatus.PENDING:
+                jobs_repo.set_status(self.engine, job_id, JobStatus.RUNNING, expect=[JobStatus.PENDING])
+                self._status_event(job_id, JobStatus.RUNNING)
+            jobs_repo.update_job(self.engine, job_id, started_at=now, first_started_at=first, stop_at=stop_at)
+            if not ctx.progress.get("seeded"):
+                ctx.checkpoint(seed_total=service.seed_total(), seed_started_at=now.isoformat())
+                ctx.activity("seed_started", f"Building the initial company: about {service.seed_total()} "
+                             "objects.", [])
+                await service.seed()
+                ctx.checkpoint(seeded=True, seed_finished_at=utcnow().isoformat())
+                ctx.activity("seed_completed", "Initial company built; continuous activity begins.",
+                             [{"kind": k, "count": n} for k, n in sorted(ctx.ledger.counts().items())])
+            await run_events(ctx, service, worker.control, stop_at, row.get("cleanup_at"),
+                             lambda why: self._finish(job_id, why))
+        except CleanupRequested:
+            if ctx is not None:
+                ctx.activity("cleanup_scheduled", "cleanup_after reached: cleaning up.", [])
+            self.workers.pop(job_id, None)
+            jobs_repo.set_status(self.engine, job_id, JobStatus.CLEANING)
+            self._spawn(job_id, "cleanup", paused=False)
+        except JobStopping as signal:
+            log.info("job %s stopping: %s", job_id, stop_reason(signal))
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            log.warning("job %s failed: %s", job_id, type(exc).__name__)
+            await persist(asyncio.to_thread(mark_failed, self.engine, job_id, exc))
+            if ctx is not None:
+                ctx.activity("job_failed", f"The job failed: {self.get(job_id).get('last_error')}", [])
+            self._status_event(job_id, JobStatus.FAILED)
+        finally:
+            if ctx is not None:
+                jobs_repo.update_job(self.engine, job_id, stats={"http": ctx.http_stats.as_dict()})
+                await ctx.content.aclose()
+            if service is not None:
+                with contextlib.suppress(Exception):
+                    await service.aclose()
+            if self.workers.get(job_id) is worker:
+                self.workers.pop(job_id, None)
+
+    async def _finish(self, job_id: str, why: str) -> None:
+        jobs_repo.set_status(self.engine, job_id, JobStatus.STOPPED, expect=list(LIVE), stopped_at=utcnow())
+        ctx = self.workers[job_id].ctx if job_id in self.workers else None
+        if ctx is not None:
+            ctx.activity("job_stopped", f"Stopped by itself: {why}.", [])
+        self._status_event(job_id, JobStatus.STOPPED)
+
+    async def _cleanup(self, worker: Worker, keep_status: bool) -> None:
+        job_id = worker.job_id
+        assert worker.result is not None
+        row = self.get(job_id)
+        service = None
+        ctx: RunningJobContext | None = None
+        try:
+            ctx = self._context(row, worker.control)
+            worker.ctx = ctx
+            service = await self.connectors[row["connection_type"]].open_service(ctx)
+            ctx.activity("cleanup_started", "Cleanup started: deleting what this job created.", [])
+            result = await service.cleanup()
+            final = JobStatus.DELETED if keep_status else JobStatus.CLEANED
+            jobs_repo.update_job(self.engine, job_id, cleanup_result=result, status=final,
+                                 stopped_at=utcnow())
+            ctx.activity("cleanup_completed", _cleanup_sentence(result), [])
+            self._status_event(job_id, final)
+            worker.result.set_result(result)
+        except JobStopping as signal:
+            worker.result.set_exception(InputError(f"Cleanup of {job_id} was interrupted "
+                                                   f"({stop_reason(signal)}); it resumes on restart", 503))
+        except Exception as exc:
+            await persist(asyncio.to_thread(mark_failed, self.engine, job_id, exc))
+            if ctx is not None:
+                ctx.activity("cleanup_failed", f"Cleanup failed: {self.get(job_id).get('last_error')}", [])
+            self._status_event(job_id, JobStatus.FAILED)
+            worker.result.set_exception(exc)
+        finally:
+            if ctx is not None:
+                jobs_repo.update_job(self.engine, job_id, stats={"http": ctx.http_stats.as_dict()})
+                await ctx.content.aclose()
+            if service is not None:
+                with contextlib.suppress(Exception):
+                    await service.aclose()
+            if self.workers.get(job_id) is worker:
+                self.workers.pop(job_id, None)
+
+    def _status_event(self, job_id: str, status: str) -> None:
+        self.bus.publish(job_id, {"type": "status", "status": str(status), "timestamp": utcnow().isoformat()})
+
+    # -- leases, takeover and cross-server control ---------------------------------------------------
+    def _claim_and_spawn(self) -> None:
+        self._claim_only()
+        self._spawn_claimed()
+
+    def _spawn_claimed(self) -> None:
+        for job_id in self._claimed:
+            if job_id in self.workers:
+                continue
+            row = jobs_repo.get_job(self.engine, job_id)
+            if row is None:
+                continue
+            if row["status"] == JobStatus.CLEANING:
+                self._spawn(job_id, "cleanup", paused=False)
+            else:
+                self._spawn(job_id, "run", paused=row["status"] == JobStatus.PAUSED)
+        self._claimed = []
+
+    async def _poll_loop(self, takeover: bool) -> None:
+        while not self._closing:
+            await asyncio.sleep(self.poll_seconds)
+            try:
+                await self._poll_once(takeover)
+            except Exception:
+                log.exception("job poll failed")
+
+    async def _poll_once(self, takeover: bool) -> None:
+        """Database work in a thread; every change to workers back on the event loop."""
+        heartbeat_due = time.monotonic() - self._last_heartbeat >= self.heartbeat_seconds
+        local = list(self.workers)
+
+        def read() -> tuple[set[str] | None, dict[str, str]]:
+            kept = None
+            if heartbeat_due:
+                kept = jobs_repo.renew_leases(self.engine, self.server_id, local, self.lease_seconds)
+            return kept, jobs_repo.owned_statuses(self.engine, self.server_id)
+
+        kept, statuses = await asyncio.to_thread(read)
+        if kept is not None:
+            self._last_heartbeat = time.monotonic()
+            for job_id in local:
+                if job_id not in kept and job_id in self.workers:  # another server took it over
+                    await self._stop_worker(job_id, "lease_lost")
+            if takeover:
+                await asyncio.to_thread(self._claim_only)
+                self._spawn_claimed()
+        for job_id, worker in list(self.workers.items()):
+            status = statuses.get(job_id)
+            if status is None or worker.mode != "run":
+                continue
+            if status == JobStatus.PAUSED and not worker.control.paused:
+                worker.control.pause()
+            elif status == JobStatus.RUNNING and worker.control.paused:
+                worker.control.resume()
+            elif status in (JobStatus.STOPPED, JobStatus.DELETED, JobStatus.CLEANED):
+                worker.control.stop(status)
+            elif status == JobStatus.CLEANING:
+                await self._stop_worker(job_id, "cleanup")
+                if job_id not in self.workers:
+                    self._spawn(job_id, "cleanup", paused=False)
+
+    def _claim_only(self) -> None:
+        self._claimed = jobs_repo.claim_jobs(self.engine, self.server_id, CLAIMABLE, self.lease_seconds)
+
+    # -- read models ---------------------------------------------------------------------------------
+    def live_http_stats(self, job_id: str) -> dict[str, Any] | None:
+        worker = self.workers.get(job_id)
+        if worker is not None and worker.ctx is not None:
+            return worker.ctx.http_stats.as_dict()
+        return None
+
+    @property
+    def active_count(self) -> int:
+        return sum(1 for w in self.workers.values() if w.mode == "run" and not w.control.paused)
+
+
+def _cleanup_sentence(result: dict[str, Any]) -> str:
+    parts = [f"{v} {k.replace('_', ' ')}" for k, v in result.items() if isinstance(v, int) and v]
+    errors = result.get("errors") or result.get("failed_projects") or []
+    tail = f"; {len(errors)} errors" if errors else ""
+    return "Cleanup finished: " + (", ".join(parts) if parts else "nothing left to delete") + tail + "."

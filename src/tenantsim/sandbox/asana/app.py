@@ -1,0 +1,227 @@
+"""The Asana sandbox as one ASGI app: Bearer PAT auth, per-token rate limits and concurrency caps,
+fault injection and counters in front of the Starlette routes under ``/api/1.0``; admin under
+``/_sandbox``. Works mounted under a prefix (``root_path``): URLs it returns use the real base.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+import time
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Mount, Route
+
+from tenantsim.sandbox.asana import routes_fields, routes_people, routes_projects, routes_tasks
+from tenantsim.sandbox.asana.store import Store
+from tenantsim.sandbox.asana.web import ApiError, error_response
+from tenantsim.sandbox.common import (
+    ConcurrencyGate,
+    FaultPlan,
+    Message,
+    Receive,
+    SandboxStats,
+    Scope,
+    Send,
+    WindowLimiter,
+    apply_latency,
+    drop_connection,
+)
+
+PLAN_LIMITS = {"free": 150, "paid": 1500}  # requests per minute per token (developers.asana.com)
+READ_CONCURRENCY = 50  # in-flight GETs per token
+WRITE_CONCURRENCY = 15  # in-flight POST/PUT/PATCH/DELETE per token
+RATE_LIMIT_MESSAGE = ("You've made too many requests and hit a rate limit. "
+                      "Please retry after the given amount of time.")
+PHRASE_WORDS = (("6", "12", "25", "3"), ("sad", "tiny", "brave", "sleepy"),
+                ("squid", "otters", "llamas", "owls"),
+                ("snuggle", "wander", "giggle", "ponder"), ("softly", "quickly", "boldly", "gently"))
+
+
+def _route_path(scope: Scope) -> str:
+    path: str = scope["path"]
+    root: str = scope.get("root_path", "")
+    return path[len(root):] if root and path.startswith(root) else path
+
+
+def _bearer(scope: Scope) -> str | None:
+    for name, value in scope.get("headers", []):
+        if name == b"authorization":
+            text = value.decode("latin-1")
+            if text[:7].lower() == "bearer ":
+                return text[7:].strip()
+    return None
+
+
+class AsanaSandbox:
+    """An ASGI callable emulating app.asana.com/api/1.0 for one organization and one workspace."""
+
+    def __init__(self, *, users: int = 5, plan: str = "paid", rate_limit: int = 0,
+                 window_seconds: float = 60.0, fault_rate: float = 0.0, latency_ms: float = 0.0,
+                 seed: int = 0) -> None:
+        if plan not in PLAN_LIMITS:
+            raise ValueError(f"plan must be one of {sorted(PLAN_LIMITS)}")
+        self.users = users
+        self.plan = plan
+        self.rate_limit = rate_limit if rate_limit > 0 else PLAN_LIMITS[plan]
+        self.window_seconds = window_seconds
+        self.seed = seed
+        self._initial_faults = (fault_rate, latency_ms)
+        self.store = Store(users, plan, seed)
+        self.limiter = WindowLimiter(window_seconds)
+        self.gate = ConcurrencyGate()
+        self.stats = SandboxStats()
+        self.faults = FaultPlan(rate=fault_rate, latency_ms=latency_ms, seed=seed)
+        self._phrases = random.Random(seed)
+        api_routes = [*routes_people.ROUTES, *routes_projects.ROUTES, *routes_tasks.ROUTES,
+                      *routes_fields.ROUTES]
+        self.app = Starlette(
+            routes=[
+                Mount("/api/1.0", routes=api_routes),
+                Route("/_sandbox/stats", self._stats, methods=["GET"]),
+                Route("/_sandbox/reset", self._reset, methods=["POST"]),
+                Route("/_sandbox/faults", self._faults, methods=["GET", "POST"]),
+            ],
+            exception_handlers={ApiError: self._api_error, HTTPException: self._http_error},
+        )
+        self.app.state.store = self.store
+
+    # -- public -----------------------------------------------------------------------------------
+    @property
+    def tokens(self) -> list[str]:
+        return [user["token"] for user in self.store.users()]
+
+    def describe(self, base_url: str) -> dict[str, Any]:
+        """What a person (or test) needs to use this sandbox. Tokens are the sandbox's own fakes."""
+        base = base_url.rstrip("/")
+        api = base if base.endswith("/api/1.0") else base + "/api/1.0"
+        root = api.removesuffix("/api/1.0")
+        return {
+            "platform": "asana",
+            "base_url": api,
+            "admin_url": root + "/_sandbox",
+            "plan": self.plan,
+            "rate_limit_per_window": self.rate_limit,
+            "window_seconds": self.window_seconds,
+            "workspaces": [{"gid": w["gid"], "name": w["name"], "is_organization": w["is_organization"]}
+                           for w in self.store.workspaces()],
+            "teams": [{"gid": t["gid"], "name": t["name"]} for t in self.store.teams],
+            "users": [{"gid": u["gid"], "name": u["name"], "email": u["email"], "token": u["token"]}
+                      for u in self.store.users()],
+        }
+
+    def reset(self) -> None:
+        """Back to the start state: same seed, so the same gids, users and tokens."""
+        self.store = Store(self.users, self.plan, self.seed)
+        self.app.state.store = self.store
+        self.limiter.reset()
+        self.stats.reset()
+        self.faults.rate, self.faults.latency_ms = self._initial_faults
+        self.faults.storm_until = 0.0
+        self.faults.reseed()
+
+    # -- ASGI -------------------------------------------------------------------------------------
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or not _route_path(scope).startswith("/api/1.0"):
+            await self.app(scope, receive, send)
+            return
+        token = _bearer(scope)
+        user = self.store.user_for_token(token) if token else None
+        if user is None:
+            self.stats.bucket("anonymous").requests += 1
+            self.stats.bucket("anonymous").errors += 1
+            await error_response(401, "Not Authorized")(scope, receive, send)
+            return
+        key = f"user:{user['gid']}"
+        counters = self.stats.bucket(key)
+        counters.requests += 1
+        now = time.time()
+        if self.faults.in_storm(now):
+            counters.throttled += 1
+            wait = max(1, math.ceil(self.faults.storm_until - now))
+            await self._throttled(wait)(scope, receive, send)
+            return
+        decision = self.limiter.hit(key, self.rate_limit)
+        if not decision.allowed:
+            counters.throttled += 1
+            await self._throttled(max(1, math.ceil(decision.retry_after(now))))(scope, receive, send)
+            return
+        writing = scope["method"] not in ("GET", "HEAD", "OPTIONS")
+        gate_key = f"{key}:{'write' if writing else 'read'}"
+        if not self.gate.enter(gate_key, WRITE_CONCURRENCY if writing else READ_CONCURRENCY):
+            counters.throttled += 1
+            await self._throttled(1)(scope, receive, send)
+            return
+        try:
+            fault = self.faults.draw()
+            await apply_latency(self.faults, fault)
+            if fault == "reset":
+                counters.faults += 1
+                await drop_connection(send)
+            if fault == "error":
+                counters.faults += 1
+                counters.errors += 1
+                await error_response(500, "Server Error", phrase=self._phrase())(scope, receive, send)
+                return
+            state = scope.setdefault("state", {})
+            state["asana_user"] = user["gid"]
+            state["asana_root"] = scope.get("root_path", "")
+            await self.app(scope, receive, self._counting(send, key))
+        finally:
+            self.gate.leave(gate_key)
+
+    def _counting(self, send: Send, key: str) -> Send:
+        async def counted(message: Message) -> None:
+            if message["type"] == "http.response.start" and message["status"] >= 400:
+                self.stats.bucket(key).errors += 1
+            await send(message)
+        return counted
+
+    def _throttled(self, seconds: int) -> Response:
+        return error_response(429, RATE_LIMIT_MESSAGE, headers={"Retry-After": str(seconds)})
+
+    def _phrase(self) -> str:
+        return " ".join(self._phrases.choice(words) for words in PHRASE_WORDS)
+
+    # -- handlers ---------------------------------------------------------------------------------
+    async def _api_error(self, request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, ApiError)
+        return error_response(exc.status, exc.message)
+
+    async def _http_error(self, request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, HTTPException)
+        if exc.status_code in (404, 405):
+            return error_response(404, "No matching route for request")
+        return error_response(exc.status_code, str(exc.detail))
+
+    async def _stats(self, request: Request) -> JSONResponse:
+        names = {f"user:{u['gid']}": u["name"] for u in self.store.users()}
+        body = self.stats.as_dict()
+        body["tokens"] = body.pop("buckets")
+        for key, figures in body["tokens"].items():
+            figures["user"] = names.get(key)
+        body.update({"plan": self.plan, "rate_limit_per_window": self.rate_limit,
+                     "window_seconds": self.window_seconds, "faults": self.faults.as_dict()})
+        return JSONResponse(body)
+
+    async def _reset(self, request: Request) -> JSONResponse:
+        self.reset()
+        return JSONResponse({"reset": True})
+
+    async def _faults(self, request: Request) -> JSONResponse:
+        if request.method == "POST":
+            settings = await request.json()
+            if not isinstance(settings, dict):
+                return JSONResponse({"error": "body must be a JSON object"}, status_code=400)
+            self.faults.update(settings)
+        return JSONResponse(self.faults.as_dict())
+
+
+def create_app(*, users: int = 5, plan: str = "paid", rate_limit: int = 0, window_seconds: float = 60.0,
+               fault_rate: float = 0.0, latency_ms: float = 0.0, seed: int = 0) -> AsanaSandbox:
+    return AsanaSandbox(users=users, plan=plan, rate_limit=rate_limit, window_seconds=window_seconds,
+                        fault_rate=fault_rate, latency_ms=latency_ms, seed=seed)

@@ -1,0 +1,227 @@
+"""The emulated Asana domain: one organization with teams, one plain workspace, users with tokens, and
+everything they create. Records are plain dicts keyed by gid; ``render.py`` turns them into responses.
+
+Deterministic from ``seed``: the same seed gives the same gids, names and tokens.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from typing import Any
+
+Record = dict[str, Any]
+
+FIRST_NAMES = ("Ava", "Liam", "Maya", "Noah", "Zoe", "Ethan", "Priya", "Lucas", "Chloe", "Omar", "Hana",
+               "Diego", "Ingrid", "Kofi", "Lena", "Mateo", "Nora", "Ravi", "Sofia", "Tariq", "Una",
+               "Viktor", "Wen", "Yara", "Jonas")
+LAST_NAMES = ("Chen", "Okafor", "Schmidt", "Patel", "Rossi", "Nakamura", "Haddad", "Silva", "Novak",
+              "Larsen", "Kim", "Dubois", "Mensah", "Ortiz", "Fischer", "Ahmed", "Costa", "Berg", "Ivanova",
+              "Walsh", "Moreau", "Tanaka", "Singh", "Lopez", "Meyer")
+TEAM_NAMES = ("Engineering", "Marketing", "Operations")
+ORG_DOMAIN = "sandbox-corp.example"
+
+
+def iso(ts: float) -> str:
+    """Asana timestamps: UTC, millisecond precision, trailing Z."""
+    return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{int(ts * 1000) % 1000:03d}Z"
+
+
+class Store:
+    """Every object of the sandbox tenant. ``trash`` keeps deleted tasks (gone from GET, like Asana)."""
+
+    def __init__(self, users: int, plan: str, seed: int) -> None:
+        self.plan = plan
+        self.seed = seed
+        self._rng = random.Random(seed)
+        self._next_gid = 1_200_000_000_000_000 + self._rng.randrange(10**12)
+        self.records: dict[str, Record] = {}
+        self.trash: dict[str, Record] = {}
+        self.tokens: dict[str, str] = {}  # token -> user gid
+        self.user_order: list[str] = []
+        self.organization = self.add("workspace", name="Sandbox Corp", is_organization=True,
+                                      email_domains=[ORG_DOMAIN])
+        self.workspace = self.add("workspace", name="Personal Projects", is_organization=False,
+                                   email_domains=[])
+        self.teams = [self.add("team", name=name, organization=self.organization["gid"],
+                                description=f"The {name} team.") for name in TEAM_NAMES]
+        for index in range(max(1, users)):
+            self._add_user(index)
+        self.preexisting: set[str] = set()
+        self._seed_existing_work()
+        self.preexisting = set(self.records)
+
+    # -- identity ---------------------------------------------------------------------------------
+    def new_gid(self) -> str:
+        self._next_gid += self._rng.randrange(1, 97)
+        return str(self._next_gid)
+
+    def add(self, resource_type: str, **fields: Any) -> Record:
+        now = time.time()
+        record: Record = {"gid": self.new_gid(), "resource_type": resource_type, "created_at": now,
+                          "modified_at": now, **fields}
+        self.records[record["gid"]] = record
+        return record
+
+    def _add_user(self, index: int) -> None:
+        first = FIRST_NAMES[index % len(FIRST_NAMES)]
+        last = LAST_NAMES[(index * 7 + 3) % len(LAST_NAMES)]
+        suffix = "" if index < len(FIRST_NAMES) else str(index // len(FIRST_NAMES))
+        user = self.add("user", name=f"{first} {last}",
+                         email=f"{first.lower()}.{last.lower()}{suffix}@{ORG_DOMAIN}",
+                         workspaces=[self.organization["gid"], self.workspace["gid"]])
+        # Real PATs look like "2/<user id>/<token id>:<32 hex>".
+        token = f"2/{user['gid']}/{self._rng.randrange(10**15, 10**16)}:{self._rng.getrandbits(128):032x}"
+        user["token"] = token
+        self.tokens[token] = user["gid"]
+        self.user_order.append(user["gid"])
+
+    # -- pre-existing work that no cleanup may touch ----------------------------------------------
+    def _seed_existing_work(self) -> None:
+        owner = self.user_order[0]
+        org = self.organization["gid"]
+        roadmap = self.create_project(owner, workspace=org, team=self.teams[0]["gid"],
+                                      name="Platform Roadmap",
+                                      notes="Long-running roadmap owned by the platform group.")
+        sections = [self.create_section(roadmap["gid"], name) for name in ("Backlog", "In progress", "Done")]
+        for number, name in enumerate(("Upgrade database cluster", "Rotate TLS certificates",
+                                       "Write on-call runbook")):
+            task = self.create_task(owner, workspace=org, projects=[roadmap["gid"]], name=name,
+                                    notes="Carried over from last quarter.",
+                                    assignee=self.user_order[number % len(self.user_order)])
+            self.move_to_section(task, sections[number])
+            if number == 0:
+                self.create_task(owner, workspace=org, parent=task["gid"], name="Schedule maintenance window")
+                self.add_story(task, owner, "Kicking this off next sprint.")
+        personal = self.create_project(owner, workspace=self.workspace["gid"], team=None, name="Reading list",
+                                       notes="")
+        self.create_task(owner, workspace=self.workspace["gid"], projects=[personal["gid"]],
+                         name="Finish the SRE book")
+        self.add("tag", name="legacy", color="dark-blue", notes="", workspace=org, followers=[])
+        self.add("custom_field", name="Legacy Score", resource_subtype="number", workspace=org,
+                  precision=0, description="", enum_options=[], created_by=owner)
+        if self.plan == "paid":
+            self.add("portfolio", name="Company Bets", workspace=org, owner=owner, created_by=owner,
+                      members=[owner], color="light-green", public=False, items=[roadmap["gid"]])
+
+    # -- lookups ----------------------------------------------------------------------------------
+    def get(self, gid: str, resource_type: str | None = None) -> Record | None:
+        record = self.records.get(gid)
+        if record is None or (resource_type is not None and record["resource_type"] != resource_type):
+            return None
+        return record
+
+    def of_type(self, resource_type: str) -> Iterator[Record]:
+        return (r for r in self.records.values() if r["resource_type"] == resource_type)
+
+    def user_for_token(self, token: str) -> Record | None:
+        gid = self.tokens.get(token)
+        return self.records.get(gid) if gid else None
+
+    def users(self) -> list[Record]:
+        return [self.records[gid] for gid in self.user_order]
+
+    def workspaces(self) -> list[Record]:
+        return [self.organization, self.workspace]
+
+    def touch(self, record: Record) -> None:
+        record["modified_at"] = time.time()
+
+    # -- writes (validated by the routes; these keep the graph consistent) -------------------------
+    def create_project(self, actor: str, *, workspace: str, team: str | None, name: str, notes: str = "",
+                       **extra: Any) -> Record:
+        return self.add("project", name=name, notes=notes, workspace=workspace, team=team, owner=actor,
+                         members=[actor], followers=[actor], archived=False, color=extra.get("color"),
+                         default_view=extra.get("default_view", "list"), due_on=extra.get("due_on"),
+                         start_on=extra.get("start_on"), public=bool(extra.get("public", True)),
+                         completed=False, completed_at=None, completed_by=None, settings=[])
+
+    def create_section(self, project: str, name: str) -> Record:
+        return self.add("section", name=name, project=project)
+
+    def create_task(self, actor: str, *, workspace: str, name: str, projects: list[str] | None = None,
+                    parent: str | None = None, notes: str = "", assignee: str | None = None,
+                    due_on: str | None = None, **extra: Any) -> Record:
+        task = self.add("task", name=name, notes=notes, workspace=workspace, created_by=actor,
+                         parent=parent, assignee=assignee, due_on=due_on, start_on=extra.get("start_on"),
+                         completed=False, completed_at=None, completed_by=None, tags=[],
+                         followers=[actor] + ([assignee] if assignee and assignee != actor else []),
+                         memberships=[{"project": p, "section": None} for p in projects or []],
+                         custom_values={}, resource_subtype=extra.get("resource_subtype", "default_task"))
+        for membership in task["memberships"]:
+            membership["section"] = self.first_section(membership["project"])
+        self.system_story(task, actor, "added_to_project" if projects else "added_to_task",
+                          "created this task")
+        return task
+
+    def first_section(self, project: str) -> str | None:
+        for record in self.of_type("section"):
+            if record["project"] == project:
+                return str(record["gid"])
+        return None
+
+    def move_to_section(self, task: Record, section: Record) -> None:
+        for membership in task["memberships"]:
+            if membership["project"] == section["project"]:
+                membership["section"] = section["gid"]
+                break
+        else:
+            task["memberships"].append({"project": section["project"], "section": section["gid"]})
+        self.touch(task)
+
+    def add_story(self, task: Record, actor: str, text: str) -> Record:
+        return self.add("story", task=task["gid"], created_by=actor, text=text, type="comment",
+                         resource_subtype="comment_added")
+
+    def system_story(self, task: Record, actor: str, subtype: str, text: str) -> Record:
+        return self.add("story", task=task["gid"], created_by=actor, text=text, type="system",
+                         resource_subtype=subtype)
+
+    def subtasks(self, task_gid: str) -> list[Record]:
+        return [r for r in self.of_type("task") if r["parent"] == task_gid]
+
+    def delete_task(self, task: Record) -> None:
+        """To the trash, with its subtasks (deleting a parent deletes its subtasks in Asana)."""
+        for child in self.subtasks(task["gid"]):
+            self.delete_task(child)
+        self.trash[task["gid"]] = self.records.pop(task["gid"])
+
+    def delete_project(self, project: Record) -> None:
+        gid = project["gid"]
+        for task in self.of_type("task"):
+            task["memberships"] = [m for m in task["memberships"] if m["project"] != gid]
+        for record in list(self.records.values()):
+            owned = record["resource_type"] in ("section", "custom_field_setting")
+            if owned and record.get("project") == gid:
+                del self.records[record["gid"]]
+        for portfolio in self.of_type("portfolio"):
+            portfolio["items"] = [item for item in portfolio["items"] if item != gid]
+        del self.records[gid]
+
+    def delete_custom_field(self, field: Record) -> None:
+        gid = field["gid"]
+        for record in list(self.records.values()):
+            if record["resource_type"] == "custom_field_setting" and record["custom_field"] == gid:
+                project = self.records.get(record["project"])
+                if project is not None:
+                    project["settings"] = [s for s in project["settings"] if s != record["gid"]]
+                del self.records[record["gid"]]
+            elif record["resource_type"] == "task":
+                record["custom_values"].pop(gid, None)
+        del self.records[gid]
+
+    def delete_tag(self, tag: Record) -> None:
+        for task in self.of_type("task"):
+            task["tags"] = [t for t in task["tags"] if t != tag["gid"]]
+        del self.records[tag["gid"]]
+
+    def discard_task(self, task: Record) -> None:
+        """Undo a create that failed validation half-way (Asana creates are atomic)."""
+        for story in [s for s in self.of_type("story") if s["task"] == task["gid"]]:
+            del self.records[story["gid"]]
+        self.records.pop(task["gid"], None)
+
+    def delete_plain(self, record: Record) -> None:
+        del self.records[record["gid"]]

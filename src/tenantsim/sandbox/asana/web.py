@@ -1,0 +1,167 @@
+"""Request/response plumbing shared by the Asana routes: envelopes, errors, opt_fields, pagination."""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import urlencode
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+
+from tenantsim.sandbox.asana.render import Renderer
+from tenantsim.sandbox.asana.store import Record, Store
+
+ERRORS_HELP = ("For more information on API status codes and how to handle them, read the docs on errors: "
+               "https://developers.asana.com/docs/errors")
+PREMIUM_MESSAGE = ("The request was valid, but the queried object or object mutation specified in the "
+                   "request is above your current premium level.")
+
+
+class ApiError(Exception):
+    """Raised by a route; answered as Asana's ``{"errors": [{"message", "help"}]}``."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+def error_response(status: int, message: str, headers: dict[str, str] | None = None,
+                   phrase: str | None = None) -> JSONResponse:
+    error: dict[str, str] = {"message": message, "help": ERRORS_HELP}
+    if phrase:
+        error["phrase"] = phrase
+    return JSONResponse({"errors": [error]}, status_code=status, headers=headers)
+
+
+def not_found(gid: str) -> ApiError:
+    return ApiError(404, f"Unknown object: {gid}")
+
+
+def missing(field: str) -> ApiError:
+    return ApiError(400, f"{field}: Missing input")
+
+
+def unknown_id(field: str, gid: Any) -> ApiError:
+    return ApiError(400, f"{field}: Not a recognized ID: {gid}")
+
+
+def store_of(request: Request) -> Store:
+    store: Store = request.app.state.store
+    return store
+
+
+def viewer(request: Request) -> str:
+    gid: str = request.state.asana_user
+    return gid
+
+
+def renderer(request: Request) -> Renderer:
+    return Renderer(store_of(request), viewer(request))
+
+
+def opt_fields(request: Request) -> list[str] | None:
+    values = request.query_params.getlist("opt_fields")
+    fields = [f.strip() for v in values for f in v.split(",") if f.strip()]
+    return fields or None
+
+
+async def body_data(request: Request) -> dict[str, Any]:
+    """The ``data`` member of a JSON request body (Asana's request envelope)."""
+    raw = await request.body()
+    if not raw:
+        raise missing("data")
+    try:
+        parsed = json.loads(raw)
+    except ValueError:
+        raise ApiError(400, "Could not parse request data, invalid JSON") from None
+    if not isinstance(parsed, dict) or not isinstance(parsed.get("data"), dict):
+        raise missing("data")
+    data: dict[str, Any] = parsed["data"]
+    return data
+
+
+def lookup(request: Request, gid: str, resource_type: str) -> Record:
+    record = store_of(request).get(gid, resource_type)
+    if record is None:
+        raise not_found(gid)
+    return record
+
+
+def body_ref(store: Store, data: dict[str, Any], field: str, resource_type: str,
+             required: bool = False) -> Record | None:
+    """A gid given in a request body; 400 when it names nothing of that type."""
+    value = data.get(field)
+    if value is None:
+        if required:
+            raise missing(field)
+        return None
+    if resource_type == "user" and value == "me":
+        return None
+    record = store.get(str(value), resource_type)
+    if record is None:
+        raise unknown_id(field, value)
+    return record
+
+
+def one(request: Request, record: Record, status: int = 200) -> JSONResponse:
+    return JSONResponse({"data": renderer(request).full(record, opt_fields(request))}, status_code=status)
+
+
+def empty() -> JSONResponse:
+    return JSONResponse({"data": {}})
+
+
+def _encode_offset(position: int, fingerprint: str) -> str:
+    raw = json.dumps({"p": position, "q": fingerprint}, separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def _decode_offset(token: str, fingerprint: str) -> int:
+    try:
+        padded = token + "=" * (-len(token) % 4)
+        parsed = json.loads(base64.urlsafe_b64decode(padded.encode()))
+        position = int(parsed["p"])
+    except (ValueError, KeyError, TypeError):
+        raise ApiError(400, "offset: Your pagination token is invalid.") from None
+    if parsed.get("q") != fingerprint or position < 0:
+        raise ApiError(400, "offset: Your pagination token is invalid.")
+    return position
+
+
+RenderFn = Callable[[Renderer, Record, list[str] | None], dict[str, Any]]
+
+
+def page(request: Request, records: list[Record], render: RenderFn | None = None) -> JSONResponse:
+    """A list response. With ``limit`` it is paginated (1-100) and carries ``next_page``; without, all."""
+    draw = renderer(request)
+    fields = opt_fields(request)
+    emit = render or (lambda r, rec, f: r.compact(rec, f))
+    raw_limit = request.query_params.get("limit")
+    if raw_limit is None:
+        return JSONResponse({"data": [emit(draw, r, fields) for r in records]})
+    try:
+        limit = int(raw_limit)
+    except ValueError:
+        limit = 0
+    if not 1 <= limit <= 100:
+        raise ApiError(400, "limit: Must be between 1 and 100")
+    # The base the client used: a mount prefix (root_path at our entry) stays in next_page.uri.
+    api_base = f"{request.url.scheme}://{request.url.netloc}{request.state.asana_root}/api/1.0"
+    route = request.url.path.removeprefix(f"{request.state.asana_root}/api/1.0")
+    params = [(k, v) for k, v in request.query_params.multi_items() if k != "offset"]
+    fingerprint = route + "?" + "&".join(f"{k}={v}" for k, v in sorted(params) if k != "limit")
+    start = 0
+    if "offset" in request.query_params:
+        start = _decode_offset(request.query_params["offset"], fingerprint)
+    chunk = records[start:start + limit]
+    next_page: dict[str, str] | None = None
+    if start + limit < len(records):
+        token = _encode_offset(start + limit, fingerprint)
+        query = urlencode([*params, ("offset", token)])
+        path = f"{route}?{query}"
+        next_page = {"offset": token, "path": path, "uri": api_base + path}
+    return JSONResponse({"data": [emit(draw, r, fields) for r in chunk], "next_page": next_page})

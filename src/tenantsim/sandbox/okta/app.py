@@ -1,0 +1,232 @@
+"""The Okta emulator as an ASGI app: auth, rate-limit buckets, a concurrency cap, fault injection.
+
+Works standalone or mounted under a prefix (scope root_path, e.g. /sandbox/okta): routes are matched
+below the prefix and every URL it returns (links, Link headers) starts with the real org URL.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+import time
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from tenantsim.sandbox.common import (
+    ConcurrencyGate,
+    FaultPlan,
+    Receive,
+    SandboxStats,
+    Scope,
+    Send,
+    WindowDecision,
+    WindowLimiter,
+    apply_latency,
+    drop_connection,
+)
+from tenantsim.sandbox.okta import errors as err
+from tenantsim.sandbox.okta import routes_groups_apps, routes_users
+from tenantsim.sandbox.okta.call import Call, Handler
+from tenantsim.sandbox.okta.limits import bucket_for, limits_for
+from tenantsim.sandbox.okta.org import OktaOrg
+from tenantsim.sandbox.okta.seeding import populate
+
+DEFAULT_TOKEN = "00sandbox-okta-admin"
+_ORG_KEY = "org"  # Okta counts per org
+
+
+def _compile(template: str) -> re.Pattern[str]:
+    return re.compile("^" + re.sub(r"\{(\w+)\}", r"(?P<\1>[^/]+)", template) + "$")
+
+
+_ROUTES: list[tuple[str, re.Pattern[str], Handler]] = [
+    (method, _compile(template), handler)
+    for method, template, handler in [*routes_users.ROUTES, *routes_groups_apps.ROUTES]
+]
+
+
+class OktaSandbox:
+    """A stateful Okta org that speaks the Management API. ``reset()`` restores the start state."""
+
+    def __init__(self, *, tokens: list[str], users: int, rate_limit: int, window_seconds: float,
+                 fault_rate: float, latency_ms: float, seed: int, concurrency: int) -> None:
+        self.tokens = list(tokens) or [DEFAULT_TOKEN]
+        self.user_count = users
+        self.seed = seed
+        self.concurrency = concurrency
+        self.window_seconds = window_seconds
+        self.limits = limits_for(rate_limit)
+        self._fault_defaults = {"fault_rate": fault_rate, "latency_ms": latency_ms, "seed": seed}
+        self.limiter = WindowLimiter(window_seconds)
+        self.gate = ConcurrencyGate()
+        self.stats = SandboxStats()
+        self.faults = FaultPlan(rate=fault_rate, latency_ms=latency_ms, seed=seed)
+        self.org = self._build()
+
+    def _build(self) -> OktaOrg:
+        org = OktaOrg(self.seed)
+        populate(org, seed=self.seed, users=self.user_count, tokens=self.tokens)
+        return org
+
+    def reset(self) -> None:
+        self.org = self._build()
+        self.limiter.reset()
+        self.stats.reset()
+        self.faults = FaultPlan(rate=self._fault_defaults["fault_rate"],
+                                latency_ms=self._fault_defaults["latency_ms"], seed=int(self.seed))
+
+    def describe(self, base_url: str) -> dict[str, Any]:
+        org = self.org
+        return {
+            "platform": "okta",
+            "org_url": base_url.rstrip("/"),
+            "tokens": list(self.tokens),
+            "counts": {
+                "users": sum(1 for u in org.users.values() if u.preexisting),
+                "groups": sum(1 for g in org.groups.values() if g.preexisting),
+                "apps": len(org.apps),
+                "app_assignments": sum(len(a) for a in org.app_users.values()),
+            },
+            "rate_limits": dict(self.limits),
+            "window_seconds": self.window_seconds,
+            "concurrency": self.concurrency,
+        }
+
+    # -- ASGI ------------------------------------------------------------------------------------------
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "lifespan":
+            while True:
+                message = await receive()
+                if message["type"] == "lifespan.startup":
+                    await send({"type": "lifespan.startup.complete"})
+                elif message["type"] == "lifespan.shutdown":
+                    await send({"type": "lifespan.shutdown.complete"})
+                    return
+        if scope["type"] != "http":
+            return
+        request = Request(scope, receive)
+        root = str(scope.get("root_path") or "").rstrip("/")
+        path = str(scope["path"])
+        if root and path.startswith(root):
+            path = path[len(root):] or "/"
+        host = request.headers.get("host") or "{}:{}".format(*(scope.get("server") or ("127.0.0.1", 80)))
+        base = f"{scope.get('scheme', 'http')}://{host}{root}"
+        if path.startswith("/_sandbox/"):
+            response = await self._admin(request, path, base)
+        else:
+            response = await self._api(request, path, base, send)
+        await response(scope, receive, send)
+
+    async def _admin(self, request: Request, path: str, base: str) -> Response:
+        if path == "/_sandbox/stats" and request.method == "GET":
+            return JSONResponse({"stats": self.stats.as_dict(), "faults": self.faults.as_dict(),
+                                 "rate_limits": self.limits, "window_seconds": self.window_seconds,
+                                 "concurrency": self.concurrency, **self.describe(base)["counts"]})
+        if path == "/_sandbox/reset" and request.method == "POST":
+            self.reset()
+            return JSONResponse({"reset": True, **self.describe(base)})
+        if path == "/_sandbox/faults" and request.method == "POST":
+            try:
+                settings = json.loads(await request.body() or b"{}")
+                self.faults.update(settings)
+            except (ValueError, TypeError, AttributeError):
+                return JSONResponse(err.bad_body().body(), status_code=400)
+            return JSONResponse(self.faults.as_dict())
+        if path == "/_sandbox/describe" and request.method == "GET":
+            return JSONResponse(self.describe(base))
+        return JSONResponse(err.not_found("Path", path).body(), status_code=404)
+
+    async def _api(self, request: Request, path: str, base: str, send: Send) -> Response:
+        bucket = bucket_for(request.method, path)
+        counters = self.stats.bucket(bucket)
+        counters.requests += 1
+        limit = self.limits.get(bucket, self.limits["default"])
+        owner = self._owner(request)
+        if owner is None:
+            counters.errors += 1
+            return self._error(err.invalid_token())
+        if self.faults.in_storm():
+            counters.throttled += 1
+            storm = WindowDecision(False, limit, 0, self.faults.storm_until)
+            return self._with_limits(self._error(err.rate_limited()), storm)
+        if not self.gate.enter(_ORG_KEY, self.concurrency):
+            counters.throttled += 1
+            # Okta reports a concurrency breach as limit 0 / remaining 0.
+            return self._with_limits(self._error(err.rate_limited()),
+                                     WindowDecision(False, 0, 0, math.ceil(time.time()) + 1.0))
+        try:
+            decision = self.limiter.hit(bucket, limit)
+            if not decision.allowed:
+                counters.throttled += 1
+                return self._with_limits(self._error(err.rate_limited()), decision)
+            fault = self.faults.draw()
+            if fault is not None:
+                counters.faults += 1
+            await apply_latency(self.faults, fault)
+            if fault == "reset":
+                await drop_connection(send)
+            if fault == "error":
+                response = self._error(err.server_error())
+            else:
+                response = await self._dispatch(request, path, base, owner)
+        finally:
+            self.gate.leave(_ORG_KEY)
+        if response.status_code >= 400:
+            counters.errors += 1
+        return self._with_limits(response, decision)
+
+    def _owner(self, request: Request) -> str | None:
+        header = request.headers.get("authorization", "")
+        # The official Python SDK (3.x) sends "SSWS<token>" without the space, and Okta accepts it.
+        if not header.startswith("SSWS"):
+            return None
+        token = header[4:].strip()
+        if token not in self.org.token_owner:
+            return None
+        return self.org.token_owner[token]
+
+    async def _dispatch(self, request: Request, path: str, base: str, owner: str) -> Response:
+        path_matched = False
+        for method, pattern, handler in _ROUTES:
+            match = pattern.match(path)
+            if match is None:
+                continue
+            path_matched = True
+            if method != request.method:
+                continue
+            call = Call(request=request, org=self.org, base=base, path=path, params=match.groupdict(),
+                        owner_id=owner)
+            try:
+                return await handler(call)
+            except err.OktaApiError as exc:
+                return self._error(exc)
+        return self._error(err.method_not_allowed() if path_matched else err.not_found("Path", path))
+
+    @staticmethod
+    def _error(exc: err.OktaApiError) -> Response:
+        return JSONResponse(exc.body(), status_code=exc.status)
+
+    @staticmethod
+    def _with_limits(response: Response, decision: WindowDecision) -> Response:
+        response.headers["X-Rate-Limit-Limit"] = str(decision.limit)
+        response.headers["X-Rate-Limit-Remaining"] = str(decision.remaining)
+        response.headers["X-Rate-Limit-Reset"] = str(decision.reset_epoch)
+        return response
+
+
+def create_app(*, tokens: list[str] | None = None, users: int = 25, rate_limit: int = 0,
+               window_seconds: float = 60.0, fault_rate: float = 0.0, latency_ms: float = 0.0, seed: int = 0,
+               concurrency: int = 75) -> OktaSandbox:
+    return OktaSandbox(tokens=tokens if tokens is not None else [DEFAULT_TOKEN], users=users,
+                       rate_limit=rate_limit, window_seconds=window_seconds, fault_rate=fault_rate,
+                       latency_ms=latency_ms, seed=seed, concurrency=concurrency)
+
+
+def serve(*, host: str = "127.0.0.1", port: int = 8201, **options: Any) -> None:
+    """Run the emulator on its own (``tenantsim sandbox okta``)."""
+    import uvicorn
+
+    uvicorn.run(create_app(**options), host=host, port=port, log_level="warning")

@@ -1,0 +1,78 @@
+"""One API call as the handlers see it: the org, the org URL, path parameters and parsed input."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from tenantsim.sandbox.okta import errors as err
+from tenantsim.sandbox.okta.org import OktaOrg
+from tenantsim.sandbox.okta.query import link_headers
+
+
+@dataclass
+class Call:
+    request: Request
+    org: OktaOrg
+    base: str  # the org URL of this request, including any mount prefix
+    path: str  # the path below the org URL
+    params: dict[str, str]
+    owner_id: str  # the admin user the token belongs to
+
+    def query(self, name: str, default: str | None = None) -> str | None:
+        return self.request.query_params.get(name, default)
+
+    def flag(self, name: str, default: bool | None) -> bool | None:
+        raw = self.request.query_params.get(name)
+        if raw is None:
+            return default
+        if raw.lower() not in ("true", "false"):
+            raise err.validation(name, f"{name}: must be true or false")
+        return raw.lower() == "true"
+
+    def limit(self, default: int, maximum: int) -> int:
+        raw = self.request.query_params.get("limit")
+        if raw is None:
+            return default
+        try:
+            value = int(raw)
+        except ValueError:
+            raise err.validation("limit", "limit: must be an integer") from None
+        if value < 0:  # Okta treats -1 (and other negatives) as "the default page"
+            return default
+        return max(1, min(value, maximum))
+
+    def links(self, path: str, limit: int, next_after: str | None) -> list[str]:
+        """Link headers for a page of ``path`` (self, and next when another page follows)."""
+        return link_headers(self.base, path, self.request.query_params.multi_items(), limit, next_after)
+
+    async def body(self) -> dict[str, Any]:
+        raw = await self.request.body()
+        if not raw.strip():
+            return {}
+        try:
+            data = json.loads(raw)
+        except ValueError:
+            raise err.bad_body() from None
+        if not isinstance(data, dict):
+            raise err.bad_body()
+        return data
+
+
+Handler = Callable[[Call], Awaitable[Response]]
+
+
+def ok(data: Any, status: int = 200, links: list[str] | None = None) -> Response:
+    response = JSONResponse(data, status_code=status)
+    for link in links or []:
+        response.headers.append("link", link)
+    return response
+
+
+def no_content() -> Response:
+    return Response(status_code=204)

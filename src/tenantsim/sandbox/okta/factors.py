@@ -1,0 +1,97 @@
+"""MFA factors: enough of the Factors API to enroll, activate, list and remove a factor."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tenantsim.sandbox.okta import errors as err
+from tenantsim.sandbox.okta.model import PREFIX_FACTOR, Factor, User, new_id, now
+from tenantsim.sandbox.okta.org import OktaOrg
+
+# factorType -> providers Okta accepts for it
+PROVIDERS = {"question": ("OKTA",), "sms": ("OKTA",), "call": ("OKTA",), "email": ("OKTA",),
+             "push": ("OKTA",), "token:software:totp": ("OKTA", "GOOGLE"), "token:hotp": ("CUSTOM",),
+             "webauthn": ("FIDO",), "u2f": ("FIDO",)}
+AUTO_ACTIVATE = ("sms", "call", "email", "token:hotp")  # ?activate=true works for these only
+QUESTIONS = {"disliked_food": "What is the food you least liked as a child?",
+             "name_of_first_plush_toy": "What is the name of your first stuffed animal?",
+             "first_award": "What did you earn your first medal or award for?",
+             "favorite_toy": "What is the toy/stuffed animal you liked the most as a kid?",
+             "first_computer_game": "What was the first computer game you played?",
+             "favorite_movie_quote": "What is your favorite movie quote?",
+             "first_sports_team_mascot": "What was the mascot of the first sports team you played on?",
+             "first_music_purchase": "What music album or song did you first purchase?",
+             "favorite_vacation_location": "Where did you go for your favorite vacation?",
+             "childhood_dream_job": "What was your dream job as a child?"}
+
+
+def enroll(org: OktaOrg, user: User, body: dict[str, Any], activate: bool) -> Factor:
+    if user.status in ("DEPROVISIONED", "SUSPENDED"):
+        raise err.wrong_status()
+    factor_type = str(body.get("factorType") or "")
+    provider = str(body.get("provider") or "OKTA")
+    if factor_type not in PROVIDERS:
+        raise err.validation("factorType", f"factorType: '{factor_type}' is not a supported factor type")
+    if provider not in PROVIDERS[factor_type]:
+        raise err.validation("provider", f"provider: {provider} does not support {factor_type}")
+    enrolled = org.factors.setdefault(user.id, {})
+    if any(f.factor_type == factor_type and f.provider == provider for f in enrolled.values()):
+        raise err.validation("factorEnrollRequest", "A factor of this type is already set up.")
+    given = body.get("profile") or {}
+    profile, status = _profile_and_status(factor_type, given, user, activate)
+    at = now()
+    fid = new_id(PREFIX_FACTOR.get(factor_type, "fac"), org.rng)
+    factor = Factor(id=fid, factor_type=factor_type, provider=provider, status=status, profile=profile,
+                    created=at, last_updated=at)
+    enrolled[fid] = factor
+    return factor
+
+
+def _profile_and_status(factor_type: str, given: dict[str, Any], user: User,
+                        activate: bool) -> tuple[dict[str, Any], str]:
+    if factor_type == "question":
+        question = str(given.get("question") or "")
+        if question not in QUESTIONS:
+            raise err.validation("question", "question: The security question is not valid")
+        if len(str(given.get("answer") or "")) < 4:
+            raise err.validation("answer", "answer: The security question answer must be at least 4 "
+                                 "characters in length")
+        return {"question": question, "questionText": QUESTIONS[question]}, "ACTIVE"
+    if factor_type in ("sms", "call"):
+        phone = str(given.get("phoneNumber") or "")
+        if not phone.startswith("+") or not phone[1:].replace("-", "").isdigit():
+            raise err.validation("phoneNumber", "phoneNumber: Invalid Phone Number.")
+        status = "ACTIVE" if activate else "PENDING_ACTIVATION"
+        return {"phoneNumber": phone}, status
+    if factor_type == "email":
+        email = str(given.get("email") or user.profile.get("email") or "")
+        return {"email": email}, "ACTIVE" if activate else "PENDING_ACTIVATION"
+    if factor_type == "token:software:totp":
+        return {"credentialId": user.login}, "PENDING_ACTIVATION"
+    return {}, "PENDING_ACTIVATION"
+
+
+def factor(org: OktaOrg, user: User, fid: str) -> Factor:
+    found = org.factors.get(user.id, {}).get(fid)
+    if found is None:
+        raise err.not_found("UserFactor", fid)
+    return found
+
+
+def activate(org: OktaOrg, user: User, fid: str, body: dict[str, Any]) -> Factor:
+    found = factor(org, user, fid)
+    if found.status != "PENDING_ACTIVATION":
+        raise err.validation("factor", "Factor is not pending activation")
+    code = str(body.get("passCode") or "")
+    if found.factor_type != "push" and not (code.isdigit() and 6 <= len(code) <= 8):
+        raise err.validation("passCode", "Your passcode doesn't match our records. Please try again.")
+    found.status = "ACTIVE"
+    found.last_updated = now()
+    return found
+
+
+def remove(org: OktaOrg, user: User, fid: str) -> None:
+    if user.status == "DEPROVISIONED":
+        raise err.wrong_status()
+    factor(org, user, fid)
+    del org.factors[user.id][fid]

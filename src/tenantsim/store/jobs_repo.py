@@ -1,0 +1,146 @@
+"""Queries on the jobs table. Plain functions over an Engine; each call is one short transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Engine, and_, func, or_, select, update
+
+from tenantsim.store.tables import jobs
+from tenantsim.store.types import utcnow
+
+Row = dict[str, Any]
+
+
+def insert_job(engine: Engine, values: Row) -> None:
+    now = utcnow()
+    row = {"created_at": now, "updated_at": now, "progress": {}, "stats": {}, "llm_input_tokens": 0,
+           "llm_output_tokens": 0, **values}
+    with engine.begin() as conn:
+        conn.execute(jobs.insert().values(**row))
+
+
+def get_job(engine: Engine, job_id: str) -> Row | None:
+    with engine.connect() as conn:
+        row = conn.execute(select(jobs).where(jobs.c.id == job_id)).mappings().first()
+    return _normalise(dict(row)) if row else None
+
+
+def list_jobs(engine: Engine, *, statuses: Sequence[str] | None = None, include_deleted: bool = False,
+              limit: int = 200, offset: int = 0, columns: Sequence[str] | None = None) -> list[Row]:
+    cols = [jobs.c[name] for name in columns] if columns else [jobs]
+    query = select(*cols).order_by(jobs.c.created_at.desc(), jobs.c.id).limit(limit).offset(offset)
+    if statuses:
+        query = query.where(jobs.c.status.in_(list(statuses)))
+    elif not include_deleted:
+        query = query.where(jobs.c.status != "deleted")
+    with engine.connect() as conn:
+        return [_normalise(dict(r)) for r in conn.execute(query).mappings()]
+
+
+def count_jobs(engine: Engine, *, statuses: Sequence[str] | None = None,
+               include_deleted: bool = False) -> int:
+    query = select(func.count()).select_from(jobs)
+    if statuses:
+        query = query.where(jobs.c.status.in_(list(statuses)))
+    elif not include_deleted:
+        query = query.where(jobs.c.status != "deleted")
+    with engine.connect() as conn:
+        return int(conn.execute(query).scalar_one())
+
+
+def status_counts(engine: Engine) -> dict[str, int]:
+    with engine.connect() as conn:
+        rows = conn.execute(select(jobs.c.status, func.count()).group_by(jobs.c.status)).all()
+    return {status: int(n) for status, n in rows}
+
+
+def update_job(engine: Engine, job_id: str, **values: Any) -> None:
+    values["updated_at"] = utcnow()
+    with engine.begin() as conn:
+        conn.execute(update(jobs).where(jobs.c.id == job_id).values(**values))
+
+
+def set_status(engine: Engine, job_id: str, status: str, *, expect: Sequence[str] | None = None,
+               **values: Any) -> bool:
+    """Move a job to ``status`` (only from one of ``expect`` when given). True when it moved."""
+    query = update(jobs).where(jobs.c.id == job_id)
+    if expect is not None:
+        query = query.where(jobs.c.status.in_(list(expect)))
+    with engine.begin() as conn:
+        result = conn.execute(query.values(status=status, updated_at=utcnow(), **values))
+    return bool(result.rowcount)
+
+
+# -- leases: one owner per running job (several servers on PostgreSQL) ------------------------------
+
+def claim_jobs(engine: Engine, owner: str, statuses: Sequence[str], lease_seconds: float,
+               limit: int = 1000) -> list[str]:
+    """Take jobs in ``statuses`` whose lease is free or lapsed. Returns the ids now owned by ``owner``.
+
+    The UPDATE's WHERE re-checks the lease, so two servers racing for one job cannot both win.
+    """
+    now = utcnow()
+    free = or_(jobs.c.owner.is_(None), jobs.c.lease_expires_at.is_(None), jobs.c.lease_expires_at < now,
+               jobs.c.owner == owner)
+    with engine.connect() as conn:
+        candidates = [r[0] for r in conn.execute(
+            select(jobs.c.id).where(and_(jobs.c.status.in_(list(statuses)), free)).limit(limit))]
+    won: list[str] = []
+    expires = now + timedelta(seconds=lease_seconds)
+    for job_id in candidates:
+        with engine.begin() as conn:
+            result = conn.execute(
+                update(jobs).where(and_(jobs.c.id == job_id, jobs.c.status.in_(list(statuses)), free))
+                .values(owner=owner, lease_expires_at=expires))
+        if result.rowcount:
+            won.append(job_id)
+    return won
+
+
+def renew_leases(engine: Engine, owner: str, job_ids: Sequence[str], lease_seconds: float) -> set[str]:
+    """Extend this server's leases; returns the ids it still owns (a lost lease means stop the job)."""
+    if not job_ids:
+        return set()
+    expires = utcnow() + timedelta(seconds=lease_seconds)
+    with engine.begin() as conn:
+        conn.execute(update(jobs).where(and_(jobs.c.owner == owner, jobs.c.id.in_(list(job_ids))))
+                     .values(lease_expires_at=expires))
+        rows = conn.execute(select(jobs.c.id).where(and_(jobs.c.owner == owner,
+                                                         jobs.c.id.in_(list(job_ids))))).all()
+    return {r[0] for r in rows}
+
+
+def release_lease(engine: Engine, owner: str, job_id: str) -> None:
+    with engine.begin() as conn:
+        conn.execute(update(jobs).where(and_(jobs.c.id == job_id, jobs.c.owner == owner))
+                     .values(owner=None, lease_expires_at=None))
+
+
+def owned_statuses(engine: Engine, owner: str) -> dict[str, str]:
+    with engine.connect() as conn:
+        rows = conn.execute(select(jobs.c.id, jobs.c.status).where(jobs.c.owner == owner)).all()
+    return {r[0]: r[1] for r in rows}
+
+
+def due_jobs(engine: Engine, column: str, now: datetime, statuses: Sequence[str]) -> list[str]:
+    col = jobs.c[column]
+    with engine.connect() as conn:
+        rows = conn.execute(select(jobs.c.id).where(and_(col.is_not(None), col <= now,
+                                                         jobs.c.status.in_(list(statuses))))).all()
+    return [r[0] for r in rows]
+
+
+def _normalise(row: Row) -> Row:
+    if "connection_type" in row and not row["connection_type"]:
+        row["connection_type"] = "asana"  # legacy jobs stored before Okta existed
+    return row
+
+
+def add_llm_tokens(engine: Engine, job_id: str, input_tokens: int, output_tokens: int) -> None:
+    with engine.begin() as conn:
+        conn.execute(update(jobs).where(jobs.c.id == job_id).values(
+            llm_input_tokens=jobs.c.llm_input_tokens + int(input_tokens),
+            llm_output_tokens=jobs.c.llm_output_tokens + int(output_tokens)))

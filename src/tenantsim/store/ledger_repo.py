@@ -1,0 +1,98 @@
+"""The ledger: every object a job created. Implements connectors.base.Ledger for one job."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import Engine, and_, func, select, update
+from sqlalchemy.exc import IntegrityError
+
+from tenantsim.connectors.base import LedgerEntry
+from tenantsim.store.tables import ledger
+from tenantsim.store.types import utcnow
+
+
+def _entry(row: Any) -> LedgerEntry:
+    return LedgerEntry(kind=row.kind, key=row.key, platform_id=row.platform_id, parent_key=row.parent_key,
+                       actor=row.actor, status=row.status, attrs=dict(row.attrs or {}), error=row.error)
+
+
+class SqlLedger:
+    def __init__(self, engine: Engine, job_id: str) -> None:
+        self.engine = engine
+        self.job_id = job_id
+
+    def _where(self, kind: str, key: str) -> Any:
+        return and_(ledger.c.job_id == self.job_id, ledger.c.kind == kind, ledger.c.key == key)
+
+    def intent(self, kind: str, key: str, *, parent_key: str | None = None, actor: str | None = None,
+               attrs: dict[str, Any] | None = None) -> LedgerEntry:
+        existing = self.get(kind, key)
+        if existing is not None:
+            return existing
+        now = utcnow()
+        values = {"job_id": self.job_id, "kind": kind, "key": key, "parent_key": parent_key, "actor": actor,
+                  "status": "intent", "attrs": attrs or {}, "created_at": now, "updated_at": now}
+        try:
+            with self.engine.begin() as conn:
+                conn.execute(ledger.insert().values(**values))
+        except IntegrityError:  # a concurrent writer recorded it first
+            pass
+        found = self.get(kind, key)
+        assert found is not None
+        return found
+
+    def created(self, kind: str, key: str, platform_id: str, attrs: dict[str, Any] | None = None) -> None:
+        values: dict[str, Any] = {"platform_id": platform_id, "status": "created", "updated_at": utcnow(),
+                                  "error": None}
+        with self.engine.begin() as conn:
+            if attrs:
+                row = conn.execute(select(ledger.c.attrs).where(self._where(kind, key))).first()
+                values["attrs"] = {**(dict(row[0] or {}) if row else {}), **attrs}
+            conn.execute(update(ledger).where(self._where(kind, key)).values(**values))
+
+    def update_attrs(self, kind: str, key: str, attrs: dict[str, Any]) -> None:
+        with self.engine.begin() as conn:
+            row = conn.execute(select(ledger.c.attrs).where(self._where(kind, key))).first()
+            if row is None:
+                return
+            merged = {**dict(row[0] or {}), **attrs}
+            conn.execute(update(ledger).where(self._where(kind, key)).values(attrs=merged,
+                                                                                 updated_at=utcnow()))
+
+    def deleted(self, kind: str, key: str) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(update(ledger).where(self._where(kind, key)).values(status="deleted",
+                                                                                 updated_at=utcnow()))
+
+    def failed(self, kind: str, key: str, reason: str) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(update(ledger).where(self._where(kind, key)).values(
+                status="failed", error=reason[:2000], updated_at=utcnow()))
+
+    def get(self, kind: str, key: str) -> LedgerEntry | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(select(ledger).where(self._where(kind, key))).first()
+        return _entry(row) if row else None
+
+    def entries(self, kind: str | None = None, statuses: Sequence[str] | None = None) -> list[LedgerEntry]:
+        query = select(ledger).where(ledger.c.job_id == self.job_id).order_by(ledger.c.id)
+        if kind is not None:
+            query = query.where(ledger.c.kind == kind)
+        if statuses is not None:
+            query = query.where(ledger.c.status.in_(list(statuses)))
+        with self.engine.connect() as conn:
+            return [_entry(r) for r in conn.execute(query)]
+
+    def counts(self) -> dict[str, int]:
+        """Objects that exist on the platform now, by kind (created and not yet deleted)."""
+        return kind_counts(self.engine, self.job_id, ("created",))
+
+
+def kind_counts(engine: Engine, job_id: str, statuses: Sequence[str]) -> dict[str, int]:
+    query = (select(ledger.c.kind, func.count()).where(and_(ledger.c.job_id == job_id,
+                                                            ledger.c.status.in_(list(statuses))))
+             .group_by(ledger.c.kind))
+    with engine.connect() as conn:
+        return {kind: int(n) for kind, n in conn.execute(query).all()}

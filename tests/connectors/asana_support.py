@@ -29,21 +29,31 @@ class StubContent:
         departments = (Department("Engineering", 0.6, "2000"), Department("Marketing", 0.4, "3000"))
         return OrgPlan("Stub Co", industry, departments, ("Remote",), (), ())
 
-    async def hires(self, industry: str, department: str, count: int, taken_logins: Iterable[str],
-                    start_index: int) -> list[Person]:
+    async def hires(
+        self, industry: str, department: str, count: int, taken_logins: Iterable[str], start_index: int
+    ) -> list[Person]:
         return []
 
     async def title_for(self, industry: str, department: str, level: int, index: int) -> str:
         return "Engineer"
 
     async def projects(self, ctx: ContentContext, count: int, start_index: int = 0) -> list[ProjectIdea]:
-        return [ProjectIdea(f"p{start_index + n}", f"{ctx.department} initiative {start_index + n}",
-                            "Why we are doing this.", ctx.department or "Engineering",
-                            ("Backlog", "Doing", "Review", "Done")) for n in range(count)]
+        return [
+            ProjectIdea(
+                f"p{start_index + n}",
+                f"{ctx.department} initiative {start_index + n}",
+                "Why we are doing this.",
+                ctx.department or "Engineering",
+                ("Backlog", "Doing", "Review", "Done"),
+            )
+            for n in range(count)
+        ]
 
     async def tasks(self, ctx: ContentContext, count: int, start_index: int = 0) -> list[TaskIdea]:
-        return [TaskIdea(f"Task {start_index + n} for {ctx.project}", "Details.", ("Draft", "Review"))
-                for n in range(count)]
+        return [
+            TaskIdea(f"Task {start_index + n} for {ctx.project}", "Details.", ("Draft", "Review"))
+            for n in range(count)
+        ]
 
     async def comments(self, ctx: ContentContext, count: int, start_index: int = 0) -> list[CommentIdea]:
         return [CommentIdea(f"Comment {start_index + n} on {ctx.task}") for n in range(count)]
@@ -63,9 +73,12 @@ def content_provider(seed: int) -> ContentProvider:
 
 def snapshot(sandbox: AsanaSandbox, base: str) -> dict[str, set[str]]:
     """Every project, task, subtask, tag, custom field and portfolio the sandbox's users can see."""
-    seen: dict[str, set[str]] = {k: set() for k in ("projects", "tasks", "tags", "custom_fields", "portfolios")}
+    seen: dict[str, set[str]] = {
+        k: set() for k in ("projects", "tasks", "tags", "custom_fields", "portfolios")
+    }
     tokens = sandbox.tokens
     with httpx.Client(base_url=base, headers={"Authorization": f"Bearer {tokens[0]}"}, timeout=10) as http:
+
         def data(path: str, **params: Any) -> list[dict[str, Any]]:
             response = http.get(path, params=params)
             response.raise_for_status()
@@ -84,7 +97,10 @@ def snapshot(sandbox: AsanaSandbox, base: str) -> dict[str, set[str]]:
             seen["tags"] |= {t["gid"] for t in data("/tags", workspace=gid)}
             seen["custom_fields"] |= {f["gid"] for f in data(f"/workspaces/{gid}/custom_fields")}
             for token in tokens:
-                owned = http.get("/portfolios", params={"workspace": gid, "owner": "me"},
-                                 headers={"Authorization": f"Bearer {token}"})
+                owned = http.get(
+                    "/portfolios",
+                    params={"workspace": gid, "owner": "me"},
+                    headers={"Authorization": f"Bearer {token}"},
+                )
                 seen["portfolios"] |= {p["gid"] for p in owned.json().get("data", [])}
     return seen

@@ -33,10 +33,21 @@ def _error(status: int, message: str = "boom", headers: dict[str, str] | None = 
     return httpx.Response(status, json={"errors": [{"message": message, "help": "docs"}]}, headers=headers)
 
 
-@pytest.mark.parametrize(("status", "kind"), [
-    (400, Skippable), (401, AuthError), (402, Skippable), (403, AuthError), (404, NotFoundOnPlatform),
-    (409, Skippable), (410, FatalError), (429, RateLimited), (500, Retriable), (503, Retriable),
-])
+@pytest.mark.parametrize(
+    ("status", "kind"),
+    [
+        (400, Skippable),
+        (401, AuthError),
+        (402, Skippable),
+        (403, AuthError),
+        (404, NotFoundOnPlatform),
+        (409, Skippable),
+        (410, FatalError),
+        (429, RateLimited),
+        (500, Retriable),
+        (503, Retriable),
+    ],
+)
 def test_classify_table(status: int, kind: type[Exception]) -> None:
     error = classify(_error(status, "workspace: Missing input", {"Retry-After": "7"}))
     assert type(error) is kind
@@ -84,11 +95,13 @@ async def test_pagination_is_lazy_and_follows_offsets() -> None:
 
 async def test_each_token_is_paced_on_its_own_budget() -> None:
     calls: list[str] = []
+    throttled = asyncio.Event()
 
     def handler(request: httpx.Request) -> httpx.Response:
         token = request.headers["Authorization"]
         calls.append(token)
         if token.endswith("slow") and calls.count(token) == 1:
+            throttled.set()
             return _error(429, "slow down", {"Retry-After": "30"})
         return httpx.Response(200, json={"data": {"gid": "1"}})
 
@@ -96,8 +109,7 @@ async def test_each_token_is_paced_on_its_own_budget() -> None:
     slow = AsanaClient("tok-slow", name="slow", budgets=budgets, transport=httpx.MockTransport(handler))
     fast = AsanaClient("tok-fast", name="fast", budgets=budgets, transport=httpx.MockTransport(handler))
     waiting = asyncio.create_task(slow.get("/users/me"))  # gets a 429 and must wait its 30 s
-    while len(calls) < 1:
-        await asyncio.sleep(0.01)
+    await throttled.wait()
     assert await fast.get("/users/me") == {"gid": "1"}, "another token is not held up"
     assert not waiting.done()
     tenant = "asana:app.asana.com"
@@ -121,11 +133,16 @@ def test_base_url_override_only_in_sandbox_mode_on_loopback() -> None:
     sandboxed = AsanaConnector(ConnectorRuntime(sandbox_mode=True))
     production = AsanaConnector(ConnectorRuntime(sandbox_mode=False))
     assert production.base_url(None) == ASANA_BASE_URL
-    assert sandboxed.base_url("http://127.0.0.1:5001/sandbox/asana/api/1.0/") == \
-        "http://127.0.0.1:5001/sandbox/asana/api/1.0"
-    for refused, connector in (("http://127.0.0.1:9/api/1.0", production),
-                               ("https://evil.example/api/1.0", sandboxed),
-                               ("http://10.0.0.5/api/1.0", sandboxed), ("file:///etc/passwd", sandboxed)):
+    assert (
+        sandboxed.base_url("http://127.0.0.1:5001/sandbox/asana/api/1.0/")
+        == "http://127.0.0.1:5001/sandbox/asana/api/1.0"
+    )
+    for refused, connector in (
+        ("http://127.0.0.1:9/api/1.0", production),
+        ("https://evil.example/api/1.0", sandboxed),
+        ("http://10.0.0.5/api/1.0", sandboxed),
+        ("file:///etc/passwd", sandboxed),
+    ):
         with pytest.raises(InputError) as caught:
             connector.base_url(refused)
         assert caught.value.status_code == 400
@@ -143,4 +160,6 @@ async def test_validate_token_and_list_workspaces_against_the_sandbox() -> None:
             await connector.validate_token({"api_key": "2/9/9:" + "f" * 32, "base_url": base})
         workspaces = await connector.list_workspaces(sandbox.tokens[0], base_url=base)
         assert sorted((w["name"], w["is_organization"]) for w in workspaces) == [
-            ("Personal Projects", False), ("Sandbox Corp", True)]
+            ("Personal Projects", False),
+            ("Sandbox Corp", True),
+        ]

@@ -33,9 +33,9 @@ def test_restart_resumes_running_and_keeps_paused(tmp_path: Path, database_url: 
         srv.client.post(f"/api/jobs/{paused}/pause")
         srv.client.delete(f"/api/jobs/{deleted}/delete")
         before_running = _events(srv, running)
-        created_before = len(platform.objects)
     # The server is down: nothing may happen.
-    time.sleep(0.3)
+    created_before = len(platform.objects)
+    time.sleep(0.5)
     assert len(platform.objects) == created_before
     with running_server(tmp_path, database_url, connectors=_connectors(platform)) as srv:
         assert srv.client.get(f"/api/jobs/{running}").json()["status"] == "running"
@@ -48,7 +48,7 @@ def test_restart_resumes_running_and_keeps_paused(tmp_path: Path, database_url: 
         assert srv.client.get(f"/api/jobs/{deleted}").json()["status"] == "deleted"
         assert srv.client.get("/api/health").json()["active_jobs"] == 1
         # the resumed job did not rebuild from scratch: seed objects exist once each
-        seeds = [o for o in platform.objects.values() if o["name"].startswith("seed-")]
+        seeds = [o for o in platform.objects.values() if ":seed-" in o["name"]]
         assert len(seeds) == len({o["name"] for o in seeds})
 
 

@@ -101,11 +101,22 @@ def test_projects_sections_tasks_and_trash(sandbox: AsanaSandbox, base: str) -> 
     todo = api.post(f"/projects/{project['gid']}/sections", {"name": "To do"}).json()["data"]
     done = api.post(f"/projects/{project['gid']}/sections", {"name": "Done"}).json()["data"]
     assert api.post("/tasks", {"name": "Orphan"}).status_code == 400
-    task = api.post("/tasks", {"name": "Write brief", "projects": [project["gid"]], "assignee": users[1]["gid"],
-                               "due_on": "2030-05-01", "notes": "Two pages"}).json()["data"]
+    task = api.post(
+        "/tasks",
+        {
+            "name": "Write brief",
+            "projects": [project["gid"]],
+            "assignee": users[1]["gid"],
+            "due_on": "2030-05-01",
+            "notes": "Two pages",
+        },
+    ).json()["data"]
     assert task["assignee"]["gid"] == users[1]["gid"] and task["due_on"] == "2030-05-01"
     assert task["memberships"][0]["section"]["gid"] == todo["gid"]
-    assert api.post("/tasks", {"name": "Bad date", "projects": [project["gid"]], "due_on": "May 1"}).status_code == 400
+    assert (
+        api.post("/tasks", {"name": "Bad date", "projects": [project["gid"]], "due_on": "May 1"}).status_code
+        == 400
+    )
     sub = api.post(f"/tasks/{task['gid']}/subtasks", {"name": "Outline"}).json()["data"]
     assert sub["parent"]["gid"] == task["gid"]
     assert [s["gid"] for s in api.get(f"/tasks/{task['gid']}/subtasks").json()["data"]] == [sub["gid"]]
@@ -143,17 +154,30 @@ def test_tags_custom_fields_and_portfolios(sandbox: AsanaSandbox, base: str) -> 
     api = Api(base, sandbox.tokens[0])
     project = api.post("/projects", {"workspace": org, "team": team, "name": "Fields"}).json()["data"]
     tag = api.post("/tags", {"workspace": org, "name": "urgent", "color": "dark-red"}).json()["data"]
-    field = api.post("/custom_fields", {"workspace": org, "name": "Priority", "resource_subtype": "enum",
-                                        "enum_options": [{"name": "High", "color": "red"},
-                                                         {"name": "Low", "color": "green"}]})
+    field = api.post(
+        "/custom_fields",
+        {
+            "workspace": org,
+            "name": "Priority",
+            "resource_subtype": "enum",
+            "enum_options": [{"name": "High", "color": "red"}, {"name": "Low", "color": "green"}],
+        },
+    )
     assert field.status_code == 201
     priority = field.json()["data"]
     high = priority["enum_options"][0]["gid"]
-    effort = api.post("/custom_fields", {"workspace": org, "name": "Effort", "resource_subtype": "number",
-                                         "precision": 1}).json()["data"]
-    assert api.post("/custom_fields", {"workspace": org, "name": "priority",
-                                       "resource_subtype": "text"}).status_code == 400
-    task = api.post("/tasks", {"name": "Tune", "projects": [project["gid"]], "tags": [tag["gid"]]}).json()["data"]
+    effort = api.post(
+        "/custom_fields", {"workspace": org, "name": "Effort", "resource_subtype": "number", "precision": 1}
+    ).json()["data"]
+    assert (
+        api.post(
+            "/custom_fields", {"workspace": org, "name": "priority", "resource_subtype": "text"}
+        ).status_code
+        == 400
+    )
+    task = api.post("/tasks", {"name": "Tune", "projects": [project["gid"]], "tags": [tag["gid"]]}).json()[
+        "data"
+    ]
     not_on_project = api.put(f"/tasks/{task['gid']}", {"custom_fields": {priority["gid"]: high}})
     assert not_on_project.status_code == 400
     for gid in (priority["gid"], effort["gid"]):
@@ -164,7 +188,9 @@ def test_tags_custom_fields_and_portfolios(sandbox: AsanaSandbox, base: str) -> 
     assert shown == {"Priority": "High", "Effort": "2.5"}
     assert api.put(f"/tasks/{task['gid']}", {"custom_fields": {priority["gid"]: "nope"}}).status_code == 400
     assert [t["gid"] for t in api.get(f"/tags/{tag['gid']}/tasks").json()["data"]] == [task["gid"]]
-    portfolio = api.post("/portfolios", {"workspace": org, "name": "Bets", "color": "light-blue"}).json()["data"]
+    portfolio = api.post("/portfolios", {"workspace": org, "name": "Bets", "color": "light-blue"}).json()[
+        "data"
+    ]
     assert api.post(f"/portfolios/{portfolio['gid']}/addItem", {"item": project["gid"]}).status_code == 200
     items = api.get(f"/portfolios/{portfolio['gid']}/items").json()["data"]
     assert [i["gid"] for i in items] == [project["gid"]]
@@ -191,8 +217,10 @@ def test_pagination_opt_fields_and_mount_prefix(sandbox: AsanaSandbox, base: str
     org, _, team = org_of(sandbox)
     api = Api(base, sandbox.tokens[0])
     project = api.post("/projects", {"workspace": org, "team": team, "name": "Many"}).json()["data"]
-    made = [api.post("/tasks", {"name": f"Task {n}", "projects": [project["gid"]]}).json()["data"]["gid"]
-            for n in range(5)]
+    made = [
+        api.post("/tasks", {"name": f"Task {n}", "projects": [project["gid"]]}).json()["data"]["gid"]
+        for n in range(5)
+    ]
     assert "next_page" not in api.get(f"/projects/{project['gid']}/tasks").json()
     for bad in (0, 101, "x"):
         assert api.get(f"/projects/{project['gid']}/tasks", limit=bad).status_code == 400
@@ -239,9 +267,12 @@ async def test_concurrent_writes_over_the_cap_get_429() -> None:
     org, _, _ = org_of(sandbox)
     with serve_asgi(sandbox) as url:
         headers = {"Authorization": f"Bearer {sandbox.tokens[0]}"}
-        async with httpx.AsyncClient(base_url=f"{url}/api/1.0", headers=headers, timeout=20,
-                                     limits=httpx.Limits(max_connections=40)) as client:
-            calls = [client.post("/tags", json={"data": {"workspace": org, "name": f"t{n}"}}) for n in range(20)]
+        async with httpx.AsyncClient(
+            base_url=f"{url}/api/1.0", headers=headers, timeout=20, limits=httpx.Limits(max_connections=40)
+        ) as client:
+            calls = [
+                client.post("/tags", json={"data": {"workspace": org, "name": f"t{n}"}}) for n in range(20)
+            ]
             statuses = [r.status_code for r in await asyncio.gather(*calls)]
     assert statuses.count(201) == 15 and statuses.count(429) == 5
 

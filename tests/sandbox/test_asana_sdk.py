@@ -32,11 +32,14 @@ def test_official_sdk_round_trip() -> None:
         team = next(iter(asana.TeamsApi(client).get_teams_for_workspace(org["gid"], {})))
 
         projects = asana.ProjectsApi(client)
-        project = projects.create_project({"data": {"name": "SDK launch", "workspace": org["gid"],
-                                                    "team": team["gid"]}}, {})
+        project = projects.create_project(
+            {"data": {"name": "SDK launch", "workspace": org["gid"], "team": team["gid"]}}, {}
+        )
         tasks = asana.TasksApi(client)
-        task = tasks.create_task({"data": {"name": "Ship it", "projects": [project["gid"]],
-                                           "assignee": "me"}}, {"opt_fields": "name,assignee.name"})
+        task = tasks.create_task(
+            {"data": {"name": "Ship it", "projects": [project["gid"]], "assignee": "me"}},
+            {"opt_fields": "name,assignee.name"},
+        )
         assert task["assignee"]["name"] == me["name"]
         listed = list(tasks.get_tasks_for_project(project["gid"], {"limit": 100}))
         assert [t["gid"] for t in listed] == [task["gid"]]

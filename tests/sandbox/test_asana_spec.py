@@ -101,7 +101,9 @@ def check(method: str, path: str, response: httpx.Response) -> None:
     body = response.json()
     validator = jsonschema.Draft7Validator({**_convert(schema), "definitions": definitions()})
     errors = sorted(validator.iter_errors(body), key=str)
-    assert not errors, f"{method} {template} {response.status_code}: {errors[0].message} at {list(errors[0].path)}"
+    assert not errors, (
+        f"{method} {template} {response.status_code}: {errors[0].message} at {list(errors[0].path)}"
+    )
     data_schema = _resolve(schema).get("properties", {}).get("data")
     if data_schema is None or not isinstance(body.get("data"), dict | list):
         return
@@ -119,8 +121,9 @@ class Recorder:
         self.count = 0
 
     def call(self, method: str, path: str, data: dict[str, Any] | None = None, **params: Any) -> Any:
-        response = self.http.request(method, path, params=params or None,
-                                     json={"data": data} if data is not None else None)
+        response = self.http.request(
+            method, path, params=params or None, json={"data": data} if data is not None else None
+        )
         check(method, path, response)
         self.count += 1
         return response.json().get("data")
@@ -142,8 +145,18 @@ def recorded() -> int:
         team = api.call("GET", f"/workspaces/{org}/teams")[0]["gid"]
         api.call("GET", f"/teams/{team}")
         api.call("GET", f"/users/{me['gid']}/teams", organization=org)
-        project = api.call("POST", "/projects", {"workspace": org, "team": team, "name": "Spec", "notes": "n",
-                                                 "color": "dark-blue", "default_view": "board"})
+        project = api.call(
+            "POST",
+            "/projects",
+            {
+                "workspace": org,
+                "team": team,
+                "name": "Spec",
+                "notes": "n",
+                "color": "dark-blue",
+                "default_view": "board",
+            },
+        )
         api.call("POST", f"/teams/{team}/projects", {"name": "Spec 2"})
         api.call("GET", f"/projects/{project['gid']}")
         api.call("PUT", f"/projects/{project['gid']}", {"notes": "m"})
@@ -155,22 +168,48 @@ def recorded() -> int:
         tag = api.call("POST", "/tags", {"workspace": org, "name": "spec", "color": "light-teal"})
         api.call("GET", "/tags", workspace=org)
         api.call("GET", f"/tags/{tag['gid']}")
-        field = api.call("POST", "/custom_fields", {"workspace": org, "name": "Stage", "resource_subtype": "enum",
-                                                    "enum_options": [{"name": "Draft", "color": "blue"}]})
-        number = api.call("POST", "/custom_fields", {"workspace": org, "name": "Points",
-                                                     "resource_subtype": "number", "precision": 0})
-        text = api.call("POST", "/custom_fields", {"workspace": org, "name": "Owner note",
-                                                   "resource_subtype": "text"})
+        field = api.call(
+            "POST",
+            "/custom_fields",
+            {
+                "workspace": org,
+                "name": "Stage",
+                "resource_subtype": "enum",
+                "enum_options": [{"name": "Draft", "color": "blue"}],
+            },
+        )
+        number = api.call(
+            "POST",
+            "/custom_fields",
+            {"workspace": org, "name": "Points", "resource_subtype": "number", "precision": 0},
+        )
+        text = api.call(
+            "POST", "/custom_fields", {"workspace": org, "name": "Owner note", "resource_subtype": "text"}
+        )
         api.call("POST", f"/custom_fields/{field['gid']}/enum_options", {"name": "Final", "color": "green"})
         api.call("GET", f"/custom_fields/{field['gid']}")
         api.call("GET", f"/workspaces/{org}/custom_fields")
         for custom in (field, number, text):
-            api.call("POST", f"/projects/{project['gid']}/addCustomFieldSetting", {"custom_field": custom["gid"]})
+            api.call(
+                "POST", f"/projects/{project['gid']}/addCustomFieldSetting", {"custom_field": custom["gid"]}
+            )
         api.call("GET", f"/projects/{project['gid']}/custom_field_settings")
-        task = api.call("POST", "/tasks", {"name": "Validate", "projects": [project["gid"]], "assignee": "me",
-                                           "due_on": "2031-01-31", "tags": [tag["gid"]],
-                                           "custom_fields": {number["gid"]: 3, text["gid"]: "x",
-                                                             field["gid"]: field["enum_options"][0]["gid"]}})
+        task = api.call(
+            "POST",
+            "/tasks",
+            {
+                "name": "Validate",
+                "projects": [project["gid"]],
+                "assignee": "me",
+                "due_on": "2031-01-31",
+                "tags": [tag["gid"]],
+                "custom_fields": {
+                    number["gid"]: 3,
+                    text["gid"]: "x",
+                    field["gid"]: field["enum_options"][0]["gid"],
+                },
+            },
+        )
         api.call("GET", f"/tasks/{task['gid']}")
         api.call("GET", f"/tasks/{task['gid']}", opt_fields="name,assignee.email,custom_fields.display_value")
         api.call("PUT", f"/tasks/{task['gid']}", {"completed": True, "assignee": me["gid"]})
@@ -187,7 +226,9 @@ def recorded() -> int:
         api.call("GET", f"/stories/{story['gid']}")
         api.call("DELETE", f"/stories/{story['gid']}")  # 403: not the author
         other.call("DELETE", f"/stories/{story['gid']}")
-        portfolio = api.call("POST", "/portfolios", {"workspace": org, "name": "Spec bets", "color": "dark-red"})
+        portfolio = api.call(
+            "POST", "/portfolios", {"workspace": org, "name": "Spec bets", "color": "dark-red"}
+        )
         api.call("POST", f"/portfolios/{portfolio['gid']}/addItem", {"item": project["gid"]})
         api.call("GET", f"/portfolios/{portfolio['gid']}/items")
         api.call("GET", f"/portfolios/{portfolio['gid']}")
@@ -195,8 +236,14 @@ def recorded() -> int:
         api.call("GET", f"/tasks/{task['gid']}", limit=500)
         api.call("GET", f"/workspaces/{org}/users", limit=500)  # 400
         api.call("POST", "/tasks", {"name": "nowhere"})  # 400
-        for path in (f"/tasks/{sub['gid']}", f"/tasks/{task['gid']}", f"/portfolios/{portfolio['gid']}",
-                     f"/custom_fields/{field['gid']}", f"/tags/{tag['gid']}", f"/projects/{project['gid']}"):
+        for path in (
+            f"/tasks/{sub['gid']}",
+            f"/tasks/{task['gid']}",
+            f"/portfolios/{portfolio['gid']}",
+            f"/custom_fields/{field['gid']}",
+            f"/tags/{tag['gid']}",
+            f"/projects/{project['gid']}",
+        ):
             api.call("DELETE", path)
         api.call("GET", f"/tasks/{task['gid']}")  # 404
         assert workspaces

@@ -40,6 +40,7 @@ def test_requests_without_a_valid_ssws_token_are_refused(served: tuple[OktaSandb
         response = httpx.get(f"{base}/api/v1/users", headers=headers)
         assert response.status_code == 401
         assert response.json()["errorCode"] == "E0000011"
+        assert "X-Rate-Limit-Remaining" in response.headers  # limit headers on every response
 
 
 def test_create_returns_200_and_status_follows_activate_and_password(http: httpx.Client) -> None:

@@ -55,7 +55,7 @@ class FakeService:
         if entry.platform_id:
             return
         await asyncio.sleep(self.delay)
-        oid = self.platform.create(key)
+        oid = self.platform.create(f"{self.ctx.job_id}:{key}")
         self.ctx.ledger.created("widget", key, oid)
 
     async def seed(self) -> None:

@@ -17,18 +17,26 @@ from tenantsim import __version__
 from tenantsim.api import envelope
 from tenantsim.api.middleware import ApiKeyAuth, BodyLimit
 from tenantsim.api.routes import asana as asana_routes
+from tenantsim.api.routes import charts as chart_routes
+from tenantsim.api.routes import control as control_routes
+from tenantsim.api.routes import dashboard as dashboard_routes
 from tenantsim.api.routes import jobs as job_routes
+from tenantsim.api.routes import metrics as metrics_routes
 from tenantsim.api.routes import okta as okta_routes
+from tenantsim.api.routes import stream as stream_routes
 from tenantsim.api.routes import system as system_routes
+from tenantsim.api.routes import templates as template_routes
 from tenantsim.connectors.base import Connector, ConnectorRuntime
 from tenantsim.connectors.ratelimit import BudgetRegistry
 from tenantsim.connectors.registry import build_connectors
 from tenantsim.content.base import ContentProvider
 from tenantsim.jobs.manager import JobManager
+from tenantsim.metrics import Metrics
 from tenantsim.secretbox import SecretBox, load_or_create_key
 from tenantsim.settings import Settings, UnsafeConfig
 from tenantsim.store import activity_repo, jobs_repo
 from tenantsim.store.engine import SqliteLock, make_engine, upgrade
+from tenantsim.templating import TemplateStore
 
 log = logging.getLogger("tenantsim")
 WEB_DIR = Path(__file__).resolve().parent.parent / "web"
@@ -94,9 +102,12 @@ def create_app(settings: Settings | None = None, sandbox_apps: dict[str, Any] | 
                 lease_seconds=settings.lease_seconds, heartbeat_seconds=settings.heartbeat_seconds,
                 on_activity=getattr(app.state, "on_activity", None))
             await app.state.manager.start(resume=settings.resume_on_start)
+            app.state.metrics.start()
             log.info("tenantsim %s listening on %s:%s (%s)", __version__, settings.host, settings.port,
                      engine.dialect.name)
             yield
+            stream_routes.streams_closing(app).set()
+            await app.state.metrics.stop()
             await app.state.manager.shutdown()
             engine.dispose()
         finally:
@@ -116,9 +127,15 @@ def create_app(settings: Settings | None = None, sandbox_apps: dict[str, Any] | 
     runtime = runtime or ConnectorRuntime(budgets=BudgetRegistry(), sandbox_mode=settings.sandbox,
                                           okta_allowed_hosts=settings.okta_allowed_hosts)
     app.state.runtime = runtime
+    app.state.metrics = Metrics(app.state)
+    app.state.on_activity = app.state.metrics.on_activity
+    if runtime.observer is None:
+        runtime.observer = app.state.metrics.observe_call
+    app.state.templates = TemplateStore.load()
     app.state.connectors = connectors if connectors is not None else build_connectors(runtime)
     envelope.install(app)
-    for module in (system_routes, job_routes, okta_routes, asana_routes):
+    for module in (system_routes, job_routes, control_routes, stream_routes, template_routes, chart_routes,
+                   dashboard_routes, metrics_routes, okta_routes, asana_routes):
         app.include_router(module.router)
     for name, sub in sandbox_apps.items():
         app.mount(f"/sandbox/{name}", sub)

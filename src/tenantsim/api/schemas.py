@@ -1,11 +1,21 @@
 """Request and response models: they document the API in /openapi.json. Checks with the seed's
-messages happen in validation.py, so every field here is optional and extra fields are kept."""
+messages happen in validation.py, so every field here is optional and extra fields are kept.
+
+Every operation documents the error envelope for each status the app can answer with
+(``document_errors``), and FastAPI's 422 is dropped: validation failures are answered with 400.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from tenantsim.secretbox import remember_all
+
+if TYPE_CHECKING:
+    from fastapi import FastAPI
 
 
 class Envelope(BaseModel):
@@ -13,8 +23,70 @@ class Envelope(BaseModel):
 
 
 class ErrorResponse(BaseModel):
-    success: bool = False
+    """Every error: ``{"success": false, "error": "<clear message>"}``."""
+
+    success: Literal[False] = False
     error: str
+
+
+ERROR_STATUSES: dict[int, str] = {
+    400: "Invalid request: a field is missing, malformed or out of bounds",
+    401: "Unauthorized: the API key (Authorization: Bearer) is missing or wrong, or a platform token "
+         "was refused",
+    404: "Not found: no such job, route or platform object",
+    405: "Method not allowed on this path",
+    409: "Conflict: the job is not in a state that allows this action",
+    413: "Request body too large (at most 1 MiB)",
+    429: "A platform rate limit was reached; Retry-After says when to try again",
+    500: "Internal server error",
+    502: "The platform failed to answer properly",
+}
+
+# Shared by routers and routes: ``APIRouter(responses=ERROR_RESPONSES)``.
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    status: {"model": ErrorResponse, "description": text} for status, text in ERROR_STATUSES.items()
+}
+_HTTP_METHODS = ("get", "put", "post", "delete", "patch", "options", "head", "trace")
+
+
+def document_errors(app: FastAPI) -> None:
+    """Make /openapi.json list the error envelope for every status on every operation (routers other
+    modules add included), and drop the 422 FastAPI documents by default but this app never sends."""
+    build: Callable[[], dict[str, Any]] = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema:
+            return app.openapi_schema
+        schema = build()
+        schemas = schema.setdefault("components", {}).setdefault("schemas", {})
+        schemas.setdefault("ErrorResponse", ErrorResponse.model_json_schema())
+        ref = {"$ref": "#/components/schemas/ErrorResponse"}
+        for item in schema.get("paths", {}).values():
+            for method, operation in item.items():
+                if method not in _HTTP_METHODS:
+                    continue
+                responses = operation.setdefault("responses", {})
+                responses.pop("422", None)
+                for status, text in ERROR_STATUSES.items():
+                    responses.setdefault(str(status), {
+                        "description": text, "content": {"application/json": {"schema": ref}}})
+        text = str(schema.get("paths"))
+        for unused in ("HTTPValidationError", "ValidationError"):
+            if unused not in text:
+                schemas.pop(unused, None)
+        app.openapi_schema = schema
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
+class _RemembersSecrets(BaseModel):
+    """Request bodies note their secrets as soon as they are parsed, so logs and errors can hide them."""
+
+    @model_validator(mode="after")
+    def _remember_secrets(self) -> Any:
+        remember_all(self.model_dump())
+        return self
 
 
 class UserToken(BaseModel):
@@ -24,7 +96,7 @@ class UserToken(BaseModel):
     org_url: str | None = Field(default=None, max_length=300)
 
 
-class StartJobRequest(BaseModel):
+class StartJobRequest(_RemembersSecrets):
     model_config = ConfigDict(extra="allow")
     connection_type: str | None = Field(default=None, max_length=40)
     template: str | None = Field(default=None, max_length=100)
@@ -55,7 +127,7 @@ class StartJobResponse(Envelope):
     message: str
 
 
-class ValidateTokenRequest(BaseModel):
+class ValidateTokenRequest(_RemembersSecrets):
     model_config = ConfigDict(extra="allow")
     connection_type: str | None = Field(default=None, max_length=40)
     api_key: str | None = Field(default=None, max_length=500)
@@ -99,3 +171,26 @@ class JobActionResponse(Envelope):
     job_id: str
     status: str
     message: str
+
+
+class JobDetailResponse(Envelope):
+    """GET /api/jobs/<id>: the job view at the top level and again under ``job`` (seed shape)."""
+
+    model_config = ConfigDict(extra="allow")
+    job_id: str
+    status: str
+    connection_type: str
+    config: dict[str, Any]
+    job: dict[str, Any]
+
+
+class CleanupResponse(Envelope):
+    """POST /api/jobs/<id>/cleanup: the platform's result fields (Asana: deleted_projects, ...; Okta:
+    users_deleted, ...), or job_id/status/message when started with ``wait=false``."""
+
+    model_config = ConfigDict(extra="allow")
+
+
+class SandboxResponse(Envelope):
+    sandbox: bool
+    tenants: dict[str, Any]

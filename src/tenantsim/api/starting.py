@@ -21,11 +21,26 @@ async def prepare_job(app: FastAPI, body: dict[str, Any]) -> dict[str, Any]:
     config = validate_start(body, sandbox_mode=settings.sandbox,
                             server_has_anthropic_key=settings.anthropic_api_key is not None,
                             industries=list_industries(), okta_allowed_hosts=settings.okta_allowed_hosts)
+    if config["connection_type"] == "asana" and not config.get("base_url"):
+        routed = sandbox_asana_base(app, [t["token"] for t in config["user_tokens"]])
+        if routed:
+            config["base_url"] = routed
     connector: Connector = app.state.connectors[config["connection_type"]]
     await check_tokens(connector, config)
     if config["content_provider"] == "anthropic":
         await check_content_key(settings, config)
     return config
+
+
+def sandbox_asana_base(app: FastAPI, tokens: list[str]) -> str | None:
+    """In sandbox mode, tokens of the embedded Asana sandbox go to it without an explicit base_url."""
+    state = app.state
+    base: str | None = getattr(state, "sandbox_asana_base_url", None)
+    if not base or not state.settings.sandbox:
+        return None
+    described = (getattr(state, "sandbox_descriptions", None) or {}).get("asana") or {}
+    known = {user.get("token") for user in described.get("users", [])}
+    return base if any(token in known for token in tokens) else None
 
 
 async def check_tokens(connector: Connector, config: dict[str, Any]) -> None:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import random
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 import httpx
@@ -48,6 +49,7 @@ class LedgerEntry:
     status: str = "intent"  # intent | created | deleted | failed
     attrs: dict[str, Any] = field(default_factory=dict)
     error: str | None = None
+    recorded_at: datetime | None = None  # when the intent was written (reconciling adopts only newer objects)
 
 
 class Ledger(Protocol):
@@ -61,7 +63,11 @@ class Ledger(Protocol):
     def intent(self, kind: str, key: str, *, parent_key: str | None = None, actor: str | None = None,
                attrs: dict[str, Any] | None = None) -> LedgerEntry: ...
 
-    def created(self, kind: str, key: str, platform_id: str, attrs: dict[str, Any] | None = None) -> None: ...
+    def created(self, kind: str, key: str, platform_id: str, attrs: dict[str, Any] | None = None,
+                progress: dict[str, Any] | None = None) -> None:
+        """Record the platform id; ``progress`` (the job's whole progress dict) is written in the same
+        transaction, so a restart never sees the object without the progress that made it."""
+        ...
 
     def update_attrs(self, kind: str, key: str, attrs: dict[str, Any]) -> None: ...
 
@@ -97,6 +103,11 @@ class JobContext(Protocol):
 
     def checkpoint(self, **progress: Any) -> None:
         """Persist progress (merged into the job's progress dict); survives restarts."""
+        ...
+
+    def record_created(self, kind: str, key: str, platform_id: str, attrs: dict[str, Any] | None = None,
+                       **progress: Any) -> None:
+        """``ledger.created`` and ``checkpoint(**progress)`` in one transaction."""
         ...
 
     @property

@@ -17,10 +17,20 @@ from typing import Any, Protocol
 import httpx
 
 from tenantsim.connectors.ratelimit import BudgetRegistry
-from tenantsim.errors import PlatformError, RateLimited, Retriable
+from tenantsim.errors import FatalError, PlatformError, RateLimited, Retriable
 
 # A 429 is not a failure of the call: allow many before giving up, each waits the exact reset.
 MAX_THROTTLED_RETRIES = 20
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def _retry_after_header(response: httpx.Response) -> float | None:
+    """Retry-After in seconds (a 503 may carry one); HTTP-dates are not worth the parsing here."""
+    value = response.headers.get("Retry-After")
+    try:
+        return max(0.0, float(value)) if value is not None else None
+    except ValueError:
+        return None
 
 
 @dataclass(frozen=True)
@@ -115,13 +125,26 @@ class ResilientClient:
         self.observer = observer
         self._rng = random.Random()
         self._gate = budgets.gate(tenant, token_id, profile.concurrency())
+        # A platform that caps reads apart from writes (Asana: 50 / 15 per token) says so.
+        read_cap = getattr(profile, "read_concurrency", None)
+        self._read_gate = budgets.gate(tenant, f"{token_id}:read", read_cap()) if callable(read_cap) else None
         self._client = httpx.AsyncClient(headers=headers, transport=transport, timeout=timeout,
                                          follow_redirects=False)
 
     def _url(self, path_or_url: str) -> str:
         if path_or_url.startswith(("http://", "https://")):
+            # A platform's own links (pagination) may be followed, never to another origin: the
+            # request carries the token, and the org URL was checked against SSRF, not the link.
+            link, base = httpx.URL(path_or_url), httpx.URL(self.base_url)
+            if (link.scheme, link.host, link.port) != (base.scheme, base.host, base.port):
+                raise FatalError(f"{self.profile.name}: refused a link to another host", 0, "foreign_link")
             return path_or_url
         return f"{self.base_url}/{path_or_url.lstrip('/')}"
+
+    def _gate_for(self, method: str) -> asyncio.Semaphore:
+        if self._read_gate is not None and method.upper() in SAFE_METHODS:
+            return self._read_gate
+        return self._gate
 
     async def request(self, method: str, path_or_url: str, *, params: dict[str, Any] | None = None,
                       json: Any = None, bucket: str | None = None) -> httpx.Response:
@@ -130,13 +153,15 @@ class ResilientClient:
         bucket = bucket or self.profile.bucket_for(method, path)
         budget = self.budgets.budget(self.tenant, bucket, self.token_id, self.profile.default_limit(bucket))
         figures = self.stats.figures(self.tenant, bucket)
+        gate = self._gate_for(method)
         attempt = 0
         throttled = 0
         while True:
-            figures.waited_seconds += await budget.acquire(self.capacity)
+            slot = await budget.acquire(self.capacity)
+            figures.waited_seconds += slot.waited
             figures.calls += 1
             try:
-                async with self._gate:
+                async with gate:
                     response = await self._client.request(method, url, params=params, json=json)
             except (httpx.TimeoutException, httpx.NetworkError, httpx.RemoteProtocolError) as exc:
                 attempt += 1
@@ -146,19 +171,21 @@ class ResilientClient:
                     raise Retriable(f"{self.profile.name} {method} {path}: {type(exc).__name__} after "
                                     f"{attempt} attempts") from None
                 figures.retries += 1
-                await asyncio.sleep(self.retry.delay(attempt, self._rng))
+                await self._backoff(attempt, None, figures)
                 continue
+            received = budget.now()
             self.stats.status_counts[response.status_code] += 1
             self._notify(method, bucket, response.status_code)
             limits = self.profile.read_limits(response)
             if limits is not None:
-                budget.observe(*limits)
+                budget.observe(*limits, ticket=slot.ticket, received_at=received)
                 figures.limit, figures.remaining, figures.reset_at = limits
             if response.status_code == 429:
                 wait = self.profile.retry_after(response)
                 wait = 1.0 if wait is None else wait
                 figures.throttled += 1
-                budget.throttled(wait)
+                # A 429 with a window count means the window is spent; without one, a concurrency cap.
+                budget.throttled(wait, exhausted=limits is not None)
                 throttled += 1
                 if throttled > MAX_THROTTLED_RETRIES:
                     figures.failures += 1
@@ -168,13 +195,25 @@ class ResilientClient:
                 attempt += 1
                 if attempt < self.retry.max_attempts:
                     figures.retries += 1
-                    await asyncio.sleep(self.retry.delay(attempt, self._rng))
+                    await self._backoff(attempt, _retry_after_header(response), figures)
                     continue
+            if 300 <= response.status_code < 400:  # redirects are not followed (follow_redirects=False)
+                figures.failures += 1
+                raise FatalError(f"{self.profile.name} {method} {path}: answered {response.status_code} "
+                                 "(a redirect); redirects are not followed", response.status_code, "redirect")
             error = self.profile.classify(response)
             if error is not None:
                 figures.failures += 1
                 raise error
             return response
+
+    async def _backoff(self, attempt: int, asked: float | None, figures: BucketFigures) -> None:
+        """Jittered exponential backoff; a Retry-After on a 5xx is honoured when it asks for longer."""
+        delay = self.retry.delay(attempt, self._rng)
+        if asked is not None:
+            delay = max(delay, min(asked, self.retry.max_delay))
+        figures.waited_seconds += delay
+        await asyncio.sleep(delay)
 
     def _notify(self, method: str, bucket: str, status: int) -> None:
         if self.observer is not None:

@@ -136,3 +136,25 @@ class ContentProvider(Protocol):
         ...
 
     async def aclose(self) -> None: ...
+
+
+PooledItem = tuple[int, dict[str, object]]  # (id, payload); ids order the pool, oldest first
+
+
+class ContentPoolStore(Protocol):
+    """Model-generated items shared by every job, keyed by (provider, industry, kind, context_key).
+
+    Later requests of the same industry and kind read what earlier ones paid for instead of calling
+    the model again. Implementations: ``store.content_pool.SqlContentPool`` and
+    ``content.pool.InMemoryContentPool``. Plain tuples so the store layer needs nothing from here.
+    """
+
+    async def load(self, provider: str, industry: str, kind: str, context_key: str,
+                   limit: int = 5000) -> list[PooledItem]:
+        """Items for the key, oldest first."""
+        ...
+
+    async def add(self, provider: str, industry: str, kind: str, context_key: str,
+                  payloads: list[dict[str, object]]) -> list[PooledItem]:
+        """Store ``payloads`` (in order) and return them with their ids."""
+        ...

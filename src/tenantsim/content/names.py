@@ -13,7 +13,7 @@ import itertools
 import random
 import string
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 
 from tenantsim.content.packs import load_names
 
@@ -75,6 +75,25 @@ class NameRegistry:
 
     def __contains__(self, login: str) -> bool:
         return login.lower() in self._logins
+
+    def claim_exact(self, first: str, last: str) -> tuple[str, str, str] | None:
+        """Take exactly this name (from a model, say) if neither it nor its login is taken."""
+        first, last = first.strip(), last.strip()
+        if not first or not last:
+            return None
+        login = f"{login_part(first)}.{login_part(last)}"
+        if login in self._logins or (first.lower(), last.lower()) in self._names:
+            return None
+        return self._take(first, last, login)
+
+    def claim_from(self, names: Iterator[tuple[str, str]] | None, rng: random.Random) -> tuple[str, str, str]:
+        """The next unused name from ``names``; a seeded draw once that runs dry."""
+        if names is not None:
+            for first, last in names:
+                taken = self.claim_exact(first, last)
+                if taken is not None:
+                    return taken
+        return self.claim(rng)
 
     def claim(self, rng: random.Random) -> tuple[str, str, str]:
         first = last = ""

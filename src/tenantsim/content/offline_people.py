@@ -10,7 +10,7 @@ import bisect
 import itertools
 import random
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 
 from tenantsim.content.base import Department, GroupIdea, OrgPlan, Person, derive_seed
 from tenantsim.content.names import NameRegistry
@@ -47,13 +47,15 @@ def _title(pack: IndustryPack, department: str, level: int, rng: random.Random) 
     return titles[rng.randrange(len(titles))]
 
 
-def build_org_plan(pack: IndustryPack, headcount: int, seed: int) -> OrgPlan:
+def build_org_plan(pack: IndustryPack, headcount: int, seed: int,
+                   names: Iterator[tuple[str, str]] | None = None) -> OrgPlan:
+    """The company; ``names`` (e.g. from a model) are used first, seeded draws fill the rest."""
     positions = build_positions(pack, headcount, seed)
     registry = NameRegistry()
     offices = _Offices(pack)
     people: list[Person] = []
     for pos in positions:
-        people.append(_fill(pack, pos, seed, registry, offices, people))
+        people.append(_fill(pack, pos, seed, registry, offices, people, names))
     departments = tuple(
         Department(name=spec.name, share=share, cost_center=spec.cost_center, apps=spec.apps)
         for spec, share in pack.departments
@@ -70,9 +72,9 @@ def build_org_plan(pack: IndustryPack, headcount: int, seed: int) -> OrgPlan:
 
 
 def _fill(pack: IndustryPack, pos: Position, seed: int, registry: NameRegistry, offices: _Offices,
-          people: Sequence[Person]) -> Person:
+          people: Sequence[Person], names: Iterator[tuple[str, str]] | None) -> Person:
     rng = random.Random(derive_seed(seed, "person", pos.department, pos.ordinal))
-    first, last, login = registry.claim(rng)
+    first, last, login = registry.claim_from(names, rng)
     manager = people[pos.manager] if pos.manager is not None else None
     if manager is not None and manager.level > 0 and rng.random() < SAME_OFFICE_AS_MANAGER:
         location = manager.location
@@ -95,7 +97,7 @@ def _fill(pack: IndustryPack, pos: Position, seed: int, registry: NameRegistry, 
 
 
 def make_hires(pack: IndustryPack, department: str, count: int, taken_logins: Iterable[str],
-               start_index: int, seed: int) -> list[Person]:
+               start_index: int, seed: int, names: Iterator[tuple[str, str]] | None = None) -> list[Person]:
     """New people for ``department``; ``start_index`` is a job-wide counter that numbers them
     (keys ``p<index>``), so callers pass e.g. the number of people the job has made so far."""
     spec = pack.department(department)
@@ -104,7 +106,7 @@ def make_hires(pack: IndustryPack, department: str, count: int, taken_logins: It
     hires: list[Person] = []
     for index in range(start_index, start_index + count):
         rng = random.Random(derive_seed(seed, "hire", spec.name, index))
-        first, last, login = registry.claim(rng)
+        first, last, login = registry.claim_from(names, rng)
         level = HIRE_LEVELS[rng.randrange(len(HIRE_LEVELS))]
         hires.append(Person(
             key=f"p{index:05d}", first_name=first, last_name=last, login=login, department=spec.name,
@@ -115,7 +117,9 @@ def make_hires(pack: IndustryPack, department: str, count: int, taken_logins: It
 
 
 def _office_group_name(location: str) -> str:
-    return location if location.lower().startswith(("remote", "online")) else f"{location.split(',')[0]} Office"
+    if location.lower().startswith(("remote", "online")):
+        return location
+    return f"{location.split(',')[0]} Office"
 
 
 def build_groups(pack: IndustryPack, people: Sequence[Person], company: str, seed: int) -> list[GroupIdea]:
@@ -145,7 +149,9 @@ def build_groups(pack: IndustryPack, people: Sequence[Person], company: str, see
             add(f"dept-{slug(spec.name)}", spec.name, f"Everyone in {spec.name} at {company}", "department",
                 department=spec.name)
     for location in dict.fromkeys(p.location for p in people):
-        add(f"loc-{slug(location)}", _office_group_name(location), f"People based in {location}", "location",
+        where = f"working remotely ({location.split('-', 1)[-1].strip()})" if location.lower().startswith(
+            "remote") else f"based in {location}"
+        add(f"loc-{slug(location)}", _office_group_name(location), f"People {where}", "location",
             location=location)
     for spec, _share in pack.departments:
         size = sizes.get(spec.name, 0)
@@ -154,7 +160,7 @@ def build_groups(pack: IndustryPack, people: Sequence[Person], company: str, see
         teams = list(spec.teams)
         random.Random(derive_seed(seed, "teams", spec.name)).shuffle(teams)
         for team in teams[: min(len(teams), max(1, size // 12))]:
-            add(f"team-{slug(team)}", team, f"The {team} team in {spec.name}", "team", department=spec.name)
+            add(f"team-{slug(team)}", team, f"{team}, part of {spec.name}", "team", department=spec.name)
     cross = list(pack.groups) + list(load_common().cross_groups)
     wanted = min(len(cross), 2 + len(people) // 60)
     rng = random.Random(derive_seed(seed, "cross-groups"))

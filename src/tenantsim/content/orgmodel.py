@@ -17,7 +17,6 @@ from tenantsim.content.packs import IndustryPack
 
 MANAGER_LEVELS_BY_DEPTH = {1: (4,), 2: (3, 4), 3: (2, 3, 4)}  # management layers, top first
 IC_LEVELS = ((5, 0.25), (6, 0.55), (7, 0.20))  # individual contributors: senior / mid / junior
-EXECUTIVE_STAFF_LEVELS = (2, 6, 5, 3, 6, 4, 7, 6, 5, 7)  # chief of staff first, then assistants/strategy
 
 
 @dataclass(frozen=True)
@@ -54,14 +53,14 @@ def department_headcounts(pack: IndustryPack, headcount: int) -> list[tuple[str,
     return [(name, n) for name, n in zip(names, counts, strict=True) if n > 0]
 
 
-def management_layers(reports: int, span: int) -> list[int]:
-    """Sizes of the management layers (top first) for ``reports`` people under one head; at most 3."""
+def management_layers(reports: int, span: int, max_layers: int = 3) -> list[int]:
+    """Sizes of the management layers (top first) for ``reports`` people under one head."""
     layers: list[int] = []
     if reports <= span:
         return layers
     bottom = math.ceil(reports / (span + 1))
     layers.append(bottom)
-    while layers[0] > span and len(layers) < 3:
+    while layers[0] > span and len(layers) < max_layers:
         above = math.ceil(layers[0] / (span + 1))
         layers[0] -= above
         layers.insert(0, above)
@@ -79,32 +78,37 @@ def build_positions(pack: IndustryPack, headcount: int, seed: int) -> list[Posit
     for department, count in department_headcounts(pack, headcount):
         if department == "Executive":
             positions.append(Position(0, department, 0, 0, None))
-            for ordinal in range(1, count):
-                level = EXECUTIVE_STAFF_LEVELS[(ordinal - 1) % len(EXECUTIVE_STAFF_LEVELS)]
-                positions.append(Position(len(positions), department, ordinal, level, 0))
+            if count > 1:  # the chief of staff runs the rest of the executive office
+                positions.append(Position(1, department, 1, 2, 0))
+                _fill_under(positions, department, 1, count - 2, seed, max_layers=2)
             continue
         head = len(positions)
         positions.append(Position(head, department, 0, 1, 0))
-        reports = count - 1
-        if reports == 0:
-            continue
-        span = random.Random(derive_seed(seed, "span", department)).randint(5, 8)
-        layers = management_layers(reports, span)
-        parents = [head]
-        ordinal = 1
-        for size, level in zip(layers, MANAGER_LEVELS_BY_DEPTH.get(len(layers), ()), strict=False):
-            layer: list[int] = []
-            for manager in _spread(size, parents):
-                layer.append(len(positions))
-                positions.append(Position(len(positions), department, ordinal, level, manager))
-                ordinal += 1
-            parents = layer
-        contributors = reports - sum(layers)
-        for manager in _spread(contributors, parents):
-            level = _ic_level(random.Random(derive_seed(seed, "level", department, ordinal)).random())
+        _fill_under(positions, department, head, count - 1, seed, max_layers=3)
+    return positions
+
+
+def _fill_under(positions: list[Position], department: str, head: int, reports: int, seed: int,
+                max_layers: int) -> None:
+    """Managers in layers (levels 2-4) and individual contributors (5-7) below ``head``."""
+    if reports <= 0:
+        return
+    # Wider spans only when three layers of managers could not otherwise hold the department.
+    span = max(random.Random(derive_seed(seed, "span", department)).randint(5, 8), math.ceil(reports ** 0.25))
+    layers = management_layers(reports, span, max_layers)
+    ordinal = positions[-1].ordinal + 1
+    parents = [head]
+    for size, level in zip(layers, MANAGER_LEVELS_BY_DEPTH.get(len(layers), ()), strict=False):
+        layer: list[int] = []
+        for manager in _spread(size, parents):
+            layer.append(len(positions))
             positions.append(Position(len(positions), department, ordinal, level, manager))
             ordinal += 1
-    return positions
+        parents = layer
+    for manager in _spread(reports - sum(layers), parents):
+        level = _ic_level(random.Random(derive_seed(seed, "level", department, ordinal)).random())
+        positions.append(Position(len(positions), department, ordinal, level, manager))
+        ordinal += 1
 
 
 def _ic_level(draw: float) -> int:

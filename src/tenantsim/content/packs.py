@@ -22,7 +22,7 @@ PACK_DIR = Path(__file__).resolve().parent / "packs"
 SLOT_RE = re.compile(r"\{(\w+)\}")
 LEVELS = range(1, 8)  # 1 department head ... 7 junior; 0 is the chief executive only
 # Filled in at generation time rather than from slot lists.
-RUNTIME_SLOTS = frozenset({"mention", "project", "task", "company", "location"})
+RUNTIME_SLOTS = frozenset({"mention", "project", "task", "company"})
 
 
 class PackError(ValueError):
@@ -100,6 +100,7 @@ class IndustryPack:
         merged.update(self.department(department).slots)
         merged.update(self.department_slots.get(department, {}))
         merged.setdefault("office", tuple(_office(name) for name, _ in self.locations))
+        merged.setdefault("location", tuple(name for name, _ in self.locations))
         return merged
 
 
@@ -128,9 +129,9 @@ def _strs(value: Any, where: str) -> tuple[str, ...]:
         raise PackError(f"{where}: expected a list")
     out: list[str] = []
     for item in value:
-        if isinstance(item, bool) or not isinstance(item, (str, int, float)):
-            raise PackError(f"{where}: {item!r} is not text")
-        text = str(item)
+        if not isinstance(item, str):  # YAML reads 1:1 as 61 and yes as True: such values must be quoted
+            raise PackError(f"{where}: {item!r} is not text (quote it)")
+        text = item
         if text not in out:
             out.append(text)
     return tuple(out)
@@ -271,7 +272,8 @@ def _load_pack(key: str) -> IndustryPack:
         departments=tuple((spec, share / total) for spec, share in departments),
         slots=_slots(raw.get("slots"), f"{key}.slots"),
         department_slots={
-            str(d): _slots(s, f"{key}.department_slots.{d}") for d, s in (raw.get("department_slots") or {}).items()
+            str(dept): _slots(slots, f"{key}.department_slots.{dept}")
+            for dept, slots in (raw.get("department_slots") or {}).items()
         },
         groups=_strs(raw.get("groups"), f"{key}.groups"),
     )
@@ -282,10 +284,9 @@ def _load_pack(key: str) -> IndustryPack:
 def _check_templates(pack: IndustryPack) -> None:
     """Every {slot} a department's templates use must resolve for this pack (recursively)."""
     common = load_common()
-    styles = set(common.styles)
-    for style, _ in pack.comment_styles:
-        if style not in styles:
-            raise PackError(f"{pack.key}.yaml: unknown comment style {style!r}")
+    for style_name, _ in pack.comment_styles:
+        if style_name not in common.styles:
+            raise PackError(f"{pack.key}.yaml: unknown comment style {style_name!r}")
     for spec, _share in pack.departments:
         slots = pack.slots_for(spec.name)
         texts = [*spec.projects, *spec.project_notes, *spec.tasks, *spec.task_notes, *spec.subtasks,

@@ -49,6 +49,12 @@ class RunningJobContext:
         self._progress.update(progress)
         jobs_repo.update_job(self.engine, self.job_id, progress=dict(self._progress))
 
+    def record_created(self, kind: str, key: str, platform_id: str, attrs: dict[str, Any] | None = None,
+                       **progress: Any) -> None:
+        """The platform id and the progress that made it, in one transaction."""
+        self._progress.update(progress)
+        self.ledger.created(kind, key, platform_id, attrs, progress=dict(self._progress))
+
     @property
     def progress(self) -> dict[str, Any]:
         return self._progress

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 
 from tenantsim.errors import JobStopping
 
@@ -15,6 +16,13 @@ class JobControl:
         self._wake = asyncio.Event()
         self.stop_reason: str | None = None  # "stop" | "shutdown" | "cleanup" | "delete" | "lease_lost"
         self.generate_now = 0
+        # Self-fencing: past this monotonic time the lease may have lapsed and another server may own
+        # the job, so the worker must not make another platform call. None: no lease (tests).
+        self.lease_deadline: float | None = None
+
+    def fence(self, deadline: float) -> None:
+        """The lease was renewed: work may go on until ``deadline`` (time.monotonic())."""
+        self.lease_deadline = deadline
 
     @property
     def paused(self) -> bool:
@@ -42,6 +50,8 @@ class JobControl:
     async def checkpoint(self) -> None:
         """Between platform calls: raise when stopping, wait while paused."""
         while True:
+            if self.lease_deadline is not None and time.monotonic() > self.lease_deadline:
+                self.stop("lease_expired")
             if self.stop_reason is not None:
                 raise JobStopping(self.stop_reason)
             if self._running.is_set():

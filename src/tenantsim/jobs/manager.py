@@ -13,6 +13,7 @@ import logging
 import secrets as random_tokens
 import time
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import Engine
@@ -77,6 +78,7 @@ class JobManager:
             self._poller.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._poller
+        held = list(self.workers)  # workers remove themselves as they stop: remember whose leases to free
         for worker in list(self.workers.values()):
             worker.control.stop("shutdown")
         tasks = [w.task for w in self.workers.values() if w.task is not None]
@@ -84,7 +86,7 @@ class JobManager:
             _, pending = await asyncio.wait(tasks, timeout=timeout)
             for task in pending:
                 task.cancel()
-        for job_id in list(self.workers):
+        for job_id in held:  # another server (or this one restarted) takes them over at once
             jobs_repo.release_lease(self.engine, self.server_id, job_id)
         self.workers.clear()
 
@@ -101,9 +103,9 @@ class JobManager:
             "status": JobStatus.PENDING, "name": config.get("job_name") or "",
             "industry": config.get("industry") or "", "config": public, "secrets": self.box.seal(secret),
             "seed": seed, "cleanup_at": cleanup_at, "owner": self.server_id,
-            "lease_expires_at": None,
+            # Born leased: another server's poll must not see it as free before this one spawns it.
+            "lease_expires_at": utcnow() + timedelta(seconds=self.lease_seconds),
         })
-        jobs_repo.claim_jobs(self.engine, self.server_id, [JobStatus.PENDING], self.lease_seconds)
         self._spawn(job_id, "run", paused=False)
         row = jobs_repo.get_job(self.engine, job_id)
         assert row is not None
@@ -178,9 +180,12 @@ class JobManager:
         if existing is not None and existing.mode == "cleanup" and existing.result is not None:
             return await asyncio.wait_for(asyncio.shield(existing.result), timeout) if wait else {}
         keep_deleted = row["status"] == JobStatus.DELETED
+        here = jobs_repo.take_for_cleanup(self.engine, job_id, self.server_id, self.lease_seconds,
+                                          keep_status=keep_deleted, busy=CLAIMABLE)
         if not keep_deleted:
-            jobs_repo.set_status(self.engine, job_id, JobStatus.CLEANING)
             self._status_event(job_id, JobStatus.CLEANING)
+        if not here:  # a live server runs this job: its poll loop turns the worker into the cleanup
+            return await self._await_cleanup_elsewhere(job_id, timeout) if wait else {}
         await self._stop_worker(job_id, "cleanup")
         worker = self._spawn(job_id, "cleanup", paused=False, keep_status=keep_deleted)
         assert worker.result is not None
@@ -188,9 +193,21 @@ class JobManager:
             return {}
         return await asyncio.wait_for(asyncio.shield(worker.result), timeout)
 
+    async def _await_cleanup_elsewhere(self, job_id: str, timeout: float) -> dict[str, Any]:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            row = await asyncio.to_thread(self.get, job_id)
+            if row["status"] in (JobStatus.CLEANED, JobStatus.DELETED) and row.get("cleanup_result"):
+                return dict(row["cleanup_result"])
+            if row["status"] == JobStatus.FAILED:
+                raise InputError(f"Cleanup of {job_id} failed: {row.get('last_error')}", 502)
+            await asyncio.sleep(self.poll_seconds)
+        raise TimeoutError(f"cleanup of {job_id} did not finish within {timeout:.0f}s")
+
     # -- workers -------------------------------------------------------------------------------------
     def _spawn(self, job_id: str, mode: str, paused: bool, keep_status: bool = False) -> Worker:
         worker = Worker(job_id=job_id, mode=mode, control=JobControl(paused=paused))
+        worker.control.fence(time.monotonic() + self._fence_seconds())
         if mode == "cleanup":
             worker.result = asyncio.get_running_loop().create_future()
         self.workers[job_id] = worker
@@ -224,6 +241,8 @@ class JobManager:
         row = self.get(job_id)
         service = None
         ctx: RunningJobContext | None = None
+        run_id = jobs_repo.open_run(self.engine, job_id, self.server_id, "run")
+        ended = "finished"
         try:
             ctx = self._context(row, worker.control)
             worker.ctx = ctx
@@ -248,16 +267,21 @@ class JobManager:
             await run_events(ctx, service, worker.control, stop_at, row.get("cleanup_at"),
                              lambda why: self._finish(job_id, why))
         except CleanupRequested:
+            ended = "cleanup_after"
             if ctx is not None:
                 ctx.activity("cleanup_scheduled", "cleanup_after reached: cleaning up.", [])
+            jobs_repo.close_run(self.engine, run_id, ended)  # the cleanup run starts right after
             self.workers.pop(job_id, None)
             jobs_repo.set_status(self.engine, job_id, JobStatus.CLEANING)
             self._spawn(job_id, "cleanup", paused=False)
         except JobStopping as signal:
-            log.info("job %s stopping: %s", job_id, stop_reason(signal))
+            ended = stop_reason(signal)
+            log.info("job %s stopping: %s", job_id, ended)
         except asyncio.CancelledError:
+            ended = "cancelled"
             raise
         except Exception as exc:
+            ended = "failed"
             log.warning("job %s failed: %s", job_id, type(exc).__name__)
             await persist(asyncio.to_thread(mark_failed, self.engine, job_id, exc))
             if ctx is not None:
@@ -270,6 +294,7 @@ class JobManager:
             if service is not None:
                 with contextlib.suppress(Exception):
                     await service.aclose()
+            jobs_repo.close_run(self.engine, run_id, ended)
             if self.workers.get(job_id) is worker:
                 self.workers.pop(job_id, None)
 
@@ -286,6 +311,8 @@ class JobManager:
         row = self.get(job_id)
         service = None
         ctx: RunningJobContext | None = None
+        run_id = jobs_repo.open_run(self.engine, job_id, self.server_id, "cleanup")
+        ended = "finished"
         try:
             ctx = self._context(row, worker.control)
             worker.ctx = ctx
@@ -299,9 +326,11 @@ class JobManager:
             self._status_event(job_id, final)
             worker.result.set_result(result)
         except JobStopping as signal:
+            ended = stop_reason(signal)
             worker.result.set_exception(InputError(f"Cleanup of {job_id} was interrupted "
                                                    f"({stop_reason(signal)}); it resumes on restart", 503))
         except Exception as exc:
+            ended = "failed"
             await persist(asyncio.to_thread(mark_failed, self.engine, job_id, exc))
             if ctx is not None:
                 ctx.activity("cleanup_failed", f"Cleanup failed: {self.get(job_id).get('last_error')}", [])
@@ -314,6 +343,7 @@ class JobManager:
             if service is not None:
                 with contextlib.suppress(Exception):
                     await service.aclose()
+            jobs_repo.close_run(self.engine, run_id, ended)
             if self.workers.get(job_id) is worker:
                 self.workers.pop(job_id, None)
 
@@ -348,7 +378,8 @@ class JobManager:
 
     async def _poll_once(self, takeover: bool) -> None:
         """Database work in a thread; every change to workers back on the event loop."""
-        heartbeat_due = time.monotonic() - self._last_heartbeat >= self.heartbeat_seconds
+        started = time.monotonic()
+        heartbeat_due = started - self._last_heartbeat >= self.heartbeat_seconds
         local = list(self.workers)
 
         def read() -> tuple[set[str] | None, dict[str, str]]:
@@ -359,10 +390,16 @@ class JobManager:
 
         kept, statuses = await asyncio.to_thread(read)
         if kept is not None:
-            self._last_heartbeat = time.monotonic()
+            self._last_heartbeat = started
             for job_id in local:
-                if job_id not in kept and job_id in self.workers:  # another server took it over
+                worker = self.workers.get(job_id)
+                if worker is None:
+                    continue
+                if job_id in kept:
+                    worker.control.fence(started + self._fence_seconds())
+                else:  # another server took it over
                     await self._stop_worker(job_id, "lease_lost")
+            await self._idle_deadlines()
             if takeover:
                 await asyncio.to_thread(self._claim_only)
                 self._spawn_claimed()
@@ -380,6 +417,30 @@ class JobManager:
                 await self._stop_worker(job_id, "cleanup")
                 if job_id not in self.workers:
                     self._spawn(job_id, "cleanup", paused=False)
+
+    async def _idle_deadlines(self) -> None:
+        """cleanup_after and duration_days of jobs that have no running event loop to notice them:
+        paused, stopped or failed jobs (a running worker checks its own deadlines every second)."""
+        def claim() -> tuple[list[str], list[str]]:
+            stopping = jobs_repo.claim_due(self.engine, self.server_id, "stop_at", [JobStatus.PAUSED],
+                                           JobStatus.STOPPED, self.lease_seconds, stopped_at=utcnow())
+            cleaning = jobs_repo.claim_due(self.engine, self.server_id, "cleanup_at",
+                                           [JobStatus.PAUSED, JobStatus.STOPPED, JobStatus.FAILED],
+                                           JobStatus.CLEANING, self.lease_seconds)
+            return stopping, cleaning
+
+        stopping, cleaning = await asyncio.to_thread(claim)
+        for job_id in stopping:
+            await self._stop_worker(job_id, "duration_days")
+            self._status_event(job_id, JobStatus.STOPPED)
+        for job_id in cleaning:
+            await self._stop_worker(job_id, "cleanup")
+            self._status_event(job_id, JobStatus.CLEANING)
+            self._spawn(job_id, "cleanup", paused=False)
+
+    def _fence_seconds(self) -> float:
+        """How long a worker may act after a lease renewal: the lease, less a safety margin."""
+        return max(self.lease_seconds * 0.8, self.lease_seconds - 5.0)
 
     def _claim_only(self) -> None:
         self._claimed = jobs_repo.claim_jobs(self.engine, self.server_id, CLAIMABLE, self.lease_seconds)

@@ -87,7 +87,8 @@ async def run_events(ctx: RunningJobContext, service: PlatformService, control: 
             failures += 1
             ctx.activity("error", f"An event could not be completed: {exc.message}",
                          [{"status": exc.status, "code": exc.code}])
-            if isinstance(exc, AuthError) or failures >= MAX_CONSECUTIVE_FAILURES:
+            revoked = isinstance(exc, AuthError) and exc.status == 401  # 403 is one object, not the token
+            if revoked or failures >= MAX_CONSECUTIVE_FAILURES:
                 raise
             await control.sleep(min(30.0, 0.5 * failures))
             continue

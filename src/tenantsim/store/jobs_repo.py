@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy import Engine, and_, func, or_, select, update
 
-from tenantsim.store.tables import jobs
+from tenantsim.store.tables import job_runs, jobs
 from tenantsim.store.types import utcnow
 
 Row = dict[str, Any]
@@ -144,3 +144,71 @@ def add_llm_tokens(engine: Engine, job_id: str, input_tokens: int, output_tokens
         conn.execute(update(jobs).where(jobs.c.id == job_id).values(
             llm_input_tokens=jobs.c.llm_input_tokens + int(input_tokens),
             llm_output_tokens=jobs.c.llm_output_tokens + int(output_tokens)))
+
+
+# -- deadlines of jobs with no running worker ---------------------------------------------------------
+
+def claim_due(engine: Engine, owner: str, column: str, statuses: Sequence[str], new_status: str,
+              lease_seconds: float, **values: Any) -> list[str]:
+    """Jobs in ``statuses`` whose ``column`` deadline passed, moved to ``new_status`` and leased to
+    ``owner`` in one UPDATE each: with several servers, exactly one acts on each job."""
+    now = utcnow()
+    col = jobs.c[column]
+    free = or_(jobs.c.owner.is_(None), jobs.c.lease_expires_at.is_(None), jobs.c.lease_expires_at < now,
+               jobs.c.owner == owner)
+    due = and_(col.is_not(None), col <= now, jobs.c.status.in_(list(statuses)), free)
+    with engine.connect() as conn:
+        candidates = [r[0] for r in conn.execute(select(jobs.c.id).where(due))]
+    won: list[str] = []
+    for job_id in candidates:
+        with engine.begin() as conn:
+            result = conn.execute(update(jobs).where(and_(jobs.c.id == job_id, due)).values(
+                status=new_status, owner=owner, lease_expires_at=now + timedelta(seconds=lease_seconds),
+                updated_at=now, **values))
+        if result.rowcount:
+            won.append(job_id)
+    return won
+
+
+# -- the ownership audit: which server ran which job, when -------------------------------------------
+
+def open_run(engine: Engine, job_id: str, server_id: str, mode: str) -> int:
+    with engine.begin() as conn:
+        result = conn.execute(job_runs.insert().values(job_id=job_id, server_id=server_id, mode=mode,
+                                                       started_at=utcnow()))
+    key = result.inserted_primary_key
+    assert key is not None
+    return int(key[0])
+
+
+def close_run(engine: Engine, run_id: int, reason: str) -> None:
+    with engine.begin() as conn:
+        conn.execute(update(job_runs).where(and_(job_runs.c.id == run_id, job_runs.c.ended_at.is_(None)))
+                     .values(ended_at=utcnow(), end_reason=reason[:40]))
+
+
+def list_runs(engine: Engine, job_id: str | None = None) -> list[Row]:
+    query = select(job_runs).order_by(job_runs.c.job_id, job_runs.c.started_at, job_runs.c.id)
+    if job_id is not None:
+        query = query.where(job_runs.c.job_id == job_id)
+    with engine.connect() as conn:
+        return [dict(r) for r in conn.execute(query).mappings()]
+
+
+def take_for_cleanup(engine: Engine, job_id: str, owner: str, lease_seconds: float, *, keep_status: bool,
+                     busy: Sequence[str]) -> bool:
+    """Mark a job for cleanup. True: ``owner`` now holds it and runs the cleanup. False: another
+    live server holds it in one of the ``busy`` statuses; it was marked cleaning and that server's
+    poll loop turns its worker into the cleanup (so a job never runs on two servers at once)."""
+    now = utcnow()
+    mine = or_(jobs.c.owner.is_(None), jobs.c.lease_expires_at.is_(None), jobs.c.lease_expires_at < now,
+               jobs.c.owner == owner, jobs.c.status.not_in(list(busy)))
+    status = {} if keep_status else {"status": "cleaning"}
+    with engine.begin() as conn:
+        taken = conn.execute(update(jobs).where(and_(jobs.c.id == job_id, mine)).values(
+            owner=owner, lease_expires_at=now + timedelta(seconds=lease_seconds), updated_at=now, **status))
+        if taken.rowcount:
+            return True
+        if status:
+            conn.execute(update(jobs).where(jobs.c.id == job_id).values(updated_at=now, **status))
+    return False

@@ -9,13 +9,14 @@ from sqlalchemy import Engine, and_, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from tenantsim.connectors.base import LedgerEntry
-from tenantsim.store.tables import ledger
+from tenantsim.store.tables import jobs, ledger
 from tenantsim.store.types import utcnow
 
 
 def _entry(row: Any) -> LedgerEntry:
     return LedgerEntry(kind=row.kind, key=row.key, platform_id=row.platform_id, parent_key=row.parent_key,
-                       actor=row.actor, status=row.status, attrs=dict(row.attrs or {}), error=row.error)
+                       actor=row.actor, status=row.status, attrs=dict(row.attrs or {}), error=row.error,
+                       recorded_at=row.created_at)
 
 
 class SqlLedger:
@@ -43,14 +44,19 @@ class SqlLedger:
         assert found is not None
         return found
 
-    def created(self, kind: str, key: str, platform_id: str, attrs: dict[str, Any] | None = None) -> None:
-        values: dict[str, Any] = {"platform_id": platform_id, "status": "created", "updated_at": utcnow(),
+    def created(self, kind: str, key: str, platform_id: str, attrs: dict[str, Any] | None = None,
+                progress: dict[str, Any] | None = None) -> None:
+        now = utcnow()
+        values: dict[str, Any] = {"platform_id": platform_id, "status": "created", "updated_at": now,
                                   "error": None}
         with self.engine.begin() as conn:
             if attrs:
                 row = conn.execute(select(ledger.c.attrs).where(self._where(kind, key))).first()
                 values["attrs"] = {**(dict(row[0] or {}) if row else {}), **attrs}
             conn.execute(update(ledger).where(self._where(kind, key)).values(**values))
+            if progress is not None:  # one transaction: a restart sees both or neither
+                conn.execute(update(jobs).where(jobs.c.id == self.job_id).values(progress=progress,
+                                                                                  updated_at=now))
 
     def update_attrs(self, kind: str, key: str, attrs: dict[str, Any]) -> None:
         with self.engine.begin() as conn:

@@ -1,4 +1,4 @@
-"""The schema: jobs, the ledger, the activity log, the content pool, servers. Alembic owns changes."""
+"""The schema: jobs, ledger, activity log, content pool, job runs, servers. Alembic owns changes."""
 
 from __future__ import annotations
 
@@ -94,6 +94,20 @@ content_pool = Table(
     Column("payload", Text, nullable=False),
     Column("created_at", UTCDateTime, nullable=False),
     Index("ix_content_pool_lookup", "provider", "industry", "kind", "context_key"),
+)
+
+# One row per worker a server ran for a job: proves a job never ran on two servers at once.
+job_runs = Table(
+    "job_runs",
+    metadata,
+    Column("id", AutoId, primary_key=True, autoincrement=True),
+    Column("job_id", String(40), nullable=False),
+    Column("server_id", String(200), nullable=False),
+    Column("mode", String(16), nullable=False),  # run | cleanup
+    Column("started_at", UTCDateTime, nullable=False),
+    Column("ended_at", UTCDateTime, nullable=True),  # NULL: still running, or the server died
+    Column("end_reason", String(40), nullable=True),
+    Index("ix_job_runs_job", "job_id", "started_at"),
 )
 
 servers = Table(

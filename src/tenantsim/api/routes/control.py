@@ -15,6 +15,8 @@ router = APIRouter(prefix="/api/jobs", tags=["jobs"])
 # Not carried over to a clone: the clone gets its own seed (same seed = same logins = collisions in a
 # shared tenant) and its own name, unless the overrides say otherwise.
 NOT_CLONED = ("seed",)
+# Fields that say where the tokens are sent.
+TENANT_FIELDS = ("connection_type", "org_url", "base_url")
 
 
 def _manager(request: Request) -> JobManager:
@@ -53,7 +55,13 @@ async def clone_job(request: Request, job_id: str,
         raise InputError("Request body must be a JSON object of overrides")
     manager = _manager(request)
     source = manager.get(job_id)
-    config = clone_config(manager.full_config(source), overrides or {})
+    full = manager.full_config(source)
+    moved = [k for k in TENANT_FIELDS if k in (overrides or {}) and (overrides or {})[k] != full.get(k)]
+    if moved and "user_tokens" not in (overrides or {}):
+        # Stored tokens only ever go to the tenant they were given for: a clone aimed elsewhere
+        # would hand them to whoever runs that tenant.
+        raise InputError(f"A clone that changes {', '.join(moved)} needs its own user_tokens")
+    config = clone_config(full, overrides or {})
     prepared = await prepare_job(request.app, config)
     row = manager.create_job(prepared)
     platform = "Okta" if row["connection_type"] == "okta" else "Asana"

@@ -6,11 +6,15 @@ import asyncio
 from typing import Any
 
 from fastapi import APIRouter, Query, Request
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from tenantsim.api import views
 from tenantsim.api.schemas import (
+    ERROR_RESPONSES,
     ActivityLogResponse,
+    CleanupResponse,
     JobActionResponse,
+    JobDetailResponse,
     JobListResponse,
     StartJobRequest,
     StartJobResponse,
@@ -19,7 +23,7 @@ from tenantsim.api.starting import prepare_job
 from tenantsim.jobs.manager import JobManager
 from tenantsim.store import activity_repo, jobs_repo
 
-router = APIRouter(prefix="/api/jobs", tags=["jobs"])
+router = APIRouter(prefix="/api/jobs", tags=["jobs"], responses=ERROR_RESPONSES)
 
 
 def _manager(request: Request) -> JobManager:
@@ -51,8 +55,10 @@ async def list_jobs(request: Request, status: str | None = Query(default=None, m
     return {"success": True, "jobs": [views.summary(r) for r in rows], "total": total}
 
 
-@router.get("/{job_id}")
+@router.get("/{job_id}", response_model=JobDetailResponse)
 async def get_job(request: Request, job_id: str) -> dict[str, Any]:
+    if job_id == "start":  # GET on the start action, not a job called "start"
+        raise StarletteHTTPException(405)
     manager = _manager(request)
     row = manager.get(job_id)
     view = await asyncio.to_thread(views.detail, row, manager.engine, manager.live_http_stats(job_id))
@@ -78,7 +84,7 @@ async def stop_job(request: Request, job_id: str) -> dict[str, Any]:
     return _action(await _manager(request).stop(job_id), f"Job {job_id} stopped")
 
 
-@router.post("/{job_id}/cleanup")
+@router.post("/{job_id}/cleanup", response_model=CleanupResponse)
 async def cleanup_job(request: Request, job_id: str,
                       wait: bool = Query(default=True)) -> dict[str, Any]:
     manager = _manager(request)
@@ -96,7 +102,7 @@ async def delete_job(request: Request, job_id: str) -> dict[str, Any]:
 
 @router.get("/{job_id}/activity_log", response_model=ActivityLogResponse)
 async def activity_log(request: Request, job_id: str, limit: int = Query(default=50, ge=1, le=1000),
-                       before: int | None = Query(default=None, ge=0)) -> dict[str, Any]:
+                       before: int | None = Query(default=None, ge=0, le=2**62)) -> dict[str, Any]:
     manager = _manager(request)
     manager.get(job_id)
     entries = await asyncio.to_thread(activity_repo.page, manager.engine, job_id, limit=limit, before=before)

@@ -9,12 +9,19 @@ from fastapi import APIRouter, Request
 from sqlalchemy import text
 
 from tenantsim import __version__
-from tenantsim.api.schemas import HealthResponse, ValidateTokenRequest, ValidateTokenResponse
+from tenantsim.api.schemas import (
+    ERROR_RESPONSES,
+    HealthResponse,
+    SandboxResponse,
+    ValidateTokenRequest,
+    ValidateTokenResponse,
+)
+from tenantsim.api.starting import sandbox_asana_base
 from tenantsim.api.validation import check_org_url
 from tenantsim.connectors.registry import SUPPORTED
 from tenantsim.errors import InputError
 
-router = APIRouter(tags=["system"])
+router = APIRouter(tags=["system"], responses=ERROR_RESPONSES)
 
 
 @router.get("/api/health", response_model=HealthResponse)
@@ -52,15 +59,20 @@ async def validate_token(request: Request, body: ValidateTokenRequest) -> dict[s
         settings = request.app.state.settings
         data["org_url"] = check_org_url(data["org_url"], sandbox_mode=settings.sandbox,
                                         allowed_hosts=settings.okta_allowed_hosts)
-    elif not data.get("api_key"):
-        if not data.get("token"):
-            raise InputError("Missing required field: api_key")
-        data["api_key"] = data["token"]
+    else:
+        if not data.get("api_key"):
+            if not data.get("token"):
+                raise InputError("Missing required field: api_key")
+            data["api_key"] = data["token"]
+        if not data.get("base_url"):
+            routed = sandbox_asana_base(request.app, [data["api_key"]])
+            if routed:
+                data["base_url"] = routed
     user = await request.app.state.connectors[connection_type].validate_token(data)
     return {"success": True, "valid": True, "connection_type": connection_type, "user": user.as_dict()}
 
 
-@router.get("/api/sandbox")
+@router.get("/api/sandbox", response_model=SandboxResponse)
 async def sandbox(request: Request) -> dict[str, Any]:
     state = request.app.state
     tenants = {name: info for name, info in state.sandbox_descriptions.items()}

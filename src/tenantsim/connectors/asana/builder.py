@@ -22,7 +22,7 @@ from tenantsim.connectors.asana.state import (
 )
 from tenantsim.connectors.base import JobContext
 from tenantsim.content.base import ContentContext, TaskIdea
-from tenantsim.errors import Skippable
+from tenantsim.errors import PlatformError, Skippable
 
 
 class Builder:
@@ -40,13 +40,29 @@ class Builder:
     def actor(self, label: str | None, rng: random.Random) -> Member:
         return self.pool.by_label(label) or self.pool.pick(rng)
 
+    async def post_create(self, kind: str, key: str, member: Member, path: str, body: dict[str, Any]) -> Any:
+        """The create call behind an intent: when Asana refuses (after the HTTP layer's retries), the
+        ledger says so with the reason, so no intended object is ever left unexplained."""
+        try:
+            return await member.client.post(path, body)
+        except PlatformError as exc:
+            self.ctx.ledger.failed(kind, key, exc.message)
+            raise
+
     # -- custom fields and tags -------------------------------------------------------------------
     async def ensure_field(self, role: str, member: Member) -> FieldState | None:
         if role in self.state.fields:
             return self.state.fields[role]
         name, subtype, options = FIELD_SPECS[role]
+        existing = self.ctx.ledger.get("custom_field", role)
+        if existing is None and await self._field_named(name, member) is not None:
+            self.ctx.ledger.intent("custom_field", role, actor=member.label,
+                                   attrs={"role": role, "subtype": subtype, "name": name})
+            exc = Skippable(f"A custom field named {name} already exists in this workspace", 400)
+            return await self._reuse_field(role, name, subtype, role, exc)
         entry = self.ctx.ledger.intent(
-            "custom_field", role, actor=member.label, attrs={"role": role, "subtype": subtype, "name": name}
+            "custom_field", role, actor=member.label,
+            attrs={"role": role, "subtype": subtype, "name": name, "absent_at_intent": existing is None},
         )
         body: dict[str, Any] = {
             "workspace": self.state.workspace_gid,
@@ -59,7 +75,7 @@ class Builder:
         if subtype == "number":
             body["precision"] = 1
         try:
-            made = await member.client.post("/custom_fields", body)
+            made = await self.post_create("custom_field", role, member, "/custom_fields", body)
         except Skippable as exc:
             if exc.status == 402:
                 self.ctx.ledger.failed("custom_field", role, "needs a paid Asana plan")
@@ -71,6 +87,11 @@ class Builder:
         self.ctx.ledger.created("custom_field", role, found.gid, {"options": found.options})
         self.state.fields[role] = found
         return found
+
+    async def _field_named(self, name: str, member: Member) -> dict[str, Any] | None:
+        fields = await member.client.collect(
+            f"/workspaces/{self.state.workspace_gid}/custom_fields", opt_fields="name")
+        return next((f for f in fields if str(f.get("name", "")).lower() == name.lower()), None)
 
     async def _reuse_field(
         self, role: str, name: str, subtype: str, key: str, exc: Skippable
@@ -109,8 +130,8 @@ class Builder:
         entry = self.ctx.ledger.intent("tag", key, actor=member.label, attrs={"name": name})
         if entry.platform_id:
             return
-        made = await member.client.post(
-            "/tags", {"workspace": self.state.workspace_gid, "name": name, "color": color}
+        made = await self.post_create(
+            "tag", key, member, "/tags", {"workspace": self.state.workspace_gid, "name": name, "color": color}
         )
         self.ctx.ledger.created("tag", key, str(made["gid"]))
         self.state.tags.append((str(made["gid"]), name))
@@ -124,6 +145,8 @@ class Builder:
     async def create_project(self, key: str, department: str, index: int, rng: random.Random) -> ProjectState:
         existing = self.state.projects.get(key)
         if existing is not None:
+            if not existing.sections:  # the job stopped between the project and its sections
+                await self._recover_sections(existing)
             return existing
         idea = (
             await self.ctx.content.projects(self.content_ctx(department=department), 1, start_index=index)
@@ -143,7 +166,7 @@ class Builder:
         }
         if self.state.is_organization and self.state.teams:
             body["team"] = self._team_for(department)[0]
-        made = await member.client.post("/projects", body)
+        made = await self.post_create("project", key, member, "/projects", body)
         gid = str(made["gid"])
         self.ctx.ledger.created("project", entry.key, gid)
         sections: list[tuple[str, str]] = []
@@ -168,6 +191,16 @@ class Builder:
             [{"type": "project", "id": gid, "name": idea.name}],
         )
         return project
+
+    async def _recover_sections(self, project: ProjectState) -> None:
+        member = self.pool.by_label(project.actor) or self.pool.members[0]
+        found = await member.client.collect(f"/projects/{project.gid}/sections", opt_fields="name")
+        if not found:
+            for name in ("To do", "In progress", "Done"):
+                found.append(await member.client.post(f"/projects/{project.gid}/sections", {"name": name}))
+        project.sections = [(str(s["gid"]), str(s.get("name", ""))) for s in found]
+        sections = [list(s) for s in project.sections]
+        self.ctx.ledger.update_attrs("project", project.key, {"sections": sections})
 
     def _team_for(self, department: str) -> tuple[str, str]:
         named = next((t for t in self.state.teams if t[1].lower() == department.lower()), None)
@@ -194,7 +227,8 @@ class Builder:
         return values
 
     async def create_task(
-        self, key: str, project: ProjectState, idea: TaskIdea, rng: random.Random, today: date
+        self, key: str, project: ProjectState, idea: TaskIdea, rng: random.Random, today: date,
+        progress: dict[str, Any] | None = None,
     ) -> TaskState | None:
         if key in self.state.tasks:
             return self.state.tasks[key]
@@ -225,10 +259,11 @@ class Builder:
         values = self.field_values(rng, section, len(project.sections), done)
         if values:
             body["custom_fields"] = values
-        made = await member.client.post("/tasks", body)
+        made = await self.post_create("task", key, member, "/tasks", body)
         task = TaskState(key, str(made["gid"]), idea.name, project.key, section, done, assignee, member.label)
-        self.ctx.ledger.created(
-            "task", key, task.gid, {"section": section, "assignee": assignee, "completed": done}
+        self.ctx.record_created(
+            "task", key, task.gid, {"section": section, "assignee": assignee, "completed": done},
+            **(progress or {}),
         )
         self.state.tasks[key] = task
         who = f", assigned to {self.state.user_name(assignee)}" if assignee else ""
@@ -243,7 +278,8 @@ class Builder:
         )
         return task
 
-    async def add_subtask(self, task: TaskState, index: int, name: str, rng: random.Random) -> None:
+    async def add_subtask(self, task: TaskState, index: int, name: str, rng: random.Random,
+                          progress: dict[str, Any] | None = None) -> None:
         key = f"{task.key}:sub{index}"
         member = self.actor(task.actor, rng)
         entry = self.ctx.ledger.intent(
@@ -252,8 +288,10 @@ class Builder:
         if entry.platform_id:
             return
         assignee = rng.choice(self.state.users)[0] if self.state.users and rng.random() < 0.5 else None
-        made = await member.client.post(f"/tasks/{task.gid}/subtasks", {"name": name, "assignee": assignee})
-        self.ctx.ledger.created("subtask", key, str(made["gid"]))
+        made = await self.post_create(
+            "subtask", key, member, f"/tasks/{task.gid}/subtasks", {"name": name, "assignee": assignee}
+        )
+        self.ctx.record_created("subtask", key, str(made["gid"]), **(progress or {}))
         self.ctx.activity(
             "subtask_created",
             f"{member.user_name} broke out “{name}” as a subtask of “{task.name}”.",
@@ -275,12 +313,18 @@ class Builder:
             await self.ctx.checkpoint_now()
             member = self.pool.pick(rng, other_than=last_author)
             key = f"{task.key}:c{task.comments}"
-            self.ctx.ledger.intent("comment", key, parent_key=task.key, actor=member.label)
-            made = await member.client.post(f"/tasks/{task.gid}/stories", {"text": idea.text})
+            entry = self.ctx.ledger.intent("comment", key, parent_key=task.key, actor=member.label,
+                                           attrs={"text": idea.text})
+            if entry.status != "intent":  # this comment slot was used before a restart: take the next
+                task.comments += 1
+                self.ctx.ledger.update_attrs("task", task.key, {"comments": task.comments})
+                continue
+            made = await self.post_create("comment", key, member, f"/tasks/{task.gid}/stories",
+                                          {"text": idea.text})
             self.ctx.ledger.created("comment", key, str(made["gid"]))
+            verb = "replied on" if task.comments else "commented on"
             task.comments += 1
             self.ctx.ledger.update_attrs("task", task.key, {"comments": task.comments})
-            verb = "replied on" if last_author else "commented on"
             self.ctx.activity(
                 "comment_added",
                 f"{member.user_name} {verb} “{task.name}”: “{idea.text}”",

@@ -9,6 +9,7 @@ from urllib.parse import urlsplit
 
 from tenantsim.connectors.asana.client import ASANA_BASE_URL, AsanaClient
 from tenantsim.connectors.asana.pool import AsanaClientPool
+from tenantsim.connectors.asana.reconcile import reconcile
 from tenantsim.connectors.asana.service import ContinuousService
 from tenantsim.connectors.base import ConnectorRuntime, JobContext, ValidatedUser
 from tenantsim.errors import InputError
@@ -95,6 +96,8 @@ class AsanaConnector:
         )
         try:
             await pool.validate()
+            # Intents a crash left without an id are settled before anything else reads the ledger.
+            await reconcile(ctx, pool, str(ctx.config["workspace_gid"]))
         except BaseException:
             await pool.aclose()
             raise

@@ -149,7 +149,10 @@ class ContinuousService:
         name = f"{builder.company} {date.today().year} Initiatives"
         self.ctx.ledger.intent("portfolio", "portfolio:0", actor=member.label, attrs={"name": name})
         try:
-            made = await member.client.post(
+            made = await builder.post_create(
+                "portfolio",
+                "portfolio:0",
+                member,
                 "/portfolios",
                 {"workspace": self.state.workspace_gid, "name": name, "color": "dark-blue", "public": True},
             )
@@ -163,7 +166,8 @@ class ContinuousService:
             await member.client.post(f"/portfolios/{self.state.portfolio_gid}/addItem", {"item": project.gid})
         self.ctx.activity(
             "portfolio_created",
-            f"{member.user_name} grouped {len(self.state.projects)} projects into the portfolio “{name}”.",
+            f"{member.user_name} grouped {_plural(len(self.state.projects), 'project')} into the portfolio "
+            f"“{name}”.",
             [{"type": "portfolio", "id": self.state.portfolio_gid, "name": name}],
         )
 
@@ -204,15 +208,25 @@ class ContinuousService:
             return False
         builder = await self.builder()
         project = rng.choice(list(self.state.projects.values()))
-        seq = int(self.ctx.progress.get("asana_task_seq", 0)) + 1
-        self.ctx.checkpoint(asana_task_seq=seq)
+        seq = self._next_seq("task", lambda n: f"task:e{n}", "asana_task_seq")
         ideas = await self.ctx.content.tasks(
             builder.content_ctx(department=project.department, project=project.name),
             1,
             start_index=TASKS_PER_PROJECT + seq,
         )
-        task = await builder.create_task(f"task:e{seq}", project, ideas[0], rng, datetime.now(UTC).date())
+        task = await builder.create_task(
+            f"task:e{seq}", project, ideas[0], rng, datetime.now(UTC).date(), progress={"asana_task_seq": seq}
+        )
         return task is not None
+
+    def _next_seq(self, kind: str, key_for: Callable[[int], str], counter: str) -> int:
+        """The next unused number for an event's object. The counter advances in the same transaction
+        as the ledger row (record_created); a number the ledger already holds (made just before a
+        crash, or a try that failed) is never reused."""
+        seq = int(self.ctx.progress.get(counter, 0)) + 1
+        while self.ctx.ledger.get(kind, key_for(seq)) is not None:
+            seq += 1
+        return seq
 
     async def _comment(self, rng: random.Random) -> bool:
         candidates = self._open_tasks() or list(self.state.tasks.values())
@@ -283,11 +297,10 @@ class ContinuousService:
             return False
         task = rng.choice(open_tasks)
         builder = await self.builder()
-        seq = int(self.ctx.progress.get("asana_subtask_seq", 0)) + 1
-        self.ctx.checkpoint(asana_subtask_seq=seq)
+        seq = self._next_seq("subtask", lambda n: f"{task.key}:sub{100 + n}", "asana_subtask_seq")
         ideas = await self.ctx.content.tasks(builder.content_ctx(project=task.name), 1, start_index=100 + seq)
         name = ideas[0].subtasks[0] if ideas and ideas[0].subtasks else ideas[0].name
-        await builder.add_subtask(task, 100 + seq, name, rng)
+        await builder.add_subtask(task, 100 + seq, name, rng, progress={"asana_subtask_seq": seq})
         return True
 
     async def _reassign_task(self, rng: random.Random) -> bool:
@@ -353,3 +366,7 @@ class ContinuousService:
 
     async def aclose(self) -> None:
         await self.pool.aclose()
+
+
+def _plural(count: int, noun: str) -> str:
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"

@@ -85,6 +85,7 @@ class AsanaSandbox:
                 Route("/_sandbox/stats", self._stats, methods=["GET"]),
                 Route("/_sandbox/reset", self._reset, methods=["POST"]),
                 Route("/_sandbox/faults", self._faults, methods=["GET", "POST"]),
+                Route("/_sandbox/objects", self._objects, methods=["GET"]),
             ],
             exception_handlers={ApiError: self._api_error, HTTPException: self._http_error},
         )
@@ -207,6 +208,11 @@ class AsanaSandbox:
         body.update({"plan": self.plan, "rate_limit_per_window": self.rate_limit,
                      "window_seconds": self.window_seconds, "faults": self.faults.as_dict()})
         return JSONResponse(body)
+
+    async def _objects(self, request: Request) -> JSONResponse:
+        """Everything made since start that still exists, whoever made it: the ground truth a test
+        compares a job's ledger with (no duplicates, nothing unrecorded, nothing left after cleanup)."""
+        return JSONResponse({"objects": self.store.made_since_start()})
 
     async def _reset(self, request: Request) -> JSONResponse:
         self.reset()

@@ -107,6 +107,24 @@ class Store:
                       members=[owner], color="light-green", public=False, items=[roadmap["gid"]])
 
     # -- lookups ----------------------------------------------------------------------------------
+    def made_since_start(self) -> list[dict[str, Any]]:
+        """Live objects created after start-up: projects, tasks, tags, custom fields, portfolios and
+        comments. A comment on a deleted task and the sections of a deleted project are gone with them."""
+        kinds = ("project", "task", "tag", "custom_field", "portfolio", "story")
+        found = []
+        for record in self.records.values():
+            kind = record["resource_type"]
+            if record["gid"] in self.preexisting or kind not in kinds:
+                continue
+            if kind == "story" and (record["type"] != "comment" or record["task"] not in self.records):
+                continue
+            found.append({"gid": record["gid"], "resource_type": "comment" if kind == "story" else kind,
+                          "name": record.get("name") or record.get("text"),
+                          "parent": record.get("parent") or record.get("task"),
+                          "created_by": record.get("created_by") or record.get("owner")})
+        return found
+
+
     def get(self, gid: str, resource_type: str | None = None) -> Record | None:
         record = self.records.get(gid)
         if record is None or (resource_type is not None and record["resource_type"] != resource_type):

@@ -1,5 +1,5 @@
 """Sandbox Okta org: an emulator of the Okta Management API (users, groups, apps, factors)."""
 
-from tenantsim.sandbox.okta.app import DEFAULT_TOKEN, OktaSandbox, create_app, serve
+from tenantsim.sandbox.okta.app import DEFAULT_TOKEN, OktaSandbox, create_app
 
-__all__ = ["DEFAULT_TOKEN", "OktaSandbox", "create_app", "serve"]
+__all__ = ["DEFAULT_TOKEN", "OktaSandbox", "create_app"]

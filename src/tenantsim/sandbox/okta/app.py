@@ -144,10 +144,6 @@ class OktaSandbox:
         counters = self.stats.bucket(bucket)
         counters.requests += 1
         limit = self.limits.get(bucket, self.limits["default"])
-        owner = self._owner(request)
-        if owner is None:
-            counters.errors += 1
-            return self._error(err.invalid_token())
         if self.faults.in_storm():
             counters.throttled += 1
             storm = WindowDecision(False, limit, 0, self.faults.storm_until)
@@ -158,10 +154,14 @@ class OktaSandbox:
             return self._with_limits(self._error(err.rate_limited()),
                                      WindowDecision(False, 0, 0, math.ceil(time.time()) + 1.0))
         try:
-            decision = self.limiter.hit(bucket, limit)
+            decision = self.limiter.hit(bucket, limit)  # Okta counts refused tokens too
             if not decision.allowed:
                 counters.throttled += 1
                 return self._with_limits(self._error(err.rate_limited()), decision)
+            owner = self._owner(request)
+            if owner is None:
+                counters.errors += 1
+                return self._with_limits(self._error(err.invalid_token()), decision)
             fault = self.faults.draw()
             if fault is not None:
                 counters.faults += 1
@@ -180,7 +180,7 @@ class OktaSandbox:
 
     def _owner(self, request: Request) -> str | None:
         header = request.headers.get("authorization", "")
-        # The official Python SDK (3.x) sends "SSWS<token>" without the space, and Okta accepts it.
+        # The official Python SDK (3.4) sends "SSWS<token>" with no space; accept both spellings.
         if not header.startswith("SSWS"):
             return None
         token = header[4:].strip()
@@ -223,10 +223,3 @@ def create_app(*, tokens: list[str] | None = None, users: int = 25, rate_limit: 
     return OktaSandbox(tokens=tokens if tokens is not None else [DEFAULT_TOKEN], users=users,
                        rate_limit=rate_limit, window_seconds=window_seconds, fault_rate=fault_rate,
                        latency_ms=latency_ms, seed=seed, concurrency=concurrency)
-
-
-def serve(*, host: str = "127.0.0.1", port: int = 8201, **options: Any) -> None:
-    """Run the emulator on its own (``tenantsim sandbox okta``)."""
-    import uvicorn
-
-    uvicorn.run(create_app(**options), host=host, port=port, log_level="warning")

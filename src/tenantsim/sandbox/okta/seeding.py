@@ -19,7 +19,7 @@ CATALOGUE = (
     ("Salesforce", "salesforce", "SAML_2_0"), ("Google Workspace", "google", "SAML_2_0"),
     ("Jira", "atlassian_jira_cloud", "SAML_2_0"), ("Confluence", "atlassian_confluence", "SAML_2_0"),
     ("Box", "boxnet", "SAML_2_0"), ("Workday", "workday", "SAML_2_0"),
-    ("Microsoft 365", "office365", "SAML_2_0"), ("Zendesk", "zendesk", "SAML_2_0"),
+    ("Microsoft Office 365", "office365", "SAML_2_0"), ("Zendesk", "zendesk", "SAML_2_0"),
     ("DocuSign", "docusign", "SAML_2_0"), ("Dropbox", "dropbox_for_business", "SAML_2_0"),
     ("Asana", "asana", "SAML_2_0"), ("HubSpot", "hubspot", "SAML_2_0"),
     ("ServiceNow", "servicenow_ud", "SAML_2_0"), ("NetSuite", "netsuite", "SAML_2_0"),
@@ -27,6 +27,17 @@ CATALOGUE = (
     ("Figma", "figma", "SAML_2_0"), ("Notion", "notion", "SAML_2_0"),
     ("Expensify", "expensify", "SAML_2_0"), ("Greenhouse", "greenhouse", "SAML_2_0"),
     ("Company Wiki", "bookmark", "BOOKMARK"),
+    *((label, key, "SAML_2_0") for label, key in (
+        ("PagerDuty", "pagerduty"), ("Datadog", "datadog"), ("AWS Console", "amazon_aws"),
+        ("Amplitude", "amplitude"), ("Productboard", "productboard"), ("Miro", "miro"),
+        ("Adobe Creative Cloud", "adobe_creative_cloud"), ("Snowflake", "snowflake"), ("Looker", "looker"),
+        ("Jamf", "jamf"), ("Microsoft Intune", "microsoft_intune"), ("CrowdStrike", "crowdstrike"),
+        ("Splunk", "splunk"), ("Wiz", "wiz"), ("Gong", "gong"), ("Outreach", "outreach"),
+        ("LinkedIn Sales Navigator", "linkedin_sales_navigator"), ("ZoomInfo", "zoominfo"),
+        ("Marketo", "marketo"), ("Canva", "canva"), ("Sprout Social", "sprout_social"),
+        ("Gainsight", "gainsight"), ("Statuspage", "statuspage"), ("Coupa", "coupa"), ("Lattice", "lattice"),
+        ("Culture Amp", "cultureamp"), ("Ironclad", "ironclad"), ("Smartsheet", "smartsheet"),
+    )),
 )
 
 _FIRST = ("Avery", "Blake", "Casey", "Dana", "Elliot", "Frankie", "Gray", "Harper", "Indigo", "Jordan",

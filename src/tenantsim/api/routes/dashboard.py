@@ -1,0 +1,84 @@
+"""Read models for the dashboard: the jobs overview in one request, and the new-job form's choices."""
+
+from __future__ import annotations
+
+import asyncio
+from collections import defaultdict
+from collections.abc import Sequence
+from typing import Any
+
+from fastapi import APIRouter, Query, Request
+from sqlalchemy import Engine, and_, func, select
+
+from tenantsim.api import views
+from tenantsim.api.validation import ACTIVITY_LEVELS, CONTENT_PROVIDERS, ORG_SIZES
+from tenantsim.content.packs import display_names
+from tenantsim.scenario.activity import EVENTS_PER_HOUR, WORKING_HOURS
+from tenantsim.store import jobs_repo
+from tenantsim.store.tables import ledger
+
+router = APIRouter(prefix="/api", tags=["dashboard"])
+FINISHED = ("cleaned", "deleted")
+
+
+def ledger_figures(engine: Engine, job_ids: Sequence[str]) -> dict[str, dict[str, dict[str, int]]]:
+    """job id -> ledger status -> kind -> count, for many jobs in one query."""
+    out: dict[str, dict[str, dict[str, int]]] = defaultdict(lambda: defaultdict(dict))
+    if not job_ids:
+        return out
+    query = (select(ledger.c.job_id, ledger.c.status, ledger.c.kind, func.count())
+             .where(and_(ledger.c.job_id.in_(list(job_ids)), ledger.c.status != "intent"))
+             .group_by(ledger.c.job_id, ledger.c.status, ledger.c.kind))
+    with engine.connect() as conn:
+        for job_id, status, kind, count in conn.execute(query).all():
+            out[job_id][status][kind] = int(count)
+    return out
+
+
+def overview_row(row: dict[str, Any], figures: dict[str, dict[str, int]]) -> dict[str, Any]:
+    view = views.summary(row)
+    created = figures.get("created", {})
+    done = sum(sum(figures.get(s, {}).values()) for s in ("created", "deleted", "failed"))
+    total = int((row.get("progress") or {}).get("seed_total") or 0)
+    view["created_objects"] = dict(sorted(created.items()))
+    view["created_objects_count"] = sum(created.values())
+    view["deleted_objects_count"] = sum(figures.get("deleted", {}).values())
+    view["failed_objects_count"] = sum(figures.get("failed", {}).values())
+    view["build_percent"] = 100.0 if view["seeded"] else (round(100.0 * min(done, total) / total, 1)
+                                                           if total else 0.0)
+    return view
+
+
+def read_overview(engine: Engine, include_finished: bool, limit: int) -> dict[str, Any]:
+    rows = jobs_repo.list_jobs(engine, limit=limit)
+    if not include_finished:
+        rows = [r for r in rows if r["status"] not in FINISHED]
+    figures = ledger_figures(engine, [r["id"] for r in rows])
+    return {"jobs": [overview_row(r, figures.get(r["id"], {})) for r in rows],
+            "status_counts": jobs_repo.status_counts(engine)}
+
+
+@router.get("/overview")
+async def overview(request: Request, include_finished: bool = Query(default=True),
+                   limit: int = Query(default=200, ge=1, le=1000)) -> dict[str, Any]:
+    """Every job with its live figures (created objects, build progress) and the count by status."""
+    data = await asyncio.to_thread(read_overview, request.app.state.engine, include_finished, limit)
+    data["active_jobs"] = request.app.state.manager.active_count
+    return {"success": True, **data}
+
+
+@router.get("/options")
+async def options(request: Request) -> dict[str, Any]:
+    """The choices the new-job form offers, so it never hard-codes a list the server does not know."""
+    settings = request.app.state.settings
+    return {
+        "success": True,
+        "industries": [{"key": k, "label": v} for k, v in display_names().items()],
+        "org_sizes": list(ORG_SIZES),
+        "activity_levels": [{"key": k, "events_per_hour": EVENTS_PER_HOUR[k]} for k in ACTIVITY_LEVELS],
+        "working_hours": [{"key": k, "start": v[0], "end": v[1], "weekends": v[2]}
+                          for k, v in WORKING_HOURS.items()],
+        "content_providers": list(CONTENT_PROVIDERS),
+        "server_has_anthropic_key": settings.anthropic_api_key is not None,
+        "sandbox": bool(settings.sandbox and request.app.state.sandbox_descriptions),
+    }

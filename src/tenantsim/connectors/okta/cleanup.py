@@ -1,0 +1,115 @@
+"""Cleanup in the seed's order: app assignments, then users (deactivate, then delete), then groups.
+
+Only objects in the job's ledger are touched. 404 means already gone. Each object is marked deleted as
+soon as it is, so a cleanup that stops half way resumes where it stopped, and a second one deletes
+nothing. Counts are of objects this run actually removed.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tenantsim.connectors.base import JobContext, LedgerEntry
+from tenantsim.connectors.okta.build import bounded
+from tenantsim.connectors.okta.pool import OktaClientPool
+from tenantsim.connectors.okta.state import CLOCK_SKEW, parse_time
+from tenantsim.errors import NotFoundOnPlatform, PlatformError
+
+PENDING = ("created", "intent")
+
+
+async def _user_id(pool: OktaClientPool, entry: LedgerEntry) -> str | None:
+    """The Okta id of a ledger user; an intent without one is looked up by its (job-unique) login and
+    adopted only if Okta created it after the intent was written."""
+    if entry.platform_id:
+        return entry.platform_id
+    login, requested_at = entry.attrs.get("login"), entry.attrs.get("requested_at")
+    if not login or not requested_at:
+        return None
+    found = await pool.by_label(entry.actor).client.find_user_by_login(str(login))
+    if found is None or parse_time(str(found["created"])) < parse_time(str(requested_at)) - CLOCK_SKEW:
+        return None
+    return str(found["id"])
+
+
+async def cleanup_job(ctx: JobContext, pool: OktaClientPool) -> dict[str, Any]:
+    ledger = ctx.ledger
+    result: dict[str, Any] = {"users_deleted": 0, "groups_deleted": 0, "assignments_removed": 0, "errors": []}
+    users = {e.key: e for e in ledger.entries("user")}
+    groups = {e.key: e for e in ledger.entries("group")}
+
+    def failed(kind: str, label: str, exc: PlatformError) -> None:
+        result["errors"].append(f"{kind} {label}: {exc.message}")
+
+    async def remove_user_assignment(entry: LedgerEntry) -> None:
+        owner = users.get(str(entry.attrs.get("user_key")))
+        user_id = entry.platform_id or (owner.platform_id if owner else None)
+        if user_id:
+            await ctx.checkpoint_now()
+            try:
+                client = pool.by_label(entry.actor).client
+                await client.unassign_user_from_app(str(entry.attrs["app_id"]), user_id)
+                result["assignments_removed"] += 1
+            except NotFoundOnPlatform:
+                pass
+            except PlatformError as exc:
+                return failed("app assignment", str(entry.attrs.get("app_label") or entry.key), exc)
+        ledger.deleted("app_assignment", entry.key)
+
+    async def remove_group_assignment(entry: LedgerEntry) -> None:
+        group = groups.get(str(entry.attrs.get("group_key")))
+        group_id = entry.platform_id or (group.platform_id if group else None)
+        if group_id:
+            await ctx.checkpoint_now()
+            try:
+                client = pool.by_label(entry.actor).client
+                await client.unassign_group_from_app(str(entry.attrs["app_id"]), group_id)
+                result["assignments_removed"] += 1
+            except NotFoundOnPlatform:
+                pass
+            except PlatformError as exc:
+                return failed("group app assignment", str(entry.attrs.get("app_label") or entry.key), exc)
+        ledger.deleted("app_group_assignment", entry.key)
+
+    async def remove_user(entry: LedgerEntry) -> None:
+        client = pool.by_label(entry.actor).client
+        label = str(entry.attrs.get("login") or entry.key)
+        try:
+            user_id = await _user_id(pool, entry)
+            if user_id is not None:
+                await ctx.checkpoint_now()
+                user = await client.get_user(user_id)
+                if user.get("status") != "DEPROVISIONED":
+                    await client.deactivate(user_id)
+                await client.delete_user(user_id)  # on a deactivated user, DELETE deletes
+                result["users_deleted"] += 1
+        except NotFoundOnPlatform:
+            pass
+        except PlatformError as exc:
+            return failed("user", label, exc)
+        ledger.deleted("user", entry.key)
+
+    async def remove_group(entry: LedgerEntry) -> None:
+        label = str(entry.attrs.get("name") or entry.key)
+        try:
+            group_id = entry.platform_id
+            if group_id is None and entry.attrs.get("requested_at"):
+                found = await pool.by_label(entry.actor).client.find_group_by_name(label)
+                if found is not None and parse_time(str(found["created"])) >= \
+                        parse_time(str(entry.attrs["requested_at"])) - CLOCK_SKEW:
+                    group_id = str(found["id"])
+            if group_id is not None:
+                await ctx.checkpoint_now()
+                await pool.by_label(entry.actor).client.delete_group(group_id)
+                result["groups_deleted"] += 1
+        except NotFoundOnPlatform:
+            pass
+        except PlatformError as exc:
+            return failed("group", label, exc)
+        ledger.deleted("group", entry.key)
+
+    await bounded(ledger.entries("app_assignment", statuses=PENDING), remove_user_assignment)
+    await bounded(ledger.entries("app_group_assignment", statuses=PENDING), remove_group_assignment)
+    await bounded(ledger.entries("user", statuses=PENDING), remove_user)
+    await bounded(ledger.entries("group", statuses=PENDING), remove_group)
+    return result

@@ -1,0 +1,327 @@
+"""Okta over the shared resilient HTTP layer: SSWS auth, Okta's rate-limit buckets and headers, lazy
+Link-header pagination, and Okta's status codes mapped to the errors.py taxonomy.
+
+Every call that could make Okta send mail says sendEmail=false: no message ever reaches a person.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import re
+import time
+from collections.abc import AsyncIterator
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+
+from tenantsim.connectors.http import CallObserver, HttpStats, ResilientClient
+from tenantsim.connectors.ratelimit import BudgetRegistry
+from tenantsim.errors import (
+    AuthError,
+    FatalError,
+    NotFoundOnPlatform,
+    PlatformError,
+    RateLimited,
+    Retriable,
+    Skippable,
+)
+
+# Okta's documented per-minute limits (Management API, Enterprise org). Buckets are org-wide.
+DOCUMENTED_LIMITS = {"users": 600, "user_get": 1000, "user_write": 600, "groups": 600, "group_by_id": 600,
+                     "apps": 100, "app_by_id": 600, "default": 600}
+CONCURRENCY = 75
+MAX_USER_PAGE = 200
+_ONE = r"/[^/]+"
+
+
+def _okta_path(path: str) -> str:
+    """The path from /api/v1 on (an org URL may carry a prefix, e.g. a mounted sandbox)."""
+    index = path.find("/api/v1")
+    return (path[index:] if index >= 0 else path).rstrip("/") or "/"
+
+
+def bucket_for(method: str, path: str) -> str:
+    path, method = _okta_path(path), method.upper()
+    if path == "/api/v1/users":
+        return "users"
+    if re.fullmatch(r"/api/v1/users" + _ONE, path):
+        return "user_get" if method == "GET" else "user_write"
+    if re.fullmatch(r"/api/v1/groups" + _ONE, path) and not path.endswith("/rules"):
+        return "group_by_id"
+    if path == "/api/v1/groups" or path.startswith("/api/v1/groups/"):
+        return "groups"
+    if re.fullmatch(r"/api/v1/apps" + _ONE, path):
+        return "app_by_id"
+    if path == "/api/v1/apps" or path.startswith("/api/v1/apps/"):
+        return "apps"
+    return "default"
+
+
+def _error_fields(response: httpx.Response) -> tuple[str | None, str]:
+    """Okta's errorCode and a summary (with causes). Okta never echoes the token in these."""
+    try:
+        body = response.json()
+    except ValueError:
+        return None, response.reason_phrase or "error"
+    if not isinstance(body, dict):
+        return None, response.reason_phrase or "error"
+    causes = [str(c.get("errorSummary", "")) for c in body.get("errorCauses") or [] if isinstance(c, dict)]
+    summary = str(body.get("errorSummary") or response.reason_phrase or "error")
+    if causes:
+        summary = f"{summary} ({'; '.join(causes)})"
+    return body.get("errorCode"), summary[:300]
+
+
+def _server_now(response: httpx.Response) -> float:
+    """Okta's clock, for reading X-Rate-Limit-Reset. The Date header only has whole seconds, so the
+    local clock is used unless the two disagree by more than that (a skewed local clock)."""
+    local = time.time()
+    date = response.headers.get("Date")
+    if date:
+        try:
+            server = email.utils.parsedate_to_datetime(date).timestamp()
+        except (TypeError, ValueError):
+            return local
+        if abs(server - local) > 2.0:
+            return server
+    return local
+
+
+def retry_after(response: httpx.Response) -> float | None:
+    """Seconds until X-Rate-Limit-Reset: the wait a 429 asks for, never longer."""
+    reset = response.headers.get("X-Rate-Limit-Reset")
+    if reset is None:
+        return None
+    try:
+        return max(0.0, float(reset) - _server_now(response))
+    except ValueError:
+        return None
+
+
+def classify(response: httpx.Response) -> PlatformError | None:
+    status = response.status_code
+    if status < 400:
+        return None
+    code, summary = _error_fields(response)
+    message = f"Okta {status} {code or ''}: {summary}".replace("  ", " ")
+    if status == 401:
+        return AuthError(message, status, code)
+    if status == 403:
+        # E0000006: the token's admin lacks permission. Other 403s are status rules for one user.
+        if code in (None, "E0000006"):
+            return AuthError(message, status, code)
+        return Skippable(message, status, code)
+    if status == 404:
+        return NotFoundOnPlatform(message, status, code)
+    if status == 429:
+        return RateLimited(message, retry_after(response) or 1.0, status, code)
+    if status in (400, 409, 422):
+        return Skippable(message, status, code)
+    if status >= 500:
+        return Retriable(message, status, code)
+    return FatalError(message, status, code)
+
+
+class OktaProfile:
+    """What the HTTP layer needs to know about Okta."""
+
+    name = "okta"
+
+    def __init__(self, limits: dict[str, int] | None = None, concurrency: int = CONCURRENCY) -> None:
+        self.limits = dict(DOCUMENTED_LIMITS if limits is None else limits)
+        self._concurrency = concurrency
+
+    def bucket_for(self, method: str, path: str) -> str:
+        return bucket_for(method, path)
+
+    def default_limit(self, bucket: str) -> int:
+        return self.limits.get(bucket, self.limits["default"])
+
+    def concurrency(self) -> int:
+        return self._concurrency
+
+    def read_limits(self, response: httpx.Response) -> tuple[int, int, float] | None:
+        try:
+            limit = int(response.headers["X-Rate-Limit-Limit"])
+            remaining = int(response.headers["X-Rate-Limit-Remaining"])
+            reset = float(response.headers["X-Rate-Limit-Reset"])
+        except (KeyError, ValueError):
+            return None
+        if limit <= 0:  # Okta's concurrency signal (limit 0, remaining 0), not a window count
+            return None
+        # Reset is on Okta's clock; carry it to ours so pacing lines up with the real window edge.
+        return limit, remaining, time.time() + max(0.0, reset - _server_now(response))
+
+    def retry_after(self, response: httpx.Response) -> float | None:
+        return retry_after(response)
+
+    def classify(self, response: httpx.Response) -> PlatformError | None:
+        return classify(response)
+
+
+def tenant_for(org_url: str) -> str:
+    parts = urlsplit(org_url)
+    return f"okta:{parts.netloc.lower()}{parts.path.rstrip('/')}"
+
+
+class OktaClient:
+    """One admin token's view of an Okta org. ``name`` is the label from user_tokens, never the token."""
+
+    def __init__(self, token: str, *, org_url: str, name: str, budgets: BudgetRegistry,
+                 capacity: float = 1.0, transport: httpx.AsyncBaseTransport | None = None,
+                 stats: HttpStats | None = None, observer: CallObserver | None = None, timeout: float = 30.0,
+                 profile: OktaProfile | None = None) -> None:
+        self.name = name
+        self.org_url = org_url.rstrip("/")
+        # Okta's limits and concurrency cap are per org, so every token of an org shares one budget.
+        self.http = ResilientClient(
+            self.org_url, headers={"Authorization": f"SSWS {token}", "Accept": "application/json",
+                                   "Content-Type": "application/json"},
+            tenant=tenant_for(self.org_url), token_id="org", profile=profile or OktaProfile(),
+            budgets=budgets, capacity=capacity, transport=transport, timeout=timeout, stats=stats,
+            observer=observer)
+
+    async def call(self, method: str, path: str, *, params: dict[str, Any] | None = None,
+                   json: Any = None) -> Any:
+        response = await self.http.request(method, path, params=params, json=json)
+        if response.status_code == 204 or not response.content:
+            return None
+        return response.json()
+
+    async def paginate(self, path: str,
+                       params: dict[str, Any] | None = None) -> AsyncIterator[dict[str, Any]]:
+        """Items of every page, fetched only as the caller asks for more (Link rel="next")."""
+        response = await self.http.request("GET", path, params=params)
+        while True:
+            for item in response.json():
+                yield item
+            next_url = response.links.get("next", {}).get("url")
+            if not next_url:
+                return
+            response = await self.http.request("GET", next_url)
+
+    # -- users -----------------------------------------------------------------------------------------
+    async def me(self) -> dict[str, Any]:
+        return dict(await self.call("GET", "/api/v1/users/me"))
+
+    async def get_user(self, ident: str) -> dict[str, Any]:
+        return dict(await self.call("GET", f"/api/v1/users/{ident}"))
+
+    def users(self, *, page_size: int = MAX_USER_PAGE, search: str | None = None,
+              filter: str | None = None) -> AsyncIterator[dict[str, Any]]:
+        params: dict[str, Any] = {"limit": min(max(1, page_size), MAX_USER_PAGE)}
+        if search:
+            params["search"] = search
+        if filter:
+            params["filter"] = filter
+        return self.paginate("/api/v1/users", params)
+
+    async def find_user_by_login(self, login: str) -> dict[str, Any] | None:
+        escaped = login.replace('"', '\\"')
+        async for user in self.users(page_size=2, filter=f'profile.login eq "{escaped}"'):
+            return user
+        return None
+
+    async def create_user(self, profile: dict[str, Any], *, password: str | None = None,
+                          group_ids: list[str] | None = None, activate: bool = True) -> dict[str, Any]:
+        body: dict[str, Any] = {"profile": profile}
+        if password is not None:
+            body["credentials"] = {"password": {"value": password}}
+        if group_ids:
+            body["groupIds"] = group_ids
+        return dict(await self.call("POST", "/api/v1/users", params={"activate": str(activate).lower()},
+                                    json=body))
+
+    async def update_profile(self, user_id: str, profile: dict[str, Any]) -> dict[str, Any]:
+        """Partial update (POST): only the given attributes change."""
+        return dict(await self.call("POST", f"/api/v1/users/{user_id}", json={"profile": profile}))
+
+    async def set_password(self, user_id: str, password: str) -> dict[str, Any]:
+        return dict(await self.call("POST", f"/api/v1/users/{user_id}",
+                                    json={"credentials": {"password": {"value": password}}}))
+
+    async def lifecycle(self, user_id: str, operation: str, **params: Any) -> Any:
+        return await self.call("POST", f"/api/v1/users/{user_id}/lifecycle/{operation}",
+                               params=params or None)
+
+    async def deactivate(self, user_id: str) -> None:
+        await self.lifecycle(user_id, "deactivate", sendEmail="false")
+
+    async def suspend(self, user_id: str) -> None:
+        await self.lifecycle(user_id, "suspend")
+
+    async def unsuspend(self, user_id: str) -> None:
+        await self.lifecycle(user_id, "unsuspend")
+
+    async def reset_password(self, user_id: str) -> None:
+        # sendEmail=false: Okta returns a one-time link to us instead of mailing the user
+        await self.lifecycle(user_id, "reset_password", sendEmail="false")
+
+    async def delete_user(self, user_id: str) -> None:
+        """One DELETE: deactivates an active user, deletes a deactivated one (Okta's two steps)."""
+        await self.call("DELETE", f"/api/v1/users/{user_id}", params={"sendEmail": "false"})
+
+    async def enroll_factor(self, user_id: str, factor: dict[str, Any], *,
+                            activate: bool = False) -> dict[str, Any]:
+        return dict(await self.call("POST", f"/api/v1/users/{user_id}/factors",
+                                    params={"activate": str(activate).lower()}, json=factor))
+
+    async def factors(self, user_id: str) -> list[dict[str, Any]]:
+        return list(await self.call("GET", f"/api/v1/users/{user_id}/factors"))
+
+    # -- groups --------------------------------------------------------------------------------------
+    def groups(self, *, page_size: int = 200, search: str | None = None,
+               q: str | None = None) -> AsyncIterator[dict[str, Any]]:
+        params: dict[str, Any] = {"limit": page_size}
+        if search:
+            params["search"] = search
+        if q:
+            params["q"] = q
+        return self.paginate("/api/v1/groups", params)
+
+    async def find_group_by_name(self, name: str) -> dict[str, Any] | None:
+        escaped = name.replace('"', '\\"')
+        async for group in self.groups(page_size=20, search=f'profile.name eq "{escaped}"'):
+            if str(group.get("profile", {}).get("name", "")).lower() == name.lower():
+                return group
+        return None
+
+    async def create_group(self, name: str, description: str) -> dict[str, Any]:
+        return dict(await self.call("POST", "/api/v1/groups",
+                                    json={"profile": {"name": name, "description": description}}))
+
+    async def delete_group(self, group_id: str) -> None:
+        await self.call("DELETE", f"/api/v1/groups/{group_id}")
+
+    async def add_member(self, group_id: str, user_id: str) -> None:
+        await self.call("PUT", f"/api/v1/groups/{group_id}/users/{user_id}")
+
+    async def remove_member(self, group_id: str, user_id: str) -> None:
+        await self.call("DELETE", f"/api/v1/groups/{group_id}/users/{user_id}")
+
+    def group_members(self, group_id: str, page_size: int = 200) -> AsyncIterator[dict[str, Any]]:
+        return self.paginate(f"/api/v1/groups/{group_id}/users", {"limit": page_size})
+
+    # -- apps ----------------------------------------------------------------------------------------
+    def apps(self, page_size: int = 200) -> AsyncIterator[dict[str, Any]]:
+        return self.paginate("/api/v1/apps", {"limit": min(page_size, 200)})
+
+    async def assign_user_to_app(self, app_id: str, user_id: str) -> dict[str, Any]:
+        return dict(await self.call("POST", f"/api/v1/apps/{app_id}/users",
+                                    json={"id": user_id, "scope": "USER"}))
+
+    async def unassign_user_from_app(self, app_id: str, user_id: str) -> None:
+        await self.call("DELETE", f"/api/v1/apps/{app_id}/users/{user_id}", params={"sendEmail": "false"})
+
+    async def assign_group_to_app(self, app_id: str, group_id: str) -> dict[str, Any]:
+        return dict(await self.call("PUT", f"/api/v1/apps/{app_id}/groups/{group_id}", json={}))
+
+    async def unassign_group_from_app(self, app_id: str, group_id: str) -> None:
+        await self.call("DELETE", f"/api/v1/apps/{app_id}/groups/{group_id}")
+
+    def app_users(self, app_id: str, page_size: int = 200) -> AsyncIterator[dict[str, Any]]:
+        return self.paginate(f"/api/v1/apps/{app_id}/users", {"limit": page_size})
+
+    async def aclose(self) -> None:
+        await self.http.aclose()

@@ -1,0 +1,110 @@
+"""Pre-generation: content for the next events is made ahead of need.
+
+``PrefetchingContentProvider`` wraps a slow provider (the Anthropic one). It keeps a buffer of
+upcoming projects, tasks and comments per context and refills it in the background when it runs
+low, so the job's platform calls never wait on the model. When a buffer is empty and its refill
+takes longer than ``max_wait``, that request is answered from the offline fallback instead.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import logging
+from collections import deque
+from collections.abc import Iterable
+from typing import Any
+
+from tenantsim.content.base import ContentContext, ContentProvider, OrgPlan, Person
+
+log = logging.getLogger(__name__)
+
+Key = tuple[str, str, str, str, str]
+KINDS = ("projects", "tasks", "comments")
+
+
+class PrefetchingContentProvider:
+    def __init__(self, inner: ContentProvider, fallback: ContentProvider, *, batch: int = 25,
+                 low_water: int = 5, max_wait: float = 2.0, thread_length: int = 4) -> None:
+        self.inner = inner
+        self.fallback = fallback
+        self.name = inner.name
+        self.batch = batch
+        self.low_water = low_water
+        self.max_wait = max_wait
+        self.thread_length = thread_length
+        self._buffers: dict[Key, deque[Any]] = {}
+        self._next: dict[Key, int] = {}
+        self._fills: dict[Key, asyncio.Task[None]] = {}
+        self.served_from_buffer = 0  # items handed out without waiting (for benchmarks and tests)
+        self.served_from_fallback = 0
+
+    @staticmethod
+    def _key(kind: str, ctx: ContentContext) -> Key:
+        return kind, ctx.industry, ctx.department or "", ctx.project or "", ctx.task or ""
+
+    def prefetch(self, kind: str, ctx: ContentContext) -> asyncio.Task[None]:
+        """Start filling the buffer for ``kind`` in ``ctx`` (if it is not already being filled)."""
+        key = self._key(kind, ctx)
+        running = self._fills.get(key)
+        if running is not None and not running.done():
+            return running
+        size = self.thread_length if kind == "comments" else self.batch
+        snapshot = dataclasses.replace(ctx, extra=dict(ctx.extra))  # the caller may change ctx later
+        task = asyncio.create_task(self._fill(kind, key, snapshot, size))
+        self._fills[key] = task
+        return task
+
+    async def _fill(self, kind: str, key: Key, ctx: ContentContext, size: int) -> None:
+        start = self._next.get(key, 0)
+        try:
+            items = await getattr(self.inner, kind)(ctx, size, start)
+        except Exception:  # the inner provider falls back by itself; this is a last line of defence
+            log.exception("pre-generating %s failed", kind)
+            return
+        self._next[key] = start + len(items)
+        self._buffers.setdefault(key, deque()).extend(items)
+
+    async def _take(self, kind: str, ctx: ContentContext, count: int, start_index: int) -> list[Any]:
+        key = self._key(kind, ctx)
+        buffer = self._buffers.setdefault(key, deque())
+        if len(buffer) < count:
+            fill = self.prefetch(kind, ctx)
+            await asyncio.wait({fill}, timeout=self.max_wait)  # never cancels the fill
+        taken = [buffer.popleft() for _ in range(min(count, len(buffer)))]
+        self.served_from_buffer += len(taken)
+        if len(taken) < count:
+            more = await getattr(self.fallback, kind)(ctx, count - len(taken), start_index + len(taken))
+            self.served_from_fallback += len(more)
+            taken.extend(more)
+        if len(buffer) < self.low_water:
+            self.prefetch(kind, ctx)
+        return taken
+
+    async def projects(self, ctx: ContentContext, count: int, start_index: int = 0) -> list[Any]:
+        return await self._take("projects", ctx, count, start_index)
+
+    async def tasks(self, ctx: ContentContext, count: int, start_index: int = 0) -> list[Any]:
+        tasks = await self._take("tasks", ctx, count, start_index)
+        if tasks:  # the first comments on these tasks are likely next: write them now
+            self.prefetch("comments", dataclasses.replace(ctx, task=tasks[0].name))
+        return tasks
+
+    async def comments(self, ctx: ContentContext, count: int, start_index: int = 0) -> list[Any]:
+        return await self._take("comments", ctx, count, start_index)
+
+    async def org_plan(self, industry: str, headcount: int) -> OrgPlan:
+        return await self.inner.org_plan(industry, headcount)
+
+    async def hires(self, industry: str, department: str, count: int, taken_logins: Iterable[str],
+                    start_index: int) -> list[Person]:
+        return await self.inner.hires(industry, department, count, taken_logins, start_index)
+
+    async def title_for(self, industry: str, department: str, level: int, index: int) -> str:
+        return await self.inner.title_for(industry, department, level, index)
+
+    async def aclose(self) -> None:
+        for task in self._fills.values():
+            task.cancel()
+        await asyncio.gather(*self._fills.values(), return_exceptions=True)
+        await self.inner.aclose()

@@ -1,0 +1,421 @@
+// One job: controls, initial-build and cleanup progress, figures, events chart and the live activity log.
+import { ApiError, JobStream, del, get, post } from "./api.js";
+import { stackedBars } from "./charts.js";
+import {
+  ago, clock, colorFor, compact, confirmDialog, duration, esc, meterClass, num, platform, status, title, toast,
+} from "./format.js";
+
+const MAX_LOG = 500;
+const WINDOWS = { "15m": [900, 45], "1h": [3600, 60], "24h": [86400, 96] };
+const LIVE = ["pending", "running", "paused"];
+
+function sum(obj) {
+  return Object.values(obj || {}).reduce((a, n) => a + n, 0);
+}
+
+export function mountJob(root, jobId) {
+  let job = null;
+  let entries = [];
+  let oldestId = null;
+  let moreOlder = null; // unknown until the backlog fills up or older entries were asked for
+  let chart = null; // {buckets, types, bucketSeconds}
+  let windowKey = "1h";
+  let chartDirty = false;
+  let stopped = false;
+  const timers = [];
+
+  root.innerHTML = `
+    <div class="page-head">
+      <div><h1 id="job-title">Loading…</h1><div class="sub" id="job-sub"></div></div>
+      <div class="actions" id="job-actions"></div>
+    </div>
+    <div id="job-banner"></div>
+    <div class="grid grid-main">
+      <div class="stack">
+        <section class="panel" id="build-panel">
+          <div class="panel-head"><h2>Initial build</h2><span class="hint" id="build-phase"></span></div>
+          <div class="panel-body" id="build"></div>
+        </section>
+        <section class="panel">
+          <div class="panel-head"><h2>Events over time</h2><span class="hint">by type</span>
+            <div class="right chips" id="windows">${Object.keys(WINDOWS).map((k) => `<button class="chip${k === windowKey ? " active" : ""}" data-window="${k}">${k}</button>`).join("")}</div></div>
+          <div class="panel-body"><div id="job-chart"><div class="chart-empty">Loading…</div></div></div>
+        </section>
+        <section class="panel">
+          <div class="panel-head"><h2>Activity</h2><span class="hint" id="log-count"></span>
+            <div class="right"><span class="live" id="live">connecting</span></div></div>
+          <div class="panel-body" style="padding:10px 0 0">
+            <ul class="log" id="log" aria-live="polite"></ul>
+            <div style="padding:10px 16px 14px"><button class="btn btn-sm" id="older" hidden>Load older entries</button></div>
+          </div>
+        </section>
+      </div>
+      <div class="stack">
+        <section class="panel"><div class="panel-head"><h2>Figures</h2></div><div class="panel-body" id="figures"></div></section>
+        <section class="panel"><div class="panel-head"><h2>Objects in the tenant</h2><span class="hint">created by this job</span></div><div class="panel-body" id="objects"></div></section>
+        <section class="panel"><div class="panel-head"><h2>Rate limits</h2><span class="hint">this job's calls</span></div><div class="panel-body" id="limits"></div></section>
+        <section class="panel"><div class="panel-head"><h2>Errors</h2></div><div class="panel-body" id="errors"></div></section>
+        <section class="panel"><div class="panel-head"><h2>Configuration</h2><span class="hint">secrets masked</span></div><div class="panel-body" id="config"></div></section>
+      </div>
+    </div>`;
+
+  const $ = (sel) => root.querySelector(sel);
+
+  // -- header and controls ----------------------------------------------------------------------
+  function renderHead() {
+    $("#job-title").textContent = job.job_name || job.job_id;
+    document.title = `${job.job_name || job.job_id} · tenantsim`;
+    const cfg = job.config || {};
+    $("#job-sub").innerHTML = [
+      status(job.status, true), platform(job.connection_type), esc(title(job.industry)),
+      `<span class="mono faint">${esc(job.job_id)}</span>`,
+      cfg.template ? `<span class="faint">from template ${esc(cfg.template)}</span>` : "",
+      `<span class="faint">started ${esc(ago(job.first_started_at || job.created_at))}</span>`,
+    ].filter(Boolean).join(" ");
+    const s = job.status;
+    const seeded = job.progress && job.progress.phase === "activity";
+    const button = (act, label, enabled, cls = "", hint = "") => `<button class="btn ${cls}" data-act="${act}"${enabled ? "" : " disabled"}${hint ? ` title="${esc(hint)}"` : ""}>${label}</button>`;
+    $("#job-actions").innerHTML = [
+      s === "paused" ? button("resume", "Resume", true, "btn-primary") : button("pause", "Pause", s === "running" || s === "pending"),
+      button("generate-now", "Generate now", s === "running" && seeded, "", seeded ? "Produce one event right away" : "Available once the initial build is done"),
+      button("stop", "Stop", LIVE.includes(s)),
+      button("cleanup", s === "cleaning" ? `<span class="spin"></span>Cleaning…` : "Clean up", !["cleaning", "cleaned"].includes(s), "", "Delete everything this job created, and nothing else"),
+      button("clone", "Clone", true),
+      button("delete", "Delete", s !== "deleted", "btn-danger"),
+    ].join("");
+  }
+
+  function renderBanner() {
+    const host = $("#job-banner");
+    const total = sum(job.created_objects_total);
+    const left = sum(job.created_objects);
+    if (job.status === "cleaning") {
+      const done = Math.max(0, total - left);
+      const pct = total ? (100 * done) / total : 0;
+      host.innerHTML = `<section class="panel" style="margin-bottom:16px" id="cleanup-panel"><div class="panel-head"><h2>Cleaning up</h2><span class="hint">deleting only what this job created</span></div>
+        <div class="panel-body"><div class="progress cleaning"><i style="width:${pct.toFixed(1)}%"></i></div>
+        <div class="progress-meta"><span>${num(done)} of ${num(total)} objects removed</span><span>${num(left)} left</span></div></div></section>`;
+    } else if (job.status === "cleaned" || (job.cleanup_result && job.status === "deleted")) {
+      const result = job.cleanup_result || {};
+      const parts = Object.entries(result).filter(([, v]) => typeof v === "number").map(([k, v]) => `${num(v)} ${esc(title(k).toLowerCase())}`);
+      const errors = (result.errors || result.failed_projects || []).length;
+      host.innerHTML = `<section class="panel" style="margin-bottom:16px" id="cleanup-panel"><div class="panel-head"><h2>Cleanup finished</h2><span class="hint">${esc(ago(job.stopped_at))}</span></div>
+        <div class="panel-body"><div class="progress done"><i style="width:100%"></i></div>
+        <div class="progress-meta"><span>${parts.join(" · ") || "Nothing was left to delete"}</span><span>${errors ? `${num(errors)} errors` : "no errors"}</span></div></div></section>`;
+    } else if (job.status === "failed") {
+      host.innerHTML = `<div class="error-box" style="margin-bottom:16px"><strong>The job failed.</strong> ${esc(job.last_error || "")}</div>`;
+    } else {
+      host.innerHTML = "";
+    }
+  }
+
+  function renderBuild() {
+    const p = job.progress || {};
+    const seeded = p.phase === "activity";
+    const pct = seeded ? 100 : p.percent || 0;
+    $("#build-phase").textContent = seeded ? "done" : p.phase === "seeding" ? "in progress" : "starting";
+    const eta = !seeded && p.eta_seconds != null ? `about ${duration(p.eta_seconds)} left` : seeded ? "continuous activity running" : "";
+    $("#build").innerHTML = `<div class="progress${seeded ? " done" : ""}"><i style="width:${pct.toFixed(1)}%"></i></div>
+      <div class="progress-meta"><span>${p.initial_total ? `${num(Math.min(p.initial_done, p.initial_total))} of ${num(p.initial_total)} objects` : "Preparing the company…"} · ${num(pct, 1)}%</span><span>${esc(eta)}</span></div>`;
+  }
+
+  function liveCalls() {
+    // The detail view's rate_limits are live while the job runs; the summary's figures are a checkpoint.
+    const live = job.rate_limits || {};
+    const shares = Object.values(live.buckets || {}).filter((b) => b.limit && b.remaining != null).map((b) => b.remaining / b.limit);
+    const saved = job.rate_limit || {};
+    return {
+      calls: live.calls ?? saved.calls ?? 0,
+      throttled: live.throttled ?? saved.throttled ?? 0,
+      headroom: shares.length ? Math.min(...shares) : saved.headroom,
+    };
+  }
+
+  function renderFigures() {
+    const rl = liveCalls();
+    const head = rl.headroom;
+    const tokens = job.llm_tokens || { input: 0, output: 0 };
+    $("#figures").innerHTML = `<dl class="kv">
+      <dt>Events</dt><dd>${num(job.events_total)}</dd>
+      <dt>Events / hour</dt><dd>${num(job.events_per_hour, 1)}</dd>
+      <dt>Last activity</dt><dd title="${esc(job.last_activity_at || "")}">${esc(ago(job.last_activity_at))}</dd>
+      <dt>Platform calls</dt><dd>${num(rl.calls || 0)}</dd>
+      <dt>Throttled (429)</dt><dd>${num(rl.throttled || 0)}</dd>
+      <dt>Rate-limit head-room</dt><dd>${head == null ? "–" : `<span class="meter ${meterClass(head)}"><i style="width:${(head * 100).toFixed(0)}%"></i></span>${Math.round(head * 100)}%`}</dd>
+      <dt>LLM tokens</dt><dd>${compact(tokens.input)} in · ${compact(tokens.output)} out</dd>
+      ${job.stop_at ? `<dt>Stops</dt><dd>${esc(new Date(job.stop_at).toLocaleString())}</dd>` : ""}
+      ${job.cleanup_at ? `<dt>Cleans up</dt><dd>${esc(new Date(job.cleanup_at).toLocaleString())}</dd>` : ""}
+    </dl>`;
+  }
+
+  function renderObjects() {
+    const now = job.created_objects || {};
+    const ever = job.created_objects_total || {};
+    const kinds = Object.keys(ever).sort();
+    if (!kinds.length) {
+      $("#objects").innerHTML = `<div class="faint">Nothing created yet.</div>`;
+      return;
+    }
+    $("#objects").innerHTML = `<div class="kinds">${kinds.map((k) => `<span class="k">${esc(title(k))}</span><span class="v" data-kind="${esc(k)}">${num(now[k] || 0)}${(ever[k] || 0) !== (now[k] || 0) ? `<span class="faint small"> / ${num(ever[k])}</span>` : ""}</span>`).join("")}
+      <span class="k"><strong>Total</strong></span><span class="v" data-kind="total">${num(sum(now))}</span></div>
+      ${sum(ever) !== sum(now) ? `<div class="faint small" style="margin-top:8px">n / m: n still in the tenant of m created</div>` : ""}`;
+  }
+
+  function renderLimits() {
+    const buckets = (job.rate_limits && job.rate_limits.buckets) || {};
+    const names = Object.keys(buckets);
+    if (!names.length) {
+      $("#limits").innerHTML = `<div class="faint">No calls yet.</div>`;
+      return;
+    }
+    $("#limits").innerHTML = names.map((name) => {
+      const b = buckets[name];
+      const share = b.limit ? Math.max(0, Math.min(1, b.remaining / b.limit)) : null;
+      const cut = name.lastIndexOf(" ");
+      const bucket = cut > 0 ? name.slice(cut + 1) : name;
+      const tenant = cut > 0 ? name.slice(0, cut) : "";
+      return `<div style="margin-bottom:12px" title="${esc(name)}"><div class="small" style="display:flex;justify-content:space-between;gap:8px;align-items:baseline"><span style="min-width:0;overflow:hidden;text-overflow:ellipsis;white-space:nowrap"><strong>${esc(bucket)}</strong> <span class="faint">${esc(tenant)}</span></span>
+        <span class="num" style="white-space:nowrap">${b.limit ? `${num(b.remaining)}/${num(b.limit)} left` : "no limit reported"}</span></div>
+        <div class="rl-bar ${share === null ? "" : meterClass(share)}" style="margin-top:4px"><i style="width:${share === null ? 0 : ((1 - share) * 100).toFixed(1)}%"></i></div>
+        <div class="faint small num">${num(b.calls)} calls · ${num(b.throttled)} throttled · waited ${duration(b.waited_seconds)}</div></div>`;
+    }).join("");
+  }
+
+  function renderErrors() {
+    const failed = job.failed_objects || {};
+    const errorEntries = entries.filter((e) => e.event_type === "error" || String(e.event_type).endsWith("_failed")).slice(0, 5);
+    const parts = [];
+    if (job.last_error) parts.push(`<div class="error-box">${esc(job.last_error)}</div>`);
+    if (sum(failed)) parts.push(`<div class="kinds">${Object.entries(failed).map(([k, v]) => `<span class="k">${esc(title(k))} not created</span><span class="v">${num(v)}</span>`).join("")}</div>`);
+    if (errorEntries.length) parts.push(`<ul class="small" style="margin:0;padding-left:18px">${errorEntries.map((e) => `<li>${esc(clock(e.timestamp))} ${esc(e.message)}</li>`).join("")}</ul>`);
+    $("#errors").innerHTML = parts.length ? parts.join("") : `<div class="faint">No errors.</div>`;
+  }
+
+  function renderConfig() {
+    const cfg = job.config || {};
+    const rows = Object.entries(cfg).filter(([k]) => k !== "user_tokens").map(([k, v]) => `<dt>${esc(title(k))}</dt><dd>${esc(typeof v === "object" ? JSON.stringify(v) : v)}</dd>`);
+    const tokens = (cfg.user_tokens || []).map((t) => `${esc(t.name)} <span class="mono faint">${esc(t.token)}</span>`).join("<br>");
+    $("#config").innerHTML = `<dl class="kv small">${rows.join("")}${tokens ? `<dt>Tokens</dt><dd>${tokens}</dd>` : ""}</dl>`;
+  }
+
+  function renderAll() {
+    if (!job) return;
+    renderHead();
+    renderBanner();
+    renderBuild();
+    renderFigures();
+    renderObjects();
+    renderLimits();
+    renderErrors();
+    renderConfig();
+  }
+
+  // -- activity log -----------------------------------------------------------------------------
+  function logItem(entry, fresh) {
+    fresh = fresh && Date.now() - new Date(entry.timestamp).getTime() < 10000; // the backlog does not flash
+    const c = colorFor(entry.event_type);
+    return `<li${fresh ? ` class="fresh"` : ""} data-entry="${esc(entry.id)}"><time datetime="${esc(entry.timestamp)}" title="${esc(new Date(entry.timestamp).toLocaleString())}">${esc(clock(entry.timestamp))}</time><span class="etype" style="--c:${c}" title="${esc(entry.event_type)}">${esc(title(entry.event_type))}</span><span class="msg">${esc(entry.message)}</span></li>`;
+  }
+
+  function renderLogCount() {
+    $("#log-count").textContent = entries.length ? `${num(entries.length)} shown, newest first` : "";
+    $("#older").hidden = !entries.length || (moreOlder === null ? entries.length < 100 : !moreOlder);
+    if (!entries.length) $("#log").innerHTML = `<li class="faint" style="display:block">No activity yet. Entries appear here the moment they happen.</li>`;
+  }
+
+  function addLive(entry) {
+    if (entries.some((e) => e.id === entry.id)) return;
+    const log = $("#log");
+    if (!entries.length) log.innerHTML = "";
+    entries.unshift(entry);
+    log.insertAdjacentHTML("afterbegin", logItem(entry, true));
+    if (oldestId === null) oldestId = entry.id;
+    while (entries.length > MAX_LOG) {
+      entries.pop();
+      log.lastElementChild.remove();
+      moreOlder = true;
+    }
+    oldestId = entries.length ? entries[entries.length - 1].id : null;
+    countInChart(entry);
+    renderLogCount();
+  }
+
+  async function loadOlder() {
+    if (oldestId === null) return;
+    const data = await get(`/api/jobs/${encodeURIComponent(jobId)}/activity_log?limit=100&before=${oldestId}`);
+    const older = data.activity_log.filter((e) => !entries.some((x) => x.id === e.id));
+    entries.push(...older);
+    $("#log").insertAdjacentHTML("beforeend", older.map((e) => logItem(e, false)).join(""));
+    oldestId = entries.length ? entries[entries.length - 1].id : null;
+    moreOlder = data.next_before !== null;
+    renderLogCount();
+  }
+
+  // -- chart: fetched once per window, then counted up from the stream ----------------------------
+  async function loadChart() {
+    const [windowSeconds, buckets] = WINDOWS[windowKey];
+    try {
+      const data = await get(`/api/timeline?job_id=${encodeURIComponent(jobId)}&window_seconds=${windowSeconds}&buckets=${buckets}`);
+      chart = { buckets: data.buckets.map((b) => ({ start: b.start, t: new Date(b.start).getTime(), counts: { ...b.counts } })), types: data.types, bucketSeconds: data.bucket_seconds, until: new Date(data.end).getTime() };
+      drawChart();
+    } catch (err) {
+      $("#job-chart").innerHTML = `<div class="chart-empty">${esc(err.message)}</div>`;
+    }
+  }
+
+  function rollChart(now) {
+    const ms = chart.bucketSeconds * 1000;
+    while (now >= chart.buckets[chart.buckets.length - 1].t + ms) {
+      const t = chart.buckets[chart.buckets.length - 1].t + ms;
+      chart.buckets.push({ start: new Date(t).toISOString(), t, counts: {} });
+      chart.buckets.shift();
+      chartDirty = true;
+    }
+  }
+
+  function countInChart(entry) {
+    if (!chart) return;
+    const t = new Date(entry.timestamp).getTime();
+    if (t <= chart.until) return; // already counted by the server's timeline
+    rollChart(Math.max(t, Date.now()));
+    const ms = chart.bucketSeconds * 1000;
+    const index = Math.floor((t - chart.buckets[0].t) / ms);
+    if (index < 0 || index >= chart.buckets.length) return;
+    const counts = chart.buckets[index].counts;
+    counts[entry.event_type] = (counts[entry.event_type] || 0) + 1;
+    if (!chart.types.includes(entry.event_type)) chart.types.push(entry.event_type);
+    chartDirty = true;
+  }
+
+  function drawChart() {
+    if (!chart) return;
+    chartDirty = false;
+    stackedBars($("#job-chart"), chart);
+  }
+
+  // -- stream -----------------------------------------------------------------------------------
+  function onMessage(message) {
+    if (stopped) return;
+    if (message.type === "job") {
+      job = message.job;
+      renderAll();
+    } else if (message.type === "activity") {
+      addLive(message.entry);
+      if (String(message.entry.event_type).endsWith("_failed") || message.entry.event_type === "error") renderErrors();
+    } else if (message.type === "status" && job) {
+      job.status = message.status;
+      renderHead();
+      renderBanner();
+    }
+  }
+
+  function onState(state) {
+    const el = $("#live");
+    if (!el) return;
+    el.className = `live${state === "live" ? " on" : ""}`;
+    el.textContent = { live: "live", connecting: "connecting", reconnecting: "reconnecting…", gone: "job not found" }[state] || state;
+    if (state === "gone" && !job) {
+      $("#job-title").textContent = "Job not found";
+      $("#job-sub").innerHTML = `<a href="#/">Back to all jobs</a>`;
+    }
+  }
+
+  // -- actions ----------------------------------------------------------------------------------
+  async function act(action, button) {
+    const path = `/api/jobs/${encodeURIComponent(jobId)}`;
+    const objects = sum(job.created_objects);
+    try {
+      if (action === "cleanup") {
+        const tenant = job.config.org_url || job.config.workspace_gid || "the tenant";
+        const ok = await confirmDialog({
+          heading: "Clean up this job?",
+          body: `This stops the job and deletes the <strong>${num(objects)}</strong> objects it created in <code>${esc(tenant)}</code>. Nothing it did not create is touched.`,
+          confirm: "Clean up", danger: true,
+        });
+        if (!ok) return;
+        button.disabled = true;
+        await post(`${path}/cleanup?wait=false`);
+        toast("Cleanup started");
+      } else if (action === "delete") {
+        const ok = await confirmDialog({
+          heading: "Delete this job?",
+          body: objects ? `The job stops and leaves the list. Its <strong>${num(objects)}</strong> objects <strong>stay in the tenant</strong>: clean up first to remove them.` : "The job stops and leaves the list.",
+          confirm: "Delete job", danger: true,
+        });
+        if (!ok) return;
+        await del(`${path}/delete`);
+        toast("Job deleted");
+        location.hash = "#/";
+        return;
+      } else if (action === "stop") {
+        const ok = await confirmDialog({ heading: "Stop this job?", body: "No more activity will be generated. What it created stays until you clean up.", confirm: "Stop job" });
+        if (!ok) return;
+        await post(`${path}/stop`);
+        toast("Job stopped");
+      } else if (action === "clone") {
+        await cloneJob();
+        return;
+      } else {
+        button.disabled = true;
+        const data = await post(`${path}/${action}`);
+        toast(data.message || `${title(action)} done`);
+      }
+    } catch (err) {
+      toast(err instanceof ApiError ? err.message : String(err), true);
+      if (job) renderHead();
+    }
+  }
+
+  async function cloneJob() {
+    const dialog = document.getElementById("dialog");
+    const cfg = job.config || {};
+    dialog.innerHTML = `<form method="dialog">
+      <h2>Clone this job</h2>
+      <p>A new job with the same settings and tokens. Change what should differ.</p>
+      <label class="field"><span class="label">Job name</span><input type="text" name="job_name" value="${esc(`${cfg.job_name || job.job_name} (copy)`)}" maxlength="200"></label>
+      <label class="field" style="margin-top:10px"><span class="label">Activity level</span><select name="activity_level">${["low", "medium", "high"].map((l) => `<option${(cfg.activity_level || "medium") === l ? " selected" : ""}>${l}</option>`).join("")}</select></label>
+      <div class="buttons"><button class="btn" value="cancel" formnovalidate>Cancel</button><button class="btn btn-primary" value="ok">Start clone</button></div>
+    </form>`;
+    const confirmed = await new Promise((resolve) => {
+      dialog.addEventListener("close", () => resolve(dialog.returnValue === "ok"), { once: true });
+      dialog.showModal();
+    });
+    if (!confirmed) return;
+    const form = dialog.querySelector("form");
+    const data = await post(`/api/jobs/${encodeURIComponent(jobId)}/clone`, { job_name: form.job_name.value.trim() || undefined, activity_level: form.activity_level.value });
+    toast(`Clone started: ${data.job_id}`);
+    location.hash = `#/jobs/${encodeURIComponent(data.job_id)}`;
+  }
+
+  root.addEventListener("click", (event) => {
+    const button = event.target.closest("[data-act]");
+    if (button && !button.disabled) { act(button.dataset.act, button); return; }
+    const win = event.target.closest("[data-window]");
+    if (win) {
+      windowKey = win.dataset.window;
+      root.querySelectorAll("[data-window]").forEach((b) => b.classList.toggle("active", b === win));
+      loadChart();
+      return;
+    }
+    if (event.target.closest("#older")) loadOlder().catch((err) => toast(err.message, true));
+  });
+
+  const stream = new JobStream(jobId, onMessage, onState, 100);
+  loadChart();
+  renderLogCount();
+  const onResize = () => drawChart();
+  window.addEventListener("resize", onResize);
+  timers.push(setInterval(() => {
+    if (!chart || document.hidden) return;
+    rollChart(Date.now());
+    if (chartDirty) drawChart();
+  }, 1000));
+  timers.push(setInterval(() => { if (job && !document.hidden) { renderFigures(); } }, 5000));
+  return () => {
+    stopped = true;
+    stream.close();
+    timers.forEach(clearInterval);
+    window.removeEventListener("resize", onResize);
+    document.title = "tenantsim";
+  };
+}

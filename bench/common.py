@@ -207,10 +207,11 @@ def wait_for(client: httpx.Client, job_id: str, *, seeded: bool = False, statuse
 
 
 def okta_job(org_url: str, users: int, *, capacity: int = 100, seed: int = 7, **extra: Any) -> dict[str, Any]:
-    return {"connection_type": "okta", "industry": "technology", "org_url": org_url, "org_size": "enterprise",
-            "initial_users": users, "user_tokens": [{"name": "admin", "token": OKTA_TOKEN, "org_url": org_url}],
-            "content_provider": "offline", "activity_level": "low", "max_api_capacity": capacity, "seed": seed,
-            **extra}
+    token = {"name": "admin", "token": OKTA_TOKEN, "org_url": org_url}
+    return {"connection_type": "okta", "industry": "technology", "org_url": org_url,
+            "org_size": "enterprise", "initial_users": users, "user_tokens": [token],
+            "content_provider": "offline", "activity_level": "low", "max_api_capacity": capacity,
+            "seed": seed, **extra}
 
 
 def windows(emulator: Process) -> dict[str, Any]:

@@ -41,26 +41,27 @@ class WindowCounts:
                 for key, cells in sorted(self.cells.items())}
 
 
-def build(args: argparse.Namespace) -> Starlette:
+def build(args: argparse.Namespace) -> Any:
     counts = WindowCounts()
-    mounts: list[Mount] = []
+    inner: Any
     described: dict[str, Any] = {}
     if args.platform == "okta":
         from tenantsim.sandbox.okta import create_app as create_okta
 
+        mounts = []
         for index in range(args.orgs):
             org = create_okta(users=args.users, rate_limit=args.rate_limit, window_seconds=args.window,
                               seed=index)
             counts.watch(org.limiter, f"o{index}/")
             mounts.append(Mount(f"/o{index}", app=org))
+        inner = Starlette(routes=mounts)
         described = {"orgs": [f"/o{i}" for i in range(args.orgs)]}
     else:
         from tenantsim.sandbox.asana import create_app as create_asana
 
-        asana = create_asana(users=args.users, rate_limit=args.rate_limit, window_seconds=args.window)
-        counts.watch(asana.limiter, "")
-        mounts.append(Mount("/", app=asana))
-        described = {"asana": asana.describe(f"http://127.0.0.1:{args.port}")}
+        inner = create_asana(users=args.users, rate_limit=args.rate_limit, window_seconds=args.window)
+        counts.watch(inner.limiter, "")
+        described = {"asana": inner.describe(f"http://127.0.0.1:{args.port}")}
 
     async def windows(request: Request) -> JSONResponse:
         return JSONResponse({"window_seconds": args.window, "rate_limit": args.rate_limit,
@@ -72,9 +73,16 @@ def build(args: argparse.Namespace) -> Starlette:
     async def ping(request: Request) -> PlainTextResponse:
         return PlainTextResponse("ok")
 
-    routes: list[Route | Mount] = [Route("/_bench/windows", windows), Route("/_bench/describe", describe),
-                                   Route("/_bench/ping", ping), *mounts]
-    return Starlette(routes=routes)
+    bench = Starlette(routes=[Route("/_bench/windows", windows), Route("/_bench/describe", describe),
+                              Route("/_bench/ping", ping)])
+
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] == "http" and str(scope["path"]).startswith("/_bench/"):
+            await bench(scope, receive, send)
+        else:
+            await inner(scope, receive, send)
+
+    return app
 
 
 def main() -> None:

@@ -36,6 +36,21 @@ def build_sandbox_apps(settings: Settings) -> dict[str, Any]:
     }
 
 
+def _check_single_server(settings: Settings) -> None:
+    """Say it in one line, before anything starts, when another server holds this SQLite file."""
+    from tenantsim.api.app import ServerLocked
+    from tenantsim.store.engine import SqliteLock
+
+    if not settings.is_sqlite:
+        return
+    lock = SqliteLock(settings.resolved_database_url)
+    if not lock.acquire():
+        raise ServerLocked(f"another tenantsim server (pid {lock.holder_pid()}) is using "
+                           f"{settings.resolved_database_url}. SQLite supports one server: stop that one, "
+                           "or use PostgreSQL (TENANTSIM_DATABASE_URL) to run several.")
+    lock.release()
+
+
 @app.command()
 def serve(host: str | None = typer.Option(None, help="Address to bind (TENANTSIM_HOST)."),
           port: int | None = typer.Option(None, help="Port (TENANTSIM_PORT)."),
@@ -52,6 +67,7 @@ def serve(host: str | None = typer.Option(None, help="Address to bind (TENANTSIM
     configure_logging(settings.log_level)
     try:
         settings.check_safe()
+        _check_single_server(settings)
         apps = build_sandbox_apps(settings) if settings.sandbox else {}
         api = create_app(settings, sandbox_apps=apps)
     except UnsafeConfig as exc:

@@ -74,6 +74,8 @@ def scan(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Scan]:
             run = Scan(srv, log, [OKTA_TOKEN, OKTA_REJECTED, ANTHROPIC_KEY, BAD_ASANA, *asana_tokens], [])
             exercise(run, tenants)
             yield run
+            for job_id in run.job_ids:  # a quick shutdown: nothing left mid-call
+                srv.client.post(f"/api/jobs/{job_id}/stop")
     finally:
         root.handlers[:] = saved[0]
         root.setLevel(saved[1])

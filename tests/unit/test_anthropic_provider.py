@@ -95,7 +95,7 @@ async def test_comment_threads_are_written_ahead_for_the_projects_other_tasks(
         fake: tuple[FakeAnthropic, str]) -> None:
     server, base_url = fake
     provider = make(base_url, Recorder(), InMemoryContentPool())
-    ctx = ContentContext(industry="technology", seed=1, department="Sales", project="Q3 Pipeline Push",
+    ctx = ContentContext(industry="technology", seed=1, department="Sales", project="Operation Bluebird",
                          extra={"mentions": "Dana"})
     tasks = await provider.tasks(ctx, 8)
     before = len(server.requests)
@@ -103,9 +103,9 @@ async def test_comment_threads_are_written_ahead_for_the_projects_other_tasks(
     thread = await provider.comments(ctx, 3)
     assert len(server.requests) == before + 1
     assert thread[0].text.startswith("@Dana update 1 on")
-    for task in tasks[1:6]:
-        ctx.task = task.name
-        assert len(await provider.comments(ctx, 3)) == 3
+    for task in tasks[1:6]:  # asked without the department, as a caller that only knows the project might
+        bare = ContentContext(industry="technology", seed=1, project="Operation Bluebird", task=task.name)
+        assert len(await provider.comments(bare, 3)) == 3
     assert len(server.requests) == before + 1  # the other tasks' threads came from the same call
     await provider.aclose()
 

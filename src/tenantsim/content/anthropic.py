@@ -49,7 +49,7 @@ from tenantsim.content.names import draw_first_name
 from tenantsim.content.offline import THREAD_ABOVE, OfflineContentProvider
 from tenantsim.content.offline_people import build_org_plan, company_name, make_hires, slug
 from tenantsim.content.offline_work import resolve_department
-from tenantsim.content.packs import IndustryPack, get_pack
+from tenantsim.content.packs import DepartmentSpec, IndustryPack, get_pack
 from tenantsim.content.pool import InMemoryContentPool
 from tenantsim.errors import AuthError, FatalError, Retriable
 
@@ -119,6 +119,7 @@ class AnthropicContentProvider:
         self._locks: dict[tuple[str, str, str], asyncio.Lock] = {}
         self._degraded_until = 0.0
         self._recent_tasks: dict[tuple[str, str, str], list[str]] = {}
+        self._project_departments: dict[tuple[str, str], str] = {}  # callers do not always say
         self.calls = 0  # model calls made (successful or not), for benchmarks and tests
 
     # --- model calls -------------------------------------------------------------------------------
@@ -255,11 +256,22 @@ class AnthropicContentProvider:
 
     # --- work items ------------------------------------------------------------------------------------
 
+    def _department(self, pack: IndustryPack, ctx: ContentContext, index: int) -> DepartmentSpec:
+        """ctx.department, else the department this provider wrote the project for, else a guess."""
+        if not ctx.department and ctx.project:
+            known = self._project_departments.get((pack.key, ctx.project))
+            if known is not None:
+                return pack.department(known)
+        spec = resolve_department(pack, ctx, index, self.seed)
+        if ctx.project:
+            self._project_departments[(pack.key, ctx.project)] = spec.name
+        return spec
+
     async def projects(self, ctx: ContentContext, count: int, start_index: int = 0) -> list[ProjectIdea]:
         if not self.available():
             return await self._fallback.projects(ctx, count, start_index)
         pack = get_pack(ctx.industry)
-        spec = resolve_department(pack, ctx, start_index, self.seed)
+        spec = self._department(pack, ctx, start_index)
         dept_ctx = ContentContext(ctx.industry, ctx.seed, ctx.company_name, spec.name, extra=dict(ctx.extra))
         examples = [p.name for p in self._fallback.projects_sync(dept_ctx, 3, start_index)]
         description = f"{ctx.company_name or company_name(pack, self.seed)}, {pack.description}"
@@ -275,13 +287,15 @@ class AnthropicContentProvider:
                                        sections=tuple(str(s) for s in p.get("sections", []))))  # type: ignore[attr-defined]
             else:
                 out.extend(self._fallback.projects_sync(dept_ctx, 1, index))
+        for project in out:
+            self._project_departments[(pack.key, project.name)] = spec.name
         return out
 
     async def tasks(self, ctx: ContentContext, count: int, start_index: int = 0) -> list[TaskIdea]:
         if not self.available():
             return await self._fallback.tasks(ctx, count, start_index)
         pack = get_pack(ctx.industry)
-        spec = resolve_department(pack, ctx, start_index, self.seed)
+        spec = self._department(pack, ctx, start_index)
         project = ctx.project or f"{spec.name} work"
         dept_ctx = ContentContext(ctx.industry, ctx.seed, ctx.company_name, spec.name, ctx.project,
                                   extra=dict(ctx.extra))
@@ -306,7 +320,7 @@ class AnthropicContentProvider:
         if not self.available() or not ctx.task:
             return await self._fallback.comments(ctx, count, start_index)
         pack = get_pack(ctx.industry)
-        spec = resolve_department(pack, ctx, 0, self.seed)
+        spec = self._department(pack, ctx, 0)
         project = ctx.project or f"{spec.name} work"
         need = start_index + count
         key = context_key(spec.name, project, ctx.task)

@@ -144,13 +144,14 @@ class Stack:
         return proc
 
     def server(self, *, window: float = 60.0, limits: dict[str, int] | None = None,
-               database_url: str | None = None, name: str = "server") -> Process:
+               database_url: str | None = None, name: str = "server",
+               env: dict[str, str] | None = None) -> Process:
         args = ["--window", str(window), "--var", str(self.workdir / name)]
         for tenant, limit in (limits or {}).items():
             args += ["--limit", f"{tenant}={limit}"]
         if database_url:
             args += ["--database-url", database_url]
-        proc = spawn(name, "bench.server", args, workdir=self.workdir, timeout=120)
+        proc = spawn(name, "bench.server", args, workdir=self.workdir, timeout=120, env=env)
         self.processes.append(proc)
         return proc
 
@@ -189,13 +190,12 @@ def job(client: httpx.Client, job_id: str) -> dict[str, Any]:
 
 
 def wait_for(client: httpx.Client, job_id: str, *, seeded: bool = False, statuses: Sequence[str] = (),
-             timeout: float = 900.0, poll: float = 0.5) -> dict[str, Any]:
+             timeout: float = 900.0, poll: float = 1.0) -> dict[str, Any]:
     """Poll the job until it is seeded or in one of ``statuses``; fail on failed."""
     deadline = time.monotonic() + timeout
     while True:
         found = job(client, job_id)
-        progress = found.get("progress") or {}
-        if seeded and progress.get("seeded"):
+        if seeded and found.get("seeded"):
             return found
         if found.get("status") in statuses:
             return found

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import cProfile
+import os
 import time
 from collections import deque
 from pathlib import Path
@@ -95,8 +97,17 @@ def main() -> None:
     config = uvicorn.Config(build(args, sampler), host="127.0.0.1", port=args.port, log_level="warning",
                             access_log=False, log_config=None)
     # the loop `tenantsim serve` runs on (uvloop when installed)
-    with asyncio.Runner(loop_factory=config.get_loop_factory()) as runner:
-        runner.run(serve(config, sampler))
+    profile = os.environ.get("TENANTSIM_BENCH_PROFILE")  # a path: write cProfile stats there at exit
+    profiler = cProfile.Profile() if profile else None
+    if profiler is not None:
+        profiler.enable()
+    try:
+        with asyncio.Runner(loop_factory=config.get_loop_factory()) as runner:
+            runner.run(serve(config, sampler))
+    finally:
+        if profiler is not None:
+            profiler.disable()
+            profiler.dump_stats(str(profile))
 
 
 if __name__ == "__main__":

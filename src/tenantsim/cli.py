@@ -28,11 +28,14 @@ def build_sandbox_apps(settings: Settings) -> dict[str, Any]:
     from tenantsim.sandbox.asana import create_app as create_asana
     from tenantsim.sandbox.okta import create_app as create_okta
 
+    state_dir = settings.var_dir / "sandbox"  # the demo tenants keep their data across restarts
     return {
         "okta": create_okta(users=settings.sandbox_users, rate_limit=settings.sandbox_rate_limit,
-                            window_seconds=settings.sandbox_window_seconds),
+                            window_seconds=settings.sandbox_window_seconds,
+                            state_path=state_dir / "okta.json"),
         "asana": create_asana(rate_limit=settings.sandbox_rate_limit,
-                              window_seconds=settings.sandbox_window_seconds),
+                              window_seconds=settings.sandbox_window_seconds,
+                              state_path=state_dir / "asana.json"),
     }
 
 

@@ -11,6 +11,7 @@ import json
 import sys
 import time
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -154,6 +155,17 @@ def status_text(status: str) -> str:
     return f"[{STATUS_STYLE.get(status, 'white')}]{status}[/]"
 
 
+def ago(iso: str | None) -> str:
+    """``2026-05-01T10:00:00+00:00`` -> ``3m ago``: what a person scanning a list wants."""
+    if not iso:
+        return "never"
+    seconds = max(0.0, time.time() - datetime.fromisoformat(iso).timestamp())
+    for size, unit in ((86400, "d"), (3600, "h"), (60, "m")):
+        if seconds >= size:
+            return f"{int(seconds // size)}{unit} ago"
+    return f"{int(seconds)}s ago"
+
+
 def total(counts: dict[str, int] | None) -> int:
     return sum((counts or {}).values())
 
@@ -204,14 +216,16 @@ def list_jobs(status: str | None = StatusOpt, server: str = ServerOpt, api_key: 
         out.print("No jobs. Start one: tenantsim jobs start --template startup-tech-okta --sandbox")
         return
     table = Table(box=None, header_style="bold", pad_edge=False)
-    for column, justify in (("JOB", "left"), ("STATUS", "left"), ("PLATFORM", "left"), ("INDUSTRY", "left"),
-                            ("OBJECTS", "right"), ("EVENTS/H", "right"), ("LAST ACTIVITY", "left"),
-                            ("NAME", "left")):
-        table.add_column(column, justify=justify)  # type: ignore[arg-type]
+    for column in ("JOB", "STATUS", "PLATFORM", "INDUSTRY"):
+        table.add_column(column, no_wrap=True)
+    table.add_column("OBJECTS", justify="right", no_wrap=True)
+    table.add_column("EVENTS/H", justify="right", no_wrap=True)
+    table.add_column("ACTIVE", no_wrap=True)
+    table.add_column("NAME", overflow="fold")
     for row in rows:
         table.add_row(row["job_id"], status_text(row["status"]), row["connection_type"], row["industry"],
                       str(row["created_objects_count"]), f"{row['events_per_hour']:.1f}",
-                      (row.get("last_activity_at") or "-")[:19].replace("T", " "), row["job_name"])
+                      ago(row.get("last_activity_at")), row["job_name"])
     out.print(table)
 
 
@@ -250,7 +264,8 @@ def _print_entry(entry: dict[str, Any]) -> None:
     stamp = str(entry.get("timestamp", ""))[11:19]
     kind = str(entry.get("event_type", ""))
     style = "red" if kind == "error" or kind.endswith("_failed") else "cyan"
-    out.print(f"[dim]{stamp}[/dim]  [{style}]{kind:<22}[/]  {entry.get('message', '')}", highlight=False)
+    out.print(f"[dim]{stamp}[/dim]  [{style}]{kind:<22}[/]  {entry.get('message', '')}", highlight=False,
+              soft_wrap=True)
 
 
 @jobs_app.command("logs")

@@ -94,7 +94,8 @@ class RecordingTransport(httpx.AsyncBaseTransport):
                                          "errors": [{"message": "Not Authorized"}]}, request=request)
 
     async def aclose(self) -> None:
-        await self._inner.aclose()
+        """Every client the connectors build shares this transport and closes it when done; closing
+        the shared pool under another client's request would hang that request, so stay open."""
 
 
 def leaks(secrets: Iterable[str], text: str | bytes) -> list[str]:

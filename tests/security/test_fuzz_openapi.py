@@ -38,9 +38,11 @@ CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
 
 @pytest.fixture(scope="module")
 def fuzz_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
-    sandbox = build_sandbox_apps(Settings(sandbox_users=5))
+    # A one-second rate window keeps the sandbox jobs (and their cleanups) quick.
+    var_dir = tmp_path_factory.mktemp("fuzz")  # the sandbox keeps its state here, not in ./var
+    sandbox = build_sandbox_apps(Settings(sandbox_users=5, sandbox_window_seconds=1.0, var_dir=var_dir))
     runtime = ConnectorRuntime(budgets=BudgetRegistry(), sandbox_mode=True, transport=RecordingTransport())
-    with serve_app(tmp_path_factory.mktemp("fuzz"), sandbox_apps=sandbox, runtime=runtime) as srv:
+    with serve_app(var_dir, sandbox_apps=sandbox, runtime=runtime) as srv:
         tenants = srv.client.get("/api/sandbox").json()["tenants"]
         okta, asana = tenants["okta"], tenants["asana"]
         jobs = [
@@ -96,7 +98,7 @@ def test_api_never_fails_and_matches_its_schema(api_schema: Any, fuzz_server: Ru
         job_id = next(job_ids)  # every other call on a real job, so the routes do real work
         if job_id is not None and case.path_parameters and "job_id" in case.path_parameters:
             case.path_parameters["job_id"] = job_id
-        response = case.call_and_validate(base_url=fuzz_server.base_url, checks=CHECKS)
+        response = case.call_and_validate(base_url=fuzz_server.base_url, checks=CHECKS, timeout=60)
         if response.status_code >= 400:
             body = response.json()
             assert body["success"] is False and isinstance(body["error"], str) and body["error"], body

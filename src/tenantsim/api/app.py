@@ -109,6 +109,9 @@ def create_app(settings: Settings | None = None, sandbox_apps: dict[str, Any] | 
             stream_routes.streams_closing(app).set()
             await app.state.metrics.stop()
             await app.state.manager.shutdown()
+            for sandbox_app in app.state.sandbox_apps.values():  # mounted apps get no lifespan events
+                if callable(getattr(sandbox_app, "save", None)):
+                    sandbox_app.save()
             engine.dispose()
         finally:
             if lock is not None:

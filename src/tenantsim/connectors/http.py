@@ -106,6 +106,10 @@ class HttpStats:
         }
 
 
+def _sendable(value: str) -> bool:
+    return all(" " <= ch <= "~" for ch in value)
+
+
 class ResilientClient:
     """An httpx.AsyncClient that paces, retries and classifies. One per (tenant, token)."""
 
@@ -114,6 +118,11 @@ class ResilientClient:
                  retry: RetryPolicy | None = None, transport: httpx.AsyncBaseTransport | None = None,
                  timeout: float = 30.0, stats: HttpStats | None = None,
                  observer: CallObserver | None = None) -> None:
+        if not all(_sendable(value) for value in headers.values()):
+            # A token with non-ASCII or control characters cannot be any platform's, and cannot be
+            # sent in a header at all: refuse it here rather than fail inside httpx.
+            raise FatalError(f"{profile.name}: the token contains characters no token has", 400,
+                             "invalid_token")
         self.base_url = base_url.rstrip("/")
         self.tenant = tenant
         self.token_id = token_id

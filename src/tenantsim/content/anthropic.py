@@ -6,27 +6,20 @@ pool and later requests of the same industry and kind read them from there first
 overload (429 / 529 / 5xx) are retried, waiting what ``retry-after`` asks; persistent failure sends
 requests to the offline provider for a while and says so once through ``on_notice``.
 
-The API key lives only inside the SDK client: it is never logged, stored or put in a message.
+Model calls, retries and the fallback decision live in ``anthropic_calls``.
 """
 
 from __future__ import annotations
 
 import asyncio
 import hashlib
-import logging
 import math
 import random
-import time
-from collections.abc import Awaitable, Callable, Iterable
-from email.utils import parsedate_to_datetime
+from collections.abc import Callable, Iterable
 from typing import Any
 
-import anthropic
-
+from tenantsim.content.anthropic_calls import ModelCaller, Sleep, check_anthropic_key
 from tenantsim.content.anthropic_prompts import (
-    SYSTEM_PROMPT,
-    TOOLS,
-    clean_items,
     comments_prompt,
     people_prompt,
     projects_prompt,
@@ -51,17 +44,11 @@ from tenantsim.content.offline_people import build_org_plan, company_name, make_
 from tenantsim.content.offline_work import resolve_department
 from tenantsim.content.packs import DepartmentSpec, IndustryPack, get_pack
 from tenantsim.content.pool import InMemoryContentPool
-from tenantsim.errors import AuthError, FatalError, Retriable
 
-log = logging.getLogger(__name__)
+__all__ = ["AnthropicContentProvider", "check_anthropic_key", "context_key"]
 
 PROVIDER = "anthropic"
-RETRY_STATUSES = frozenset({408, 409, 429, 500, 502, 503, 504, 529})
 THREAD_LENGTH = 4  # comments per thread when threads are written ahead for other tasks
-MAX_TOKENS = {"people": 2048, "projects": 4096, "tasks": 8192, "comments": 6144}
-REASONS = {401: "rejected the API key (HTTP 401)", 403: "refused the request (HTTP 403)",
-           429: "kept rate-limiting us (HTTP 429)", 529: "stayed overloaded (HTTP 529)"}
-Sleep = Callable[[float], Awaitable[None]]
 
 
 def context_key(*parts: str) -> str:
@@ -70,25 +57,6 @@ def context_key(*parts: str) -> str:
     if len(key) <= 250:
         return key
     return f"{key[:200]}#{hashlib.blake2b(key.encode(), digest_size=12).hexdigest()}"
-
-
-def retry_after(response: Any) -> float | None:
-    """Seconds the server asked us to wait (retry-after-ms, retry-after seconds or HTTP date)."""
-    if response is None:
-        return None
-    headers = response.headers
-    try:
-        if "retry-after-ms" in headers:
-            return max(0.0, float(headers["retry-after-ms"]) / 1000)
-        value = headers.get("retry-after")
-        if value is None:
-            return None
-        try:
-            return max(0.0, float(value))
-        except ValueError:
-            return max(0.0, parsedate_to_datetime(value).timestamp() - time.time())
-    except (TypeError, ValueError):
-        return None
 
 
 class AnthropicContentProvider:
@@ -101,103 +69,27 @@ class AnthropicContentProvider:
                  on_notice: NoticeCallback | None, base_url: str | None = None, batch_size: int = 25, *,
                  max_attempts: int = 4, max_retry_wait: float = 60.0, cooldown: float = 300.0,
                  concurrency: int = 4, timeout: float = 120.0, sleep: Sleep = asyncio.sleep) -> None:
-        # Our own retry loop (below) decides waits and fallback, so the SDK's retries are off.
-        self._client = anthropic.AsyncAnthropic(api_key=api_key, base_url=base_url, max_retries=0,
-                                                timeout=timeout)
+        self._model = ModelCaller(api_key, model, base_url=base_url, on_usage=on_usage, on_notice=on_notice,
+                                  max_attempts=max_attempts, max_retry_wait=max_retry_wait, cooldown=cooldown,
+                                  timeout=timeout, sleep=sleep)
         self.model = model
         self._pool: ContentPoolStore = pool if pool is not None else InMemoryContentPool()
         self._fallback = fallback
         self.seed = fallback.seed
-        self._on_usage = on_usage
-        self._on_notice = on_notice
         self.batch_size = max(1, batch_size)
-        self._max_attempts = max(1, max_attempts)
-        self._max_retry_wait = max_retry_wait
-        self._cooldown = cooldown
         self._concurrency = max(1, concurrency)
-        self._sleep = sleep
         self._locks: dict[tuple[str, str, str], asyncio.Lock] = {}
-        self._degraded_until = 0.0
         self._recent_tasks: dict[tuple[str, str, str], list[str]] = {}
         self._project_departments: dict[tuple[str, str], str] = {}  # callers do not always say
-        self.calls = 0  # model calls made (successful or not), for benchmarks and tests
 
-    # --- model calls -------------------------------------------------------------------------------
+    @property
+    def calls(self) -> int:
+        """Model requests sent so far (answered or not)."""
+        return self._model.calls
 
     def available(self) -> bool:
-        return time.monotonic() >= self._degraded_until
-
-    def _degrade(self, reason: str, permanent: bool = False) -> None:
-        if not self.available():
-            return
-        self._degraded_until = math.inf if permanent else time.monotonic() + self._cooldown
-        minutes = max(1, round(self._cooldown / 60))
-        span = "for the rest of this job" if permanent else f"for the next {minutes} min"
-        self._notice(f"Content: Anthropic {reason}; using offline content {span}.")
-
-    def _notice(self, sentence: str) -> None:
-        log.warning("%s", sentence)
-        if self._on_notice is not None:
-            self._on_notice(sentence)
-
-    def _record_usage(self, usage: Any) -> None:
-        if usage is None or self._on_usage is None:
-            return
-        cached = (getattr(usage, "cache_creation_input_tokens", 0) or 0) + (
-            getattr(usage, "cache_read_input_tokens", 0) or 0)
-        self._on_usage(int(usage.input_tokens or 0) + int(cached), int(usage.output_tokens or 0))
-
-    def _backoff(self, attempt: int) -> float:
-        return min(self._max_retry_wait, 2.0 ** (attempt - 1)) * (1 + random.random() * 0.25)
-
-    def _request(self, kind: str, prompt: str) -> dict[str, Any]:
-        tool = TOOLS[kind]
-        return {
-            "model": self.model,
-            "max_tokens": MAX_TOKENS[kind],
-            # Fixed instructions after the fixed tool: the cacheable prefix of every call.
-            "system": [{"type": "text", "text": SYSTEM_PROMPT, "cache_control": {"type": "ephemeral"}}],
-            "tools": [tool],
-            "tool_choice": {"type": "tool", "name": tool["name"]},
-            "messages": [{"role": "user", "content": prompt}],
-        }
-
-    async def _call(self, kind: str, prompt: str) -> list[dict[str, Any]] | None:
-        """One tool-use request, retried; None when it failed for good (the provider is then degraded)."""
-        for attempt in range(1, self._max_attempts + 1):
-            if not self.available():
-                return None
-            self.calls += 1
-            try:
-                response = await self._client.messages.create(**self._request(kind, prompt))
-            except anthropic.APIStatusError as exc:
-                status = exc.status_code
-                if status not in RETRY_STATUSES:
-                    reason = REASONS.get(status, f"failed (HTTP {status})")
-                    self._degrade(reason, permanent=status in (401, 403))
-                    return None
-                wait = retry_after(exc.response)
-                wait = self._backoff(attempt) if wait is None else wait
-                if attempt == self._max_attempts or wait > self._max_retry_wait:
-                    self._degrade(REASONS.get(status, f"kept failing (HTTP {status})"))
-                    return None
-                log.info("anthropic %s call: HTTP %s, retry %d/%d in %.2fs", kind, status, attempt,
-                         self._max_attempts - 1, wait)
-                await self._sleep(wait)
-                continue
-            except anthropic.APIConnectionError:
-                if attempt == self._max_attempts:
-                    self._degrade("could not be reached")
-                    return None
-                await self._sleep(self._backoff(attempt))
-                continue
-            self._record_usage(response.usage)
-            block = next((b for b in response.content if getattr(b, "type", "") == "tool_use"), None)
-            items = clean_items(kind, getattr(block, "input", None))
-            if items:
-                return items
-            log.info("anthropic %s call: no usable items (stop_reason=%s)", kind, response.stop_reason)
-        return []
+        """False while Anthropic is being given a rest (requests then go to the offline provider)."""
+        return self._model.available()
 
     def _lock(self, key: tuple[str, str, str]) -> asyncio.Lock:
         return self._locks.setdefault(key, asyncio.Lock())
@@ -214,7 +106,7 @@ class AnthropicContentProvider:
 
             async def one() -> list[dict[str, Any]]:
                 async with gate:
-                    return (await self._call(kind, prompt_for(self.batch_size))) or []
+                    return (await self._model.call(kind, prompt_for(self.batch_size))) or []
 
             batches = await asyncio.gather(*(one() for _ in range(math.ceil(missing / self.batch_size))))
             for fresh in batches:
@@ -354,8 +246,8 @@ class AnthropicContentProvider:
         wanted = [task, *others]
         lock = self._lock(("comments", pack.key, context_key(department, project)))
         async with lock:
-            threads = await self._call("comments", comments_prompt(pack.display_name, department, project,
-                                                                   wanted, length))
+            prompt = comments_prompt(pack.display_name, department, project, wanted, length)
+            threads = await self._model.call("comments", prompt)
         for thread in threads or []:
             name = str(thread["task"])
             match = next((t for t in wanted if t.lower() == name.lower()), None)
@@ -364,7 +256,7 @@ class AnthropicContentProvider:
                                      [{"text": text} for text in thread["comments"]])
 
     async def aclose(self) -> None:
-        await self._client.close()
+        await self._model.aclose()
 
 
 def _with_mentions(text: str, ctx: ContentContext, rng: random.Random) -> str:
@@ -373,25 +265,3 @@ def _with_mentions(text: str, ctx: ContentContext, rng: random.Random) -> str:
         name = names[rng.randrange(len(names))] if names else draw_first_name(rng)
         text = text.replace("{mention}", name, 1)
     return text
-
-
-async def check_anthropic_key(api_key: str, *, model: str, base_url: str | None = None) -> None:
-    """A cheap authenticated call (the model's metadata) to prove the key works before a job starts.
-
-    Raises AuthError on 401/403, FatalError when the model does not exist, Retriable when Anthropic
-    cannot be reached or answers 429/5xx. Messages carry status codes only, never the key.
-    """
-    client = anthropic.AsyncAnthropic(api_key=api_key, base_url=base_url, max_retries=1, timeout=20.0)
-    try:
-        await client.models.retrieve(model)
-    except anthropic.APIStatusError as exc:
-        status = exc.status_code
-        if status in (401, 403):
-            raise AuthError(f"Anthropic rejected the API key (HTTP {status})", status) from None
-        if status == 404:
-            raise FatalError(f"Anthropic model {model!r} was not found (HTTP 404)", status) from None
-        raise Retriable(f"Anthropic could not check the key right now (HTTP {status})", status) from None
-    except anthropic.APIConnectionError:
-        raise Retriable("Anthropic could not be reached to check the key", 0) from None
-    finally:
-        await client.close()

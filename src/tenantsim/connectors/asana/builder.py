@@ -304,7 +304,8 @@ class Builder:
         """Different people reply to each other, each with their own token. Returns comments posted."""
         project = self.state.projects.get(task.project_key)
         ideas = await self.ctx.content.comments(
-            self.content_ctx(project=project.name if project else None, task=task.name),
+            self.content_ctx(department=project.department if project else None,
+                             project=project.name if project else None, task=task.name),
             count,
             start_index=task.comments,
         )

@@ -298,7 +298,11 @@ class ContinuousService:
         task = rng.choice(open_tasks)
         builder = await self.builder()
         seq = self._next_seq("subtask", lambda n: f"{task.key}:sub{100 + n}", "asana_subtask_seq")
-        ideas = await self.ctx.content.tasks(builder.content_ctx(project=task.name), 1, start_index=100 + seq)
+        project = self.state.projects.get(task.project_key)
+        # Subtask names come from the project's own task vocabulary (a batch the provider already has).
+        ideas = await self.ctx.content.tasks(
+            builder.content_ctx(department=project.department if project else None,
+                                project=project.name if project else None), 1, start_index=100 + seq)
         name = ideas[0].subtasks[0] if ideas and ideas[0].subtasks else ideas[0].name
         await builder.add_subtask(task, 100 + seq, name, rng, progress={"asana_subtask_seq": seq})
         return True

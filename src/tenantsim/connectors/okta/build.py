@@ -76,11 +76,17 @@ def groups_for(state: OrgState, person: Person) -> list[str]:
 
 
 async def ensure_group(state: OrgState, idea: GroupIdea) -> None:
+    # Group names are not unique to a job: another job (or a person) may create "Engineering" at the
+    # same moment, so a group found by name is adopted only if it carries this job's mark.
+    mark = f"[tenantsim {state.ctx.job_id}]"
+
     async def find(member: Member) -> dict[str, Any] | None:
-        return await member.client.find_group_by_name(idea.name)
+        found = await member.client.find_group_by_name(idea.name)
+        description = str(((found or {}).get("profile") or {}).get("description") or "")
+        return found if mark in description else None
 
     async def create(member: Member) -> dict[str, Any]:
-        return await member.client.create_group(idea.name, idea.description)
+        return await member.client.create_group(idea.name, f"{idea.description} {mark}".strip())
 
     try:
         gid = await ensure(state, "group", idea.key, attrs={"name": idea.name, "kind": idea.kind},

@@ -8,6 +8,9 @@ from __future__ import annotations
 import math
 import random
 import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import Any
 
 from starlette.applications import Starlette
@@ -17,6 +20,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Mount, Route
 
 from tenantsim.sandbox.asana import routes_fields, routes_people, routes_projects, routes_tasks
+from tenantsim.sandbox.asana.snapshot import dump_store, load_store
 from tenantsim.sandbox.asana.store import Store
 from tenantsim.sandbox.asana.web import ApiError, error_response
 from tenantsim.sandbox.common import (
@@ -31,6 +35,7 @@ from tenantsim.sandbox.common import (
     apply_latency,
     drop_connection,
 )
+from tenantsim.sandbox.persist import StatePersistence
 
 PLAN_LIMITS = {"free": 150, "paid": 1500}  # requests per minute per token (developers.asana.com)
 READ_CONCURRENCY = 50  # in-flight GETs per token
@@ -58,11 +63,13 @@ def _bearer(scope: Scope) -> str | None:
 
 
 class AsanaSandbox:
-    """An ASGI callable emulating app.asana.com/api/1.0 for one organization and one workspace."""
+    """An ASGI callable emulating app.asana.com/api/1.0 for one organization and one workspace.
+
+    With ``state_path`` the tenant's data outlives the process (see ``sandbox/persist.py``)."""
 
     def __init__(self, *, users: int = 5, plan: str = "paid", rate_limit: int = 0,
                  window_seconds: float = 60.0, fault_rate: float = 0.0, latency_ms: float = 0.0,
-                 seed: int = 0) -> None:
+                 seed: int = 0, state_path: Path | None = None) -> None:
         if plan not in PLAN_LIMITS:
             raise ValueError(f"plan must be one of {sorted(PLAN_LIMITS)}")
         self.users = users
@@ -71,7 +78,14 @@ class AsanaSandbox:
         self.window_seconds = window_seconds
         self.seed = seed
         self._initial_faults = (fault_rate, latency_ms)
-        self.store = Store(users, plan, seed)
+        self.persistence: StatePersistence | None = None
+        restored: Store | None = None
+        if state_path is not None:
+            self.persistence = StatePersistence(
+                state_path, kind="asana", origin={"seed": seed, "users": users, "plan": plan},
+                snapshot=lambda: dump_store(self.store))
+            restored = self.persistence.restore(load_store)
+        self.store = restored if restored is not None else Store(users, plan, seed)
         self.limiter = WindowLimiter(window_seconds)
         self.gate = ConcurrencyGate()
         self.stats = SandboxStats()
@@ -88,6 +102,7 @@ class AsanaSandbox:
                 Route("/_sandbox/objects", self._objects, methods=["GET"]),
             ],
             exception_handlers={ApiError: self._api_error, HTTPException: self._http_error},
+            lifespan=self._lifespan,
         )
         self.app.state.store = self.store
 
@@ -124,6 +139,22 @@ class AsanaSandbox:
         self.faults.rate, self.faults.latency_ms = self._initial_faults
         self.faults.storm_until = 0.0
         self.faults.reseed()
+        self.save()
+
+    def save(self) -> None:
+        """Write the tenant's data to ``state_path`` now (no-op without one)."""
+        if self.persistence is not None:
+            self.persistence.save()
+
+    def close(self) -> None:
+        """Write what changed since the last save; call on shutdown."""
+        if self.persistence is not None:
+            self.persistence.close()
+
+    @asynccontextmanager
+    async def _lifespan(self, app: Starlette) -> AsyncIterator[None]:
+        yield  # standalone only: a mounted sandbox gets no lifespan events (the host calls save())
+        self.close()
 
     # -- ASGI -------------------------------------------------------------------------------------
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -172,6 +203,8 @@ class AsanaSandbox:
             state["asana_user"] = user["gid"]
             state["asana_root"] = scope.get("root_path", "")
             await self.app(scope, receive, self._counting(send, key))
+            if writing and self.persistence is not None:
+                self.persistence.changed()
         finally:
             self.gate.leave(gate_key)
 
@@ -228,6 +261,8 @@ class AsanaSandbox:
 
 
 def create_app(*, users: int = 5, plan: str = "paid", rate_limit: int = 0, window_seconds: float = 60.0,
-               fault_rate: float = 0.0, latency_ms: float = 0.0, seed: int = 0) -> AsanaSandbox:
+               fault_rate: float = 0.0, latency_ms: float = 0.0, seed: int = 0,
+               state_path: Path | None = None) -> AsanaSandbox:
+    """``state_path``: keep the tenant's data in that file across restarts (None: in memory only)."""
     return AsanaSandbox(users=users, plan=plan, rate_limit=rate_limit, window_seconds=window_seconds,
-                        fault_rate=fault_rate, latency_ms=latency_ms, seed=seed)
+                        fault_rate=fault_rate, latency_ms=latency_ms, seed=seed, state_path=state_path)

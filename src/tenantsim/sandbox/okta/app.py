@@ -10,6 +10,7 @@ import json
 import math
 import re
 import time
+from pathlib import Path
 from typing import Any
 
 from starlette.requests import Request
@@ -33,6 +34,8 @@ from tenantsim.sandbox.okta.call import Call, Handler
 from tenantsim.sandbox.okta.limits import bucket_for, limits_for
 from tenantsim.sandbox.okta.org import OktaOrg
 from tenantsim.sandbox.okta.seeding import populate
+from tenantsim.sandbox.okta.snapshot import dump_org, load_org
+from tenantsim.sandbox.persist import StatePersistence
 
 DEFAULT_TOKEN = "00sandbox-okta-admin"
 _ORG_KEY = "org"  # Okta counts per org
@@ -49,10 +52,13 @@ _ROUTES: list[tuple[str, re.Pattern[str], Handler]] = [
 
 
 class OktaSandbox:
-    """A stateful Okta org that speaks the Management API. ``reset()`` restores the start state."""
+    """A stateful Okta org that speaks the Management API. ``reset()`` restores the start state.
+
+    With ``state_path`` the org's data outlives the process (see ``sandbox/persist.py``)."""
 
     def __init__(self, *, tokens: list[str], users: int, rate_limit: int, window_seconds: float,
-                 fault_rate: float, latency_ms: float, seed: int, concurrency: int) -> None:
+                 fault_rate: float, latency_ms: float, seed: int, concurrency: int,
+                 state_path: Path | None = None) -> None:
         self.tokens = list(tokens) or [DEFAULT_TOKEN]
         self.user_count = users
         self.seed = seed
@@ -64,7 +70,14 @@ class OktaSandbox:
         self.gate = ConcurrencyGate()
         self.stats = SandboxStats()
         self.faults = FaultPlan(rate=fault_rate, latency_ms=latency_ms, seed=seed)
-        self.org = self._build()
+        self.persistence: StatePersistence | None = None
+        restored: OktaOrg | None = None
+        if state_path is not None:
+            self.persistence = StatePersistence(
+                state_path, kind="okta", origin={"seed": seed, "users": users, "tokens": self.tokens},
+                snapshot=lambda: dump_org(self.org))
+            restored = self.persistence.restore(load_org)
+        self.org = restored if restored is not None else self._build()
 
     def _build(self) -> OktaOrg:
         org = OktaOrg(self.seed)
@@ -77,6 +90,17 @@ class OktaSandbox:
         self.stats.reset()
         self.faults = FaultPlan(rate=self._fault_defaults["fault_rate"],
                                 latency_ms=self._fault_defaults["latency_ms"], seed=int(self.seed))
+        self.save()
+
+    def save(self) -> None:
+        """Write the org's data to ``state_path`` now (no-op without one)."""
+        if self.persistence is not None:
+            self.persistence.save()
+
+    def close(self) -> None:
+        """Write what changed since the last save; call on shutdown."""
+        if self.persistence is not None:
+            self.persistence.close()
 
     def describe(self, base_url: str) -> dict[str, Any]:
         org = self.org
@@ -102,7 +126,8 @@ class OktaSandbox:
                 message = await receive()
                 if message["type"] == "lifespan.startup":
                     await send({"type": "lifespan.startup.complete"})
-                elif message["type"] == "lifespan.shutdown":
+                elif message["type"] == "lifespan.shutdown":  # standalone only: mounted apps get none
+                    self.close()
                     await send({"type": "lifespan.shutdown.complete"})
                     return
         if scope["type"] != "http":
@@ -172,6 +197,8 @@ class OktaSandbox:
                 response = self._error(err.server_error())
             else:
                 response = await self._dispatch(request, path, base, owner)
+                if request.method not in ("GET", "HEAD") and self.persistence is not None:
+                    self.persistence.changed()
         finally:
             self.gate.leave(_ORG_KEY)
         if response.status_code >= 400:
@@ -219,7 +246,8 @@ class OktaSandbox:
 
 def create_app(*, tokens: list[str] | None = None, users: int = 25, rate_limit: int = 0,
                window_seconds: float = 60.0, fault_rate: float = 0.0, latency_ms: float = 0.0, seed: int = 0,
-               concurrency: int = 75) -> OktaSandbox:
+               concurrency: int = 75, state_path: Path | None = None) -> OktaSandbox:
+    """``state_path``: keep the org's data in that file across restarts (None: in memory only)."""
     return OktaSandbox(tokens=tokens if tokens is not None else [DEFAULT_TOKEN], users=users,
                        rate_limit=rate_limit, window_seconds=window_seconds, fault_rate=fault_rate,
-                       latency_ms=latency_ms, seed=seed, concurrency=concurrency)
+                       latency_ms=latency_ms, seed=seed, concurrency=concurrency, state_path=state_path)

@@ -50,12 +50,12 @@ class OktaOrg:
         self.token_owner: dict[str, str] = {}
         self.everyone_id = ""
         self.seq_of: dict[str, int] = {}  # every id ever issued -> its order (cursors of deleted objects)
-        self._seq = 0
+        self.last_seq = 0  # the order number of the newest id
 
     def next_seq(self, ident: str) -> int:
-        self._seq += 1
-        self.seq_of[ident] = self._seq
-        return self._seq
+        self.last_seq += 1
+        self.seq_of[ident] = self.last_seq
+        return self.last_seq
 
     # -- users -----------------------------------------------------------------------------------
     def user(self, ident: str) -> User:

@@ -1,0 +1,147 @@
+"""The dashboard in headless Chromium, against a real server with the embedded sandbox Okta org.
+
+A new user's path: open /, start a sandbox Okta job from the form, watch activity arrive without a
+reload, pause and resume, clean up and see it finish. Screenshots are kept in test-artifacts/.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tenantsim.cli import build_sandbox_apps
+from tenantsim.settings import Settings
+from tests.support.apiserver import RunningServer, running_server
+from tests.support.fake_platform import FakeConnector
+from tests.support.servers import free_port
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+LAUNCH_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+               "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+FAST_SANDBOX = 6000  # sandbox rate limit per window: the build takes seconds, not minutes
+
+pytestmark = pytest.mark.skipif(not CHROMIUM.exists(),
+                                reason="Debian's chromium is not at /usr/bin/chromium (make test installs it)")
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=LAUNCH_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser: Any) -> Iterator[Any]:
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    page = context.new_page()
+    page.errors = []  # type: ignore[attr-defined]
+    page.on("pageerror", lambda exc: page.errors.append(str(exc)))
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def sandbox_server(tmp_path: Path) -> Iterator[RunningServer]:
+    port = free_port()
+    settings = Settings(var_dir=tmp_path, port=port, sandbox=True, sandbox_rate_limit=FAST_SANDBOX)
+    with running_server(tmp_path, sandbox_apps=build_sandbox_apps(settings), port=port,
+                        sandbox_rate_limit=FAST_SANDBOX) as srv:
+        yield srv
+
+
+def log_count(page: Any) -> int:
+    return int(page.locator("#log li[data-entry]").count())
+
+
+def wait_for_more_entries(page: Any, than: int, timeout: float = 20_000) -> None:
+    page.wait_for_function(f"document.querySelectorAll('#log li[data-entry]').length > {than}",
+                           timeout=timeout)
+
+
+def test_new_user_starts_watches_pauses_and_cleans_up_a_sandbox_okta_job(
+        sandbox_server: RunningServer, page: Any) -> None:
+    from playwright.sync_api import expect
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.goto(sandbox_server.base_url + "/")
+    expect(page.get_by_text("No jobs yet")).to_be_visible()
+    page.get_by_role("link", name="Start your first job").click()
+
+    # The form, filled by the sandbox button; the token is checked as soon as it is in.
+    page.get_by_role("button", name="Use the sandbox tenant").click()
+    expect(page.locator("[data-token-check]").first).to_contain_text("Valid", timeout=15_000)
+    expect(page.locator("#org-check")).to_contain_text("reachable", timeout=15_000)
+    page.fill("[name=initial_users]", "4")
+    page.select_option("[name=time_scale]", "3600")
+    page.select_option("[name=working_hours]", "always")
+    page.locator("label", has_text="High").click()
+    page.screenshot(path=str(ARTIFACTS / "dashboard-new-job.png"), full_page=True)
+    page.locator("#start").click()
+    page.wait_for_url("**/#/jobs/job_*", timeout=30_000)
+    job_id = page.url.rsplit("/", 1)[-1]
+    page.evaluate("window.__sameDocument = true")  # gone if anything reloads the page
+
+    # Live: the build finishes and entries keep arriving while we only watch.
+    expect(page.locator("#build-phase")).to_have_text("done", timeout=60_000)
+    expect(page.locator("#live")).to_have_text("live")
+    before = log_count(page)
+    wait_for_more_entries(page, before + 3)
+    assert page.evaluate("window.__sameDocument === true")
+
+    # Pause: the status changes and the log goes quiet; resume: it moves again.
+    page.locator("[data-act=pause]").click()
+    expect(page.locator("#job-sub .status")).to_have_text("paused")
+    page.wait_for_timeout(1000)  # an event already in flight may still land
+    quiet = log_count(page)
+    page.wait_for_timeout(1500)
+    assert log_count(page) == quiet, "a paused job kept producing activity"
+    page.locator("[data-act=resume]").click()
+    expect(page.locator("#job-sub .status")).to_have_text("running")
+    wait_for_more_entries(page, quiet + 2)
+    page.screenshot(path=str(ARTIFACTS / "dashboard-job-live.png"), full_page=True)
+
+    # Cleanup, confirmed in the dialog, with progress until it finishes.
+    page.locator("[data-act=cleanup]").click()
+    page.locator("#dialog [data-confirm]").click()
+    expect(page.locator("#cleanup-panel h2")).to_have_text("Cleanup finished", timeout=60_000)
+    expect(page.locator("#job-sub .status")).to_have_text("cleaned")
+    expect(page.locator("#objects [data-kind=total]")).to_have_text("0")
+    page.screenshot(path=str(ARTIFACTS / "dashboard-job-cleaned.png"), full_page=True)
+    view = sandbox_server.client.get(f"/api/jobs/{job_id}").json()
+    assert view["status"] == "cleaned"
+    assert sum(view["created_objects"].values()) == 0
+    assert sum(view["created_objects_total"].values()) > 0
+
+    page.get_by_role("link", name="Jobs", exact=True).click()
+    expect(page.locator(f"tr[data-id='{job_id}'] .status")).to_have_text("cleaned")
+    page.screenshot(path=str(ARTIFACTS / "dashboard-jobs.png"), full_page=True)
+    assert page.errors == []  # type: ignore[attr-defined]
+
+
+def test_asks_for_the_api_key_once_and_remembers_it_for_the_tab(tmp_path: Path, page: Any) -> None:
+    from playwright.sync_api import expect
+
+    key = "browser-test-key-0123456789"
+    with running_server(tmp_path, connectors={"okta": FakeConnector("okta")}, api_key=key) as srv:
+        page.goto(srv.base_url + "/")
+        dialog = page.locator("#dialog")
+        expect(dialog).to_contain_text("API key needed")
+        page.fill("#dialog input[name=key]", "wrong-key")
+        page.locator("#dialog button[value=ok]").click()
+        expect(dialog).to_contain_text("API key needed")  # refused: asked again
+        page.fill("#dialog input[name=key]", key)
+        page.locator("#dialog button[value=ok]").click()
+        expect(page.get_by_text("No jobs yet")).to_be_visible()
+        expect(dialog).not_to_be_visible()
+        page.reload()
+        expect(page.get_by_text("No jobs yet")).to_be_visible()
+        expect(dialog).not_to_be_visible()
+        assert page.errors == []  # type: ignore[attr-defined]

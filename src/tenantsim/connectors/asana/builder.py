@@ -145,8 +145,9 @@ class Builder:
     async def create_project(self, key: str, department: str, index: int, rng: random.Random) -> ProjectState:
         existing = self.state.projects.get(key)
         if existing is not None:
-            if not existing.sections:  # the job stopped between the project and its sections
-                await self._recover_sections(existing)
+            entry = self.ctx.ledger.get("project", key)
+            if entry is not None and not entry.attrs.get("set_up"):  # stopped while setting it up
+                await self._finish_setup(existing)
             return existing
         idea = (
             await self.ctx.content.projects(self.content_ctx(department=department), 1, start_index=index)
@@ -177,13 +178,7 @@ class Builder:
         self.ctx.ledger.update_attrs("project", key, {"sections": [list(s) for s in sections]})
         project = ProjectState(key, gid, idea.name, department, sections, member.label)
         self.state.projects[key] = project
-        for role in ("priority", "effort", "status"):
-            found = self.state.fields.get(role)
-            if found is not None:
-                await member.client.post(
-                    f"/projects/{gid}/addCustomFieldSetting",
-                    {"custom_field": found.gid, "is_important": role != "effort"},
-                )
+        await self._add_fields(project, member, attached=set())
         where = f" for the {self._team_for(department)[1]} team" if "team" in body else ""
         self.ctx.activity(
             "project_created",
@@ -192,7 +187,21 @@ class Builder:
         )
         return project
 
-    async def _recover_sections(self, project: ProjectState) -> None:
+    async def _add_fields(self, project: ProjectState, member: Member, attached: set[str]) -> None:
+        """Put the job's custom fields on the project (a task may only carry values of those), then
+        mark the project set up so a restart knows nothing is missing."""
+        for role in ("priority", "effort", "status"):
+            found = self.state.fields.get(role)
+            if found is not None and found.gid not in attached:
+                await member.client.post(
+                    f"/projects/{project.gid}/addCustomFieldSetting",
+                    {"custom_field": found.gid, "is_important": role != "effort"},
+                )
+        self.ctx.ledger.update_attrs("project", project.key, {"set_up": True})
+
+    async def _finish_setup(self, project: ProjectState) -> None:
+        """The job stopped after creating the project but before its sections and fields were all
+        there: read what exists and add the rest."""
         member = self.pool.by_label(project.actor) or self.pool.members[0]
         found = await member.client.collect(f"/projects/{project.gid}/sections", opt_fields="name")
         if not found:
@@ -201,6 +210,10 @@ class Builder:
         project.sections = [(str(s["gid"]), str(s.get("name", ""))) for s in found]
         sections = [list(s) for s in project.sections]
         self.ctx.ledger.update_attrs("project", project.key, {"sections": sections})
+        settings = await member.client.collect(f"/projects/{project.gid}/custom_field_settings",
+                                               opt_fields="custom_field")
+        attached = {str((s.get("custom_field") or {}).get("gid")) for s in settings}
+        await self._add_fields(project, member, attached)
 
     def _team_for(self, department: str) -> tuple[str, str]:
         named = next((t for t in self.state.teams if t[1].lower() == department.lower()), None)

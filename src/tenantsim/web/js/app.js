@@ -20,14 +20,16 @@ function route() {
   }
   const { parts, params } = parseHash();
   let nav = "jobs";
-  root.innerHTML = "";
+  // A fresh element per view: listeners a view put on its host leave with it.
+  const host = document.createElement("div");
+  root.replaceChildren(host);
   if (parts[0] === "new") {
     nav = "new";
-    unmount = mountNewJob(root, params);
+    unmount = mountNewJob(host, params);
   } else if (parts[0] === "jobs" && parts[1]) {
-    unmount = mountJob(root, decodeURIComponent(parts[1]));
+    unmount = mountJob(host, decodeURIComponent(parts[1]));
   } else {
-    unmount = mountJobs(root, params);
+    unmount = mountJobs(host, params);
   }
   document.querySelectorAll("[data-nav]").forEach((a) => a.classList.toggle("active", a.dataset.nav === nav));
   root.focus({ preventScroll: true });

@@ -62,7 +62,14 @@ export function mountJob(root, jobId) {
   const $ = (sel) => root.querySelector(sel);
 
   // -- header and controls ----------------------------------------------------------------------
+  let headKey = "";
+
   function renderHead() {
+    // Only when something shown changed: re-creating buttons under a pointer would eat clicks.
+    const key = JSON.stringify([job.status, job.job_name, job.progress && job.progress.phase, job.config && job.config.template,
+      job.first_started_at, Math.floor(Date.now() / 60000)]);
+    if (key === headKey) return;
+    headKey = key;
     $("#job-title").textContent = job.job_name || job.job_id;
     document.title = `${job.job_name || job.job_id} · tenantsim`;
     const cfg = job.config || {};
@@ -362,7 +369,7 @@ export function mountJob(root, jobId) {
       }
     } catch (err) {
       toast(err instanceof ApiError ? err.message : String(err), true);
-      if (job) renderHead();
+      if (job) { headKey = ""; renderHead(); }
     }
   }
 

@@ -49,7 +49,8 @@ class RateWatch:
 
     def sample(self, budgets: dict[str, dict[str, Any]]) -> None:
         now = self._clock()
-        self._history.append((now, {name: self.share(name, figures, now) for name, figures in budgets.items()}))
+        shares = {name: self.share(name, figures, now) for name, figures in budgets.items()}
+        self._history.append((now, shares))
 
     def report(self, budgets: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
         """One row per tenant bucket: current figures, use share, and its history (oldest first)."""

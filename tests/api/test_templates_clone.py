@@ -13,6 +13,7 @@ from tests.support.apiserver import RunningServer, running_server
 from tests.support.bodies import OKTA_URL, asana_body, wait_for
 from tests.support.fake_platform import FakeConnector, FakePlatform
 
+
 @pytest.fixture
 def platform() -> FakePlatform:
     return FakePlatform()
@@ -44,7 +45,8 @@ def tenant_fields(connection_type: str) -> dict[str, Any]:
 def test_shipped_templates_are_listed_and_hold_no_secrets(server: RunningServer) -> None:
     templates = server.client.get("/api/templates").json()["templates"]
     names = {t["name"] for t in templates}
-    assert {"startup-tech-okta", "midsize-healthcare-okta", "agency-asana", "enterprise-finance-okta"} <= names
+    shipped = {"startup-tech-okta", "midsize-healthcare-okta", "agency-asana", "enterprise-finance-okta"}
+    assert shipped <= names
     for template in templates:
         text = str(template["config"]).lower()
         assert "token" not in text and "key" not in text and "org_url" not in text
@@ -98,7 +100,7 @@ def test_template_files_are_data_next_to_the_code() -> None:
 
 # -- clone --------------------------------------------------------------------------------------------
 
-def test_clone_keeps_config_and_tokens_applies_overrides(server: RunningServer, platform: FakePlatform) -> None:
+def test_clone_keeps_config_and_tokens_applies_overrides(server: RunningServer) -> None:
     source = server.client.post("/api/jobs/start", json=asana_body(job_name="Demo", duration_days=3)).json()
     wait_for(lambda: job(server, source["job_id"])["created_objects"].get("widget", 0) >= 5, message="build")
     response = server.client.post(f"/api/jobs/{source['job_id']}/clone",

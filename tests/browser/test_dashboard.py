@@ -24,8 +24,8 @@ LAUNCH_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", 
                "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 FAST_SANDBOX = 6000  # sandbox rate limit per window: the build takes seconds, not minutes
 
-pytestmark = pytest.mark.skipif(not CHROMIUM.exists(),
-                                reason="Debian's chromium is not at /usr/bin/chromium (make test installs it)")
+pytestmark = pytest.mark.skipif(
+    not CHROMIUM.exists(), reason="Debian's chromium is not at /usr/bin/chromium (make test installs it)")
 
 
 @pytest.fixture(scope="module")

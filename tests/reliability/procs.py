@@ -88,7 +88,7 @@ def _wait_http(url: str, child: Child, timeout: float = 30.0) -> None:
 class Emulator:
     """`tenantsim sandbox asana|okta` in its own process."""
 
-    def __init__(self, platform: str, folder: Path, **options: Any) -> None:
+    def __init__(self, platform: str, folder: Path, wait: bool = True, **options: Any) -> None:
         self.platform = platform
         self.port = free_port()
         args = [sys.executable, "-m", "tenantsim.cli", "sandbox", platform, "--port", str(self.port)]
@@ -96,7 +96,12 @@ class Emulator:
             args += [f"--{name.replace('_', '-')}", str(value)]
         self.child = Child(args, _clean_env(), folder / f"{platform}-emulator.log")
         self.root = f"http://127.0.0.1:{self.port}"
+        if wait:
+            self.wait_ready()
+
+    def wait_ready(self) -> Emulator:
         _wait_http(f"{self.root}/_sandbox/stats", self.child)
+        return self
 
     @property
     def api_base(self) -> str:
@@ -135,7 +140,12 @@ class Server:
         self.child = Child(args, self.env, self.folder / f"server-{self.name}.log")
         self.starts += 1
         if wait:
-            _wait_http(f"{self.base_url}/api/health", self.child, timeout=60)
+            self.wait_ready()
+        return self
+
+    def wait_ready(self) -> Server:
+        assert self.child is not None
+        _wait_http(f"{self.base_url}/api/health", self.child, timeout=60)
         return self
 
     def kill9(self) -> None:

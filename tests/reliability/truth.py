@@ -6,8 +6,10 @@ from __future__ import annotations
 import time
 from collections import Counter
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+import httpx
 from sqlalchemy import Engine
 
 from tenantsim.connectors.base import LedgerEntry
@@ -17,6 +19,9 @@ from tests.reliability.procs import Emulator
 
 # Ledger kinds that are objects of their own on the Asana emulator (sections go with their project).
 ASANA_KINDS = ("project", "task", "subtask", "tag", "custom_field", "portfolio", "comment")
+# On Okta: people, groups, and apps granted to a person (USER scope) or to a group.
+OKTA_KINDS = ("user", "group", "app_assignment", "app_group_assignment")
+OKTA_TOKEN = "00sandbox-okta-admin"
 
 
 def asana_objects(emulator: Emulator) -> set[tuple[str, str]]:
@@ -28,6 +33,62 @@ def asana_objects(emulator: Emulator) -> set[tuple[str, str]]:
             kind = "subtask"
         found.add((kind, str(item["gid"])))
     return found
+
+
+def _okta_get(http: httpx.Client, url: str, params: dict[str, Any] | None = None) -> httpx.Response:
+    """A GET that waits out the org's rate limit like any Okta client must (the job shares it)."""
+    while True:
+        response = http.get(url, params=params)
+        if response.status_code != 429:
+            response.raise_for_status()
+            return response
+        reset = float(response.headers.get("X-Rate-Limit-Reset") or time.time() + 1)
+        time.sleep(min(5.0, max(0.1, reset - time.time())))
+
+
+def _okta_pages(http: httpx.Client, path: str, **params: Any) -> list[dict[str, Any]]:
+    """Every item of an Okta listing, following the Link rel="next" headers."""
+    items: list[dict[str, Any]] = []
+    response = _okta_get(http, path, {"limit": 200, **params})
+    while True:
+        items += response.json()
+        following = response.links.get("next", {}).get("url")
+        if not following:
+            return items
+        response = _okta_get(http, following)
+
+
+def okta_objects(emulator: Emulator, baseline: set[tuple[str, str]] | None = None) -> set[tuple[str, str]]:
+    """(kind, id) of what the Okta org holds, read through its public API; ``baseline`` (what the
+    org held before the job) is left out. App grants are "<app id>:<user or group id>"."""
+    headers = {"Authorization": f"SSWS {OKTA_TOKEN}", "Accept": "application/json"}
+    with httpx.Client(base_url=emulator.root, headers=headers, timeout=30) as http:
+
+        def users(status: str | None) -> set[tuple[str, str]]:
+            extra = {"filter": f'status eq "{status}"'} if status else {}
+            return {("user", u["id"]) for u in _okta_pages(http, "/api/v1/users", **extra)}
+
+        def grants(app_id: str) -> set[tuple[str, str]]:
+            people = _okta_pages(http, f"/api/v1/apps/{app_id}/users")
+            teams = _okta_pages(http, f"/api/v1/apps/{app_id}/groups")
+            return ({("app_assignment", f"{app_id}:{u['id']}") for u in people if u.get("scope") == "USER"}
+                    | {("app_group_assignment", f"{app_id}:{g['id']}") for g in teams})
+
+        apps = [a["id"] for a in _okta_pages(http, "/api/v1/apps")]
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            parts = [pool.submit(users, None), pool.submit(users, "DEPROVISIONED"),
+                     *(pool.submit(grants, app_id) for app_id in apps)]
+            found = {("group", g["id"]) for g in _okta_pages(http, "/api/v1/groups")}
+            for part in parts:
+                found |= part.result()
+    return found - (baseline or set())
+
+
+def platform_key(entry: LedgerEntry) -> tuple[str, str]:
+    """How a ledger row names its object on the platform (app grants: app id and grantee id)."""
+    if entry.kind in ("app_assignment", "app_group_assignment"):
+        return entry.kind, f"{entry.attrs.get('app_id')}:{entry.platform_id}"
+    return entry.kind, str(entry.platform_id)
 
 
 def ledger(engine: Engine, job_id: str) -> list[LedgerEntry]:
@@ -56,8 +117,8 @@ def assert_ledger_matches(entries: list[LedgerEntry], platform: set[tuple[str, s
     """The job is quiescent: every object it made is in its ledger as created, exactly once, and every
     created ledger row exists. Whatever was not made is recorded as failed with a reason."""
     live = [e for e in entries if e.kind in kinds and e.status == "created"]
-    recorded = {(e.kind, str(e.platform_id)) for e in live}
-    ids = Counter(str(e.platform_id) for e in live)
+    recorded = {platform_key(e) for e in live}
+    ids = Counter(platform_key(e) for e in live)
     assert not [i for i, n in ids.items() if n > 1], "one platform object recorded under two keys"
     assert not [e for e in entries if e.status == "intent"], "intents left unsettled"
     unexplained = [e for e in entries if e.status == "failed" and not e.error]

@@ -41,7 +41,8 @@ def fuzz_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningSer
     # A one-second rate window keeps the sandbox jobs (and their cleanups) quick.
     var_dir = tmp_path_factory.mktemp("fuzz")  # the sandbox keeps its state here, not in ./var
     sandbox = build_sandbox_apps(Settings(sandbox_users=5, sandbox_window_seconds=1.0, var_dir=var_dir))
-    runtime = ConnectorRuntime(budgets=BudgetRegistry(), sandbox_mode=True, transport=RecordingTransport())
+    runtime = ConnectorRuntime(budgets=BudgetRegistry(window_seconds=1.0), sandbox_mode=True,
+                               transport=RecordingTransport())
     with serve_app(var_dir, sandbox_apps=sandbox, runtime=runtime) as srv:
         tenants = srv.client.get("/api/sandbox").json()["tenants"]
         okta, asana = tenants["okta"], tenants["asana"]

@@ -6,6 +6,7 @@ Deterministic: time only moves when every task is waiting, so no test depends on
 from __future__ import annotations
 
 import asyncio
+import bisect
 import heapq
 import itertools
 import math
@@ -14,7 +15,7 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from tenantsim.connectors.ratelimit import RATE_MODE_SAFETY, Budget, BudgetRegistry
+from tenantsim.connectors.ratelimit import BURST_SHARE, RATE_MODE_SAFETY, Budget, BudgetRegistry
 
 START = 1_700_000_000.0
 
@@ -230,7 +231,7 @@ def test_in_flight_calls_are_added_to_the_platform_count() -> None:
     assert budget.used == 11 + 5
 
 
-async def test_rate_mode_paces_evenly_under_the_documented_limit() -> None:
+async def test_rate_mode_stays_under_the_limit_in_every_window_and_bursts_little() -> None:
     clock = FakeClock()
     budget = Budget(150, 6.0, clock.time, clock.sleep)
     sent: list[float] = []
@@ -243,11 +244,13 @@ async def test_rate_mode_paces_evenly_under_the_documented_limit() -> None:
     task = asyncio.create_task(loop())
     await clock.run(START + 60)
     task.cancel()
+    cap = math.floor(150 * RATE_MODE_SAFETY)
+    # no window-long stretch, wherever it starts, holds more than the cap: no platform window overflows
+    assert max(bisect.bisect_left(sent, t + 6.0) - i for i, t in enumerate(sent)) <= cap
     per_window = Counter(int((t - START) // 6.0) for t in sent)
-    assert all(per_window[i] <= 150 for i in per_window)
-    assert min(per_window[i] for i in range(9)) >= math.floor(150 * RATE_MODE_SAFETY)
-    gaps = {round(b - a, 6) for a, b in itertools.pairwise(sent)}
-    assert gaps == {round(6.0 / (150 * RATE_MODE_SAFETY), 6)}  # no bursts at all
+    assert min(per_window[i] for i in range(1, 9)) >= cap - 2  # and nearly all of it is used
+    first_second = sum(1 for t in sent if t < START + 1.0)
+    assert first_second <= 150 * BURST_SHARE + 150 / 6.0 + 1  # a small burst, then the steady rate
 
 
 async def test_rate_mode_429_waits_the_retry_after_and_learns_a_smaller_quota() -> None:
@@ -265,10 +268,11 @@ async def test_rate_mode_429_waits_the_retry_after_and_learns_a_smaller_quota() 
 
     task = asyncio.create_task(loop())
     await clock.run(START + 6.5)
+    throttled_at = budget.throttled_until - 50.0
     assert sent == 150 and budget.limit == 750  # at most halved per 429: it may be a concurrency cap
-    await clock.run(START + 56.0)
+    await clock.run(throttled_at + 49.9)
     assert sent == 150  # waited the whole Retry-After
-    await clock.run(START + 57.0)
+    await clock.run(throttled_at + 51.0)
     task.cancel()
     assert sent > 150
 

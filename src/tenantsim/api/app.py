@@ -15,7 +15,7 @@ from fastapi.staticfiles import StaticFiles
 
 from tenantsim import __version__
 from tenantsim.api import envelope
-from tenantsim.api.middleware import ApiKeyAuth, BodyLimit
+from tenantsim.api.middleware import ApiKeyAuth, BodyLimit, BrowserGuard
 from tenantsim.api.routes import asana as asana_routes
 from tenantsim.api.routes import charts as chart_routes
 from tenantsim.api.routes import control as control_routes
@@ -150,7 +150,8 @@ def create_app(settings: Settings | None = None, sandbox_apps: dict[str, Any] | 
             exempt.append("/api/jobs/*/stream")
         if settings.auth_exempt_metrics:
             exempt.append("/metrics")
-        app.add_middleware(ApiKeyAuth, api_key=settings.api_key.get_secret_value(),  # type: ignore[arg-type]
+        app.add_middleware(ApiKeyAuth, api_key=settings.api_key.get_secret_value(),
                            exempt=tuple(exempt))
-    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)  # type: ignore[arg-type]
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(BrowserGuard, loopback_only=settings.api_key is None)  # outermost
     return app

@@ -6,7 +6,7 @@ import hmac
 import json
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, urlsplit
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -17,6 +17,9 @@ ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 # Close code a WebSocket gets when the key is missing or wrong (4000-4999 are the application's; 4401
 # reads as "HTTP 401" to anyone who sees it).
 WS_UNAUTHORIZED = 4401
+WS_FORBIDDEN = 4403
+LOOPBACK_NAMES = frozenset({"127.0.0.1", "localhost", "::1"})
+UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 
 async def send_error(send: Send, status: int, message: str,
@@ -131,3 +134,63 @@ class ApiKeyAuth:
             return
         await send_error(send, 401, "Unauthorized: send 'Authorization: Bearer <TENANTSIM_API_KEY>'",
                          ((b"www-authenticate", b"Bearer"),))
+
+
+def _header(scope: Scope, name: bytes) -> str | None:
+    for key, value in scope.get("headers", []):
+        if key == name:
+            return str(value.decode("latin-1"))
+    return None
+
+
+def _host_name(authority: str) -> str:
+    """``127.0.0.1:5001`` -> ``127.0.0.1``; ``[::1]:5001`` -> ``::1``."""
+    try:
+        return (urlsplit(f"//{authority}").hostname or "").lower()
+    except ValueError:
+        return ""
+
+
+class BrowserGuard:
+    """Keeps other web pages away from the API a browser can reach.
+
+    * Cross-site requests: a state-changing request (or a WebSocket) whose ``Origin`` is not this
+      server's own is refused, so a page on another site cannot pause, clean up or clone jobs
+      through the user's browser. Clients that send no Origin (curl, the CLI) are not affected.
+    * DNS rebinding: with ``loopback_only`` (a server without an API key, which only listens on
+      loopback) the ``Host`` header must name loopback, so a hostile domain re-pointed at 127.0.0.1
+      is not treated as this server.
+    """
+
+    def __init__(self, app: ASGIApp, loopback_only: bool) -> None:
+        self.app = app
+        self.loopback_only = loopback_only
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] not in ("http", "websocket"):
+            await self.app(scope, receive, send)
+            return
+        host = _header(scope, b"host") or ""
+        if self.loopback_only and _host_name(host) not in LOOPBACK_NAMES:
+            await self._refuse(scope, receive, send, 400, "Invalid Host header: without TENANTSIM_API_KEY "
+                               "this server answers only to 127.0.0.1 and localhost")
+            return
+        origin = _header(scope, b"origin")
+        checked = scope["type"] == "websocket" or scope.get("method", "GET") in UNSAFE_METHODS
+        # Behind a TLS proxy the page's origin is the proxy's name: X-Forwarded-Host (which a page on
+        # another site cannot set without a CORS preflight this server never grants) says so.
+        own = {host.lower(), (_header(scope, b"x-forwarded-host") or "").lower()} - {""}
+        if checked and origin is not None and urlsplit(origin).netloc.lower() not in own:
+            await self._refuse(scope, receive, send, 403,
+                               "Cross-origin request refused: use the dashboard served by this server")
+            return
+        await self.app(scope, receive, send)
+
+    @staticmethod
+    async def _refuse(scope: Scope, receive: Receive, send: Send, status: int, message: str) -> None:
+        if scope["type"] == "websocket":
+            if (await receive())["type"] == "websocket.connect":
+                await send({"type": "websocket.accept"})
+                await send({"type": "websocket.close", "code": WS_FORBIDDEN, "reason": message[:120]})
+            return
+        await send_error(send, status, message)

@@ -58,8 +58,13 @@ def document_errors(app: FastAPI) -> None:
         if app.openapi_schema:
             return app.openapi_schema
         schema = build()
-        schemas = schema.setdefault("components", {}).setdefault("schemas", {})
+        components = schema.setdefault("components", {})
+        schemas = components.setdefault("schemas", {})
         schemas.setdefault("ErrorResponse", ErrorResponse.model_json_schema())
+        # With TENANTSIM_API_KEY set, requests carry it as a bearer token; without it, nothing ({}).
+        components.setdefault("securitySchemes", {})["ApiKey"] = {
+            "type": "http", "scheme": "bearer", "description": "TENANTSIM_API_KEY, when the server has one"}
+        schema.setdefault("security", [{"ApiKey": []}, {}])
         ref = {"$ref": "#/components/schemas/ErrorResponse"}
         for item in schema.get("paths", {}).values():
             for method, operation in item.items():

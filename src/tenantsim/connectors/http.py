@@ -137,12 +137,10 @@ class ResilientClient:
         # A platform that caps reads apart from writes (Asana: 50 / 15 per token) says so.
         read_cap = getattr(profile, "read_concurrency", None)
         self._read_gate = budgets.gate(tenant, f"{token_id}:read", read_cap()) if callable(read_cap) else None
-        # Keep as many connections alive as calls may be in flight: httpx keeps 20 by default, and
-        # above that every call would open (and close) a fresh TCP connection.
-        pool = max(1, profile.concurrency(), read_cap() if callable(read_cap) else 0)
-        limits = httpx.Limits(max_connections=pool, max_keepalive_connections=pool)
+        # httpx's default pool: measured cheaper per call than keeping a connection per in-flight call
+        # (httpcore scans every pooled connection for each request).
         self._client = httpx.AsyncClient(headers=headers, transport=transport, timeout=timeout,
-                                         follow_redirects=False, limits=limits)
+                                         follow_redirects=False)
 
     def _url(self, path_or_url: str) -> str:
         if path_or_url.startswith(("http://", "https://")):

@@ -21,13 +21,19 @@ unused, as head-room for the tenant's other integrations.
 from __future__ import annotations
 
 import asyncio
+import math
 import time
 from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
-# Rate mode cannot see the platform's window edges, so it stays a little under the documented limit.
-RATE_MODE_SAFETY = 0.98
+# Rate mode cannot see the platform's window edges: it never has more than this share of the limit in
+# any window-long stretch (so no fixed or sliding window of the platform's can overflow), leaving a
+# little for differences between when we send and when the platform counts.
+RATE_MODE_SAFETY = 0.99
+# ...and it spreads calls at the limit's steady rate, allowing a burst of this share of the limit, so a
+# job that alternates between tokens finds each one ready when it comes back to it.
+BURST_SHARE = 0.1
 # A 429 in rate mode after at least this many calls in the last window teaches the budget the real limit.
 LEARN_FROM_CALLS = 10
 # After a learned cut, the assumed limit grows back by this share of the documented one per quiet window.
@@ -68,8 +74,10 @@ class Budget:
         self._lock = asyncio.Lock()
         self._next_slot = 0.0
         self._booked = 0  # tickets handed out so far
-        # rate mode: when recent calls went out (for learning), when the limit was last cut
+        # rate mode: when the calls of the last window went out, the token bucket, the last learned cut
         self._recent: deque[float] = deque()
+        self._tokens = 0.0
+        self._refilled: float | None = None
         self._cut_at: float | None = None
         self._cut_limit = self.documented
         # window mode: the platform window we believe is current
@@ -203,19 +211,26 @@ class Budget:
         self._next_slot = now
 
     def _rate_delay(self, capacity: float, now: float) -> float:
+        """A token bucket (steady rate, a small burst) under a hard cap on calls in any window."""
         if self._cut_at is not None:  # grow back towards the documented limit after a learned cut
             quiet = int((now - self._cut_at) // self.window)
             self.limit = min(self.documented,
                              self._cut_limit + int(quiet * RECOVERY_PER_WINDOW * self.documented))
-        interval = self.window / max(self.limit * capacity * RATE_MODE_SAFETY, 1e-9)
-        if now < self._next_slot:
-            return self._next_slot - now
-        # Keep the schedule when we woke a little late, so timer lag does not lower the rate;
-        # restart it from now after an idle spell, so idleness never turns into a burst.
-        base = self._next_slot if now - self._next_slot < interval else now
-        self._next_slot = base + interval
+        allowed = self.limit * capacity
+        cap = max(1, math.floor(allowed * RATE_MODE_SAFETY))
+        recent = self._count_recent(now)
+        if recent >= cap:  # wait until the oldest call that counts leaves the window
+            return max(0.001, self._recent[recent - cap] + self.window - now)
+        rate = allowed / self.window
+        burst = max(1.0, allowed * BURST_SHARE)
+        if self._refilled is None:
+            self._tokens, self._refilled = burst, now
+        self._tokens = min(burst, self._tokens + (now - self._refilled) * rate)
+        self._refilled = now
+        if self._tokens < 1.0 - 1e-6:  # (a tolerance: clock readings have finite resolution)
+            return max(1e-4, (1.0 - self._tokens) / rate)
+        self._tokens = max(0.0, self._tokens - 1.0)
         self._recent.append(now)
-        self._count_recent(now)
         return 0.0
 
     async def acquire(self, capacity: float = 1.0) -> Slot:

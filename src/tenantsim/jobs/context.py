@@ -12,6 +12,7 @@ from tenantsim.connectors.base import Ledger
 from tenantsim.connectors.http import HttpStats
 from tenantsim.content.base import ContentProvider, derive_seed
 from tenantsim.jobs.control import JobControl
+from tenantsim.secretbox import scrub
 from tenantsim.store import activity_repo, jobs_repo
 from tenantsim.store.ledger_repo import SqlLedger
 from tenantsim.store.types import utcnow
@@ -39,6 +40,7 @@ class RunningJobContext:
         return random.Random(derive_seed(self.seed, *names))
 
     def activity(self, event_type: str, message: str, objects: list[dict[str, Any]] | None = None) -> None:
+        message = scrub(message)  # last line of defence: a secret never reaches the activity log
         entry = activity_repo.append(self.engine, self.job_id, event_type, message, objects)
         jobs_repo.update_job(self.engine, self.job_id, last_activity_at=utcnow())
         self._publish(self.job_id, {"type": "activity", "entry": entry})

@@ -19,6 +19,7 @@ from tenantsim.jobs.context import RunningJobContext
 from tenantsim.jobs.control import JobControl
 from tenantsim.jobs.models import JobStatus
 from tenantsim.scenario.activity import ActivityModel, SimClock, parse_timezone, parse_working_hours
+from tenantsim.secretbox import scrub
 from tenantsim.store import jobs_repo
 from tenantsim.store.types import utcnow
 
@@ -110,6 +111,7 @@ def compute_stop_at(config: dict[str, Any], first_started_at: Any) -> Any:
 
 def mark_failed(engine: Any, job_id: str, exc: BaseException) -> None:
     message = exc.message if isinstance(exc, PlatformError) else f"{type(exc).__name__}: {exc}"
+    message = scrub(message)  # an arbitrary exception's text may quote a token
     jobs_repo.set_status(engine, job_id, JobStatus.FAILED, last_error=message[:2000], stopped_at=utcnow())
 
 

@@ -3,7 +3,8 @@
 The file is JSON: ``{"format", "version", "origin", "saved_at", "state"}``. ``origin`` is what shaped the
 seeded start state (seed, size, tokens or plan). A file that cannot be read, is from another format
 version or from another origin is not restored: the emulator starts from its seeded state, says so in
-a warning, and the file is moved aside (``<name>.rejected``), never silently lost.
+a warning, and the first save moves the old file aside (``<name>.rejected``) instead of overwriting it.
+Merely building an emulator (say, to read the API's OpenAPI document) never touches the file.
 
 Saves are debounced from the serving event loop with ``call_later`` rather than a lifespan task: the
 emulators run mounted under the tenantsim API, where Starlette never sends a sub-app lifespan events.
@@ -68,6 +69,7 @@ class StatePersistence:
         self._timer_loop: asyncio.AbstractEventLoop | None = None
         self._generation = 0  # of the newest encoded state
         self._written = 0  # generation of the state in the file
+        self._set_aside = False  # the file was not restored: move it aside before overwriting it
         self._lock = threading.Lock()
 
     @property
@@ -109,15 +111,24 @@ class StatePersistence:
             raise _Unusable("no state in the file")
         return state
 
+    @property
+    def rejected_path(self) -> Path:
+        return self.path.with_name(self.path.name + ".rejected")
+
     def _reject(self, reason: str) -> None:
-        aside = self.path.with_name(self.path.name + ".rejected")
+        self._set_aside = True
+        log.warning("sandbox %s: not restoring %s: %s; starting from the seeded start state (the first save "
+                    "keeps the old file as %s)", self.kind, self.path, reason, self.rejected_path.name)
+
+    def _move_aside(self) -> None:
+        self._set_aside = False
         try:
-            os.replace(self.path, aside)
-            kept = f"kept it as {aside.name}"
-        except OSError:
-            kept = "left it in place"
-        log.warning("sandbox %s: not restoring %s: %s; starting from the seeded start state (%s)",
-                    self.kind, self.path, reason, kept)
+            os.replace(self.path, self.rejected_path)
+        except FileNotFoundError:
+            pass
+        except OSError as exc:  # the tenant must keep working; say what happened to the old file
+            log.warning("sandbox %s: could not keep the old %s (%s); overwriting it", self.kind, self.path,
+                        type(exc).__name__)
 
     # -- save -------------------------------------------------------------------------------------
     def changed(self) -> None:
@@ -161,6 +172,8 @@ class StatePersistence:
             if generation < self._written:  # a newer save got there first (they may run in any order)
                 return True
             try:
+                if self._set_aside:
+                    self._move_aside()
                 write_atomic(self.path, text)
             except OSError as exc:
                 self._dirty = True

@@ -119,8 +119,8 @@ class JobFeed:
             if row is None:
                 return
             yield await self._job_message(row)
-            if self.after is not None:
-                first = await self._read(self.after, MAX_BACKLOG)
+            if self.after is not None:  # a reconnect: everything after what the client has, oldest first
+                first = await self._read_forward(self.after, MAX_BACKLOG)
                 self.cursor = self.after
             else:
                 first = await self._read(None, max(1, self.backlog))

@@ -129,7 +129,7 @@ class ContinuousService:
                 await self.ctx.checkpoint_now()
                 task_rng = self.ctx.rng("asana", "task", index, number)
                 task = await builder.create_task(f"task:{index}:{number}", project, idea, task_rng, today)
-                if task is None:
+                if task is None or self._seed_done(task.key):  # a resumed seed: this one is complete
                     continue
                 for sub_index, name in enumerate(idea.subtasks[:3]):
                     await builder.add_subtask(task, sub_index, name, task_rng)
@@ -139,8 +139,13 @@ class ContinuousService:
                     await builder.comment_thread(
                         task, task_rng.randint(2, 4), task_rng, last_author=task.actor
                     )
+                self.ctx.ledger.update_attrs("task", task.key, {"seed_done": True})
             self.ctx.checkpoint(seeded_projects=index + 1)
         await self._portfolio(builder, rng)
+
+    def _seed_done(self, task_key: str) -> bool:
+        entry = self.ctx.ledger.get("task", task_key)
+        return entry is not None and bool(entry.attrs.get("seed_done"))
 
     async def _portfolio(self, builder: Builder, rng: random.Random) -> None:
         if self.state.portfolio_gid is not None or not self.state.is_organization:

@@ -3,6 +3,15 @@ import { colorFor, compact, esc, num, title } from "./format.js";
 
 const SVG = "http://www.w3.org/2000/svg";
 
+// Chart windows: [seconds, buckets].
+export const WINDOWS = { "5m": [300, 60], "15m": [900, 45], "1h": [3600, 60], "24h": [86400, 96] };
+
+// The smallest window that holds the whole history, so a young job's events are not one thin bar.
+export function windowFor(startedIso) {
+  const age = startedIso ? (Date.now() - new Date(startedIso).getTime()) / 1000 : Infinity;
+  return Object.keys(WINDOWS).find((k) => age <= WINDOWS[k][0]) || "24h";
+}
+
 function niceMax(value) {
   // Four grid steps of a "nice" whole size, so axis labels are round numbers.
   const raw = Math.max(1, value / 4);
@@ -77,21 +86,31 @@ function sparkline(points, width = 92, height = 22) {
   return `<svg width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" aria-hidden="true"><polyline points="${coords.join(" ")}" fill="none" stroke="${color}" stroke-width="1.5" stroke-linejoin="round"/></svg>`;
 }
 
-// rows: [{tenant, bucket, platform, limit, remaining, used_share, calls_last_window, history}]
+// rows: [{tenant, bucket, platform, limit, remaining, used_share, calls_last_window, history}],
+// grouped by tenant: one heading per tenant, one bar per rate-limit bucket.
 export function rateLimitList(host, rows, windowSeconds) {
   if (!rows.length) {
     host.innerHTML = `<div class="chart-empty">No platform calls yet. Rate-limit use appears once a job talks to its tenant.</div>`;
     return;
   }
-  host.innerHTML = rows.map((row) => {
-    const share = Math.max(0, Math.min(1, row.used_share || 0));
-    const cls = share > 0.85 ? "bad" : share > 0.6 ? "warn" : "";
-    const tenant = String(row.tenant).replace(/^https?:\/\//, "");
-    return `<div class="rl-row" title="${esc(`${row.tenant} · ${row.bucket}\n${num(row.calls_last_window)} calls in the last ${Math.round(windowSeconds)}s; limit ${num(row.limit)} per window; ${row.remaining ?? "?"} remaining`)}">
-      <div class="rl-name"><b>${esc(tenant)}</b><small>${esc(row.bucket)}${row.platform ? ` · ${esc(title(row.platform))}` : ""}</small></div>
-      <div><div class="rl-bar ${cls}"><i style="width:${(share * 100).toFixed(1)}%"></i></div></div>
-      <div class="rl-figs">${Math.round(share * 100)}% used</div>
-      <div class="rl-spark">${sparkline(row.history)}</div>
-    </div>`;
+  const tenants = new Map();
+  for (const row of rows) {
+    if (!tenants.has(row.tenant)) tenants.set(row.tenant, []);
+    tenants.get(row.tenant).push(row);
+  }
+  host.innerHTML = [...tenants.entries()].map(([tenant, buckets]) => {
+    const label = String(tenant).replace(/^[a-z]+:/, "").replace(/^https?:\/\//, "");
+    const platformName = buckets[0].platform ? title(buckets[0].platform) : "";
+    return `<div class="rl-tenant"><div class="rl-tenant-head" title="${esc(tenant)}"><b>${esc(label)}</b>${platformName ? `<small>${esc(platformName)}</small>` : ""}</div>
+      ${buckets.map((row) => {
+        const share = Math.max(0, Math.min(1, row.used_share || 0));
+        const cls = share > 0.85 ? "bad" : share > 0.6 ? "warn" : "";
+        return `<div class="rl-row" title="${esc(`${row.bucket}: ${num(row.calls_last_window)} calls in the last ${Math.round(windowSeconds)}s; limit ${num(row.limit)} per window; ${row.remaining ?? "?"} remaining`)}">
+          <div class="rl-name">${esc(row.bucket)}</div>
+          <div><div class="rl-bar ${cls}"><i style="width:${(share * 100).toFixed(1)}%"></i></div></div>
+          <div class="rl-figs">${Math.round(share * 100)}%</div>
+          <div class="rl-spark">${sparkline(row.history)}</div>
+        </div>`;
+      }).join("")}</div>`;
   }).join("");
 }

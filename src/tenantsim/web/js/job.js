@@ -1,12 +1,11 @@
 // One job: controls, initial-build and cleanup progress, figures, events chart and the live activity log.
 import { ApiError, JobStream, del, get, post } from "./api.js";
-import { stackedBars } from "./charts.js";
+import { WINDOWS, stackedBars, windowFor } from "./charts.js";
 import {
   ago, clock, colorFor, compact, confirmDialog, duration, esc, meterClass, num, platform, status, title, toast,
 } from "./format.js";
 
 const MAX_LOG = 500;
-const WINDOWS = { "15m": [900, 45], "1h": [3600, 60], "24h": [86400, 96] };
 const LIVE = ["pending", "running", "paused"];
 
 function sum(obj) {
@@ -88,7 +87,8 @@ export function mountJob(root, jobId) {
       button("stop", "Stop", LIVE.includes(s)),
       button("cleanup", s === "cleaning" ? `<span class="spin"></span>Cleaning…` : "Clean up", !["cleaning", "cleaned"].includes(s), "", "Delete everything this job created, and nothing else"),
       button("clone", "Clone", true),
-      button("delete", "Delete", s !== "deleted", "btn-danger"),
+      button("delete", "Delete", s !== "deleted" && s !== "cleaning", "btn-danger",
+        s === "cleaning" ? "Wait for the cleanup to finish" : ""),
     ].join("");
   }
 
@@ -121,7 +121,10 @@ export function mountJob(root, jobId) {
     const seeded = p.phase === "activity";
     const pct = seeded ? 100 : p.percent || 0;
     $("#build-phase").textContent = seeded ? "done" : p.phase === "seeding" ? "in progress" : "starting";
-    const eta = !seeded && p.eta_seconds != null ? `about ${duration(p.eta_seconds)} left` : seeded ? "continuous activity running" : "";
+    const live = LIVE.includes(job.status);
+    const eta = !seeded && p.eta_seconds != null && live ? `about ${duration(p.eta_seconds)} left`
+      : seeded ? (job.status === "running" ? "continuous activity running" : live ? "continuous activity paused" : "activity ended")
+        : live ? "" : "the build did not finish";
     $("#build").innerHTML = `<div class="progress${seeded ? " done" : ""}"><i style="width:${pct.toFixed(1)}%"></i></div>
       <div class="progress-meta"><span>${p.initial_total ? `${num(Math.min(p.initial_done, p.initial_total))} of ${num(p.initial_total)} objects` : "Preparing the company…"} · ${num(pct, 1)}%</span><span>${esc(eta)}</span></div>`;
   }
@@ -259,6 +262,11 @@ export function mountJob(root, jobId) {
   }
 
   // -- chart: fetched once per window, then counted up from the stream ----------------------------
+  function setWindow(key) {
+    windowKey = key;
+    root.querySelectorAll("[data-window]").forEach((b) => b.classList.toggle("active", b.dataset.window === key));
+  }
+
   async function loadChart() {
     const [windowSeconds, buckets] = WINDOWS[windowKey];
     try {
@@ -304,8 +312,13 @@ export function mountJob(root, jobId) {
   function onMessage(message) {
     if (stopped) return;
     if (message.type === "job") {
+      const first = job === null;
       job = message.job;
       renderAll();
+      if (first) {
+        setWindow(windowFor(job.first_started_at || job.created_at));
+        loadChart();
+      }
     } else if (message.type === "activity") {
       addLive(message.entry);
       if (String(message.entry.event_type).endsWith("_failed") || message.entry.event_type === "error") renderErrors();
@@ -399,8 +412,7 @@ export function mountJob(root, jobId) {
     if (button && !button.disabled) { act(button.dataset.act, button); return; }
     const win = event.target.closest("[data-window]");
     if (win) {
-      windowKey = win.dataset.window;
-      root.querySelectorAll("[data-window]").forEach((b) => b.classList.toggle("active", b === win));
+      setWindow(win.dataset.window);
       loadChart();
       return;
     }
@@ -408,7 +420,6 @@ export function mountJob(root, jobId) {
   });
 
   const stream = new JobStream(jobId, onMessage, onState, 100);
-  loadChart();
   renderLogCount();
   const onResize = () => drawChart();
   window.addEventListener("resize", onResize);

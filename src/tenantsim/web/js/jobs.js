@@ -1,6 +1,6 @@
 // The jobs overview: totals, two charts, and the jobs table with live figures.
 import { ApiError, get, post } from "./api.js";
-import { rateLimitList, stackedBars } from "./charts.js";
+import { WINDOWS, rateLimitList, stackedBars, windowFor } from "./charts.js";
 import { ago, compact, esc, meterClass, num, platform, status, title, toast } from "./format.js";
 
 const FILTERS = {
@@ -9,13 +9,13 @@ const FILTERS = {
   failed: { label: "Failed", match: (s) => s === "failed" },
   finished: { label: "Finished", match: (s) => ["stopped", "cleaned"].includes(s) },
 };
-const WINDOWS = { "15m": [900, 45], "1h": [3600, 60], "24h": [86400, 96] };
 const REFRESH_MS = 2500;
 const CHART_REFRESH_MS = 10000;
 
 export function mountJobs(root, params) {
   let filter = params.get("filter") in FILTERS ? params.get("filter") : "all";
   let windowKey = "1h";
+  let windowChosen = false; // by the person; until then the window follows the oldest active job
   let jobs = [];
   let stopped = false;
   const timers = [];
@@ -127,9 +127,21 @@ export function mountJobs(root, params) {
       $("#jobs-sub").textContent = jobs.length ? `${num(jobs.length)} job${jobs.length === 1 ? "" : "s"}${parts.length ? " · " + parts.join(" · ") : ""}` : "Nothing running yet";
       renderTotals(counts);
       renderTable();
+      if (!windowChosen) {
+        // The oldest active job's life, or else the newest job's: what someone opening the page looks for.
+        const active = jobs.filter((j) => FILTERS.active.match(j.status)).map((j) => j.created_at).sort();
+        const newest = jobs.map((j) => j.created_at).sort().pop();
+        const fitting = active.length ? windowFor(active[0]) : newest ? windowFor(newest) : "1h";
+        if (fitting !== windowKey) { setWindow(fitting); refreshCharts(); }
+      }
     } catch (err) {
       if (!stopped) $("#jobs-sub").textContent = err.message;
     }
+  }
+
+  function setWindow(key) {
+    windowKey = key;
+    root.querySelectorAll("[data-window]").forEach((b) => b.classList.toggle("active", b.dataset.window === key));
   }
 
   async function refreshCharts() {
@@ -165,8 +177,8 @@ export function mountJobs(root, params) {
     if (chip) { filter = chip.dataset.filter; renderTable(); return; }
     const win = event.target.closest("[data-window]");
     if (win) {
-      windowKey = win.dataset.window;
-      root.querySelectorAll("[data-window]").forEach((b) => b.classList.toggle("active", b === win));
+      windowChosen = true;
+      setWindow(win.dataset.window);
       refreshCharts();
       return;
     }

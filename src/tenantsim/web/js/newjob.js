@@ -304,11 +304,13 @@ export function mountNewJob(root, params) {
       (tenant.users || []).slice(0, 3).forEach((user) => addToken(user.name.split(" ")[0].toLowerCase(), user.token));
     }
     if (!tokenRows().length) addToken();
+    // A demo should be watchable whatever the hour: 60× speed, activity around the clock.
     f.time_scale.value = "60";
+    f.working_hours.value = "always";
     if (!f.job_name.value) f.job_name.value = `Sandbox ${title(type)} demo`;
     updateHints();
     renderSummary();
-    toast("Filled in the sandbox tenant. Pick a company and start.");
+    toast("Filled in the sandbox tenant (60× speed, active around the clock). Pick a company and start.");
   }
 
   // -- submit ------------------------------------------------------------------------------------

@@ -78,7 +78,15 @@ def serve(host: str | None = typer.Option(None, help="Address to bind (TENANTSIM
         raise typer.Exit(2) from None
     config = uvicorn.Config(api, host=settings.host, port=settings.port, log_config=None,
                             access_log=False, timeout_graceful_shutdown=15)
-    server = uvicorn.Server(config)
+
+    class Server(uvicorn.Server):
+        def handle_exit(self, sig: int, frame: Any) -> None:
+            from tenantsim.api.routes.stream import close_streams
+
+            close_streams(api)  # open live streams end now instead of holding the shutdown
+            super().handle_exit(sig, frame)
+
+    server = Server(config)
     try:
         server.run()
     except UnsafeConfig as exc:

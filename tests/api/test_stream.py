@@ -20,6 +20,7 @@ import pytest
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import connect
 
+from tenantsim.api.routes.stream import close_streams
 from tests.support import pg
 from tests.support.apiserver import RunningServer, running_server
 from tests.support.bodies import asana_body, wait_for
@@ -83,6 +84,11 @@ class SseReader:
     def of_type(self, kind: str) -> list[dict[str, Any]]:
         return [m for m in list(self.messages) if m["type"] == kind]
 
+    def ended(self, timeout: float) -> bool:
+        """True when the server ended the response within ``timeout`` seconds."""
+        self._thread.join(timeout=timeout)
+        return not self._thread.is_alive()
+
     def close(self) -> None:
         self._stop.set()
         self._client.close()
@@ -138,6 +144,20 @@ def test_sse_reports_status_changes_and_heartbeats_while_quiet(server: RunningSe
                  message="job view after resume")
 
 
+def test_build_progress_reaches_the_stream_while_only_the_ledger_changes(tmp_path: Path) -> None:
+    """A platform build writes the ledger, not the job row: the watcher still sees progress move."""
+    slow = FakeConnector("asana", seed_count=60, delay=0.05)  # about three seconds of building
+    with running_server(tmp_path, connectors={"asana": slow}) as srv:
+        job_id = start(srv)
+        with sse(srv, job_id, "?backlog=0") as stream:
+            wait_for(lambda: any(m["job"]["progress"]["phase"] == "activity" for m in stream.of_type("job")),
+                     timeout=20, message="build finished")
+            building = [m["job"]["progress"]["initial_done"] for m in stream.of_type("job")
+                        if m["job"]["progress"]["phase"] != "activity"]
+        assert len(set(building)) >= 2, f"progress did not move on the stream: {building}"
+        assert building == sorted(building)
+
+
 def test_sse_resumes_after_last_event_id(server: RunningServer) -> None:
     job_id = start(server)
     wait_for(lambda: len(activity_ids(server, job_id)) >= 10, message="history")
@@ -147,6 +167,18 @@ def test_sse_resumes_after_last_event_id(server: RunningServer) -> None:
         ids = entry_ids(stream.messages)
         assert ids[0] == middle + 1 or ids[0] > middle
         assert min(ids) > middle
+
+
+def test_open_streams_end_when_the_server_is_told_to_exit(server: RunningServer) -> None:
+    """Otherwise an SSE reader (tenantsim jobs logs --follow) holds Ctrl-C for the graceful timeout."""
+    job_id = start(server)
+    reader = SseReader(server.base_url, f"/api/jobs/{job_id}/stream?heartbeat=60")
+    try:
+        wait_for(lambda: reader.of_type("job"), message="stream open")
+        close_streams(server.app)
+        assert reader.ended(timeout=5), "the stream kept the connection open"
+    finally:
+        reader.close()
 
 
 def test_sse_for_unknown_job_is_404_in_the_envelope(server: RunningServer) -> None:

@@ -77,7 +77,8 @@ def test_crash_trial(trial: int, tmp_path: Path) -> None:
         okta_before = set(OKTA_BEFORE)
         server.wait_ready()
         engine = make_engine(url)
-        bodies = {"asana": asana_job(asana, 100 + trial), "okta": okta_job(okta, 200 + trial)}
+        bodies = {"asana": asana_job(asana, 100 + trial, initial_projects=1),
+                  "okta": okta_job(okta, 200 + trial, initial_users=16)}
         jobs = {name: TrialJob(engine, server.ok("POST", "/api/jobs/start", body)["job_id"])
                 for name, body in bodies.items()}
         driver = jobs["asana" if trial % 2 == 0 else "okta"]
@@ -85,7 +86,7 @@ def test_crash_trial(trial: int, tmp_path: Path) -> None:
 
         # 1. The first crash: after a random number of created objects, or of events.
         if first_phase == "seeding":
-            made = rng.randint(1, 30)
+            made = rng.randint(1, 20)  # each seed makes 30 to 60 objects
             crash(server, driver, lambda: driver.count("intent", "created") >= made, "seeding", 0.2, rng)
         else:
             truth.wait_until(lambda: driver.phase() == "activity", timeout=120, what="the seed")

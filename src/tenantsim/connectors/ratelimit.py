@@ -33,7 +33,7 @@ from dataclasses import dataclass
 RATE_MODE_SAFETY = 0.99
 # ...and it spreads calls at the limit's steady rate, allowing a burst of this share of the limit, so a
 # job that alternates between tokens finds each one ready when it comes back to it.
-BURST_SHARE = 0.1
+BURST_SHARE = 0.25
 # A 429 in rate mode after at least this many calls in the last window teaches the budget the real limit.
 LEARN_FROM_CALLS = 10
 # After a learned cut, the assumed limit grows back by this share of the documented one per quiet window.

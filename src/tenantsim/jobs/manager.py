@@ -35,7 +35,7 @@ from tenantsim.jobs.worker import (
     stop_reason,
 )
 from tenantsim.secretbox import SecretBox, join_secrets, split_secrets
-from tenantsim.store import jobs_repo
+from tenantsim.store import activity_repo, jobs_repo
 from tenantsim.store.types import utcnow
 
 log = logging.getLogger("tenantsim.jobs")
@@ -215,9 +215,11 @@ class JobManager:
         worker.task = asyncio.create_task(coro, name=f"tenantsim-{mode}-{job_id}")
         return worker
 
-    async def _stop_worker(self, job_id: str, reason: str, timeout: float = 10.0) -> None:
+    async def _stop_worker(self, job_id: str, reason: str, timeout: float = 10.0,
+                           mode: str | None = None) -> None:
+        """Stop the job's worker here (only one in ``mode`` when given) and wait for it to end."""
         worker = self.workers.get(job_id)
-        if worker is None or worker.task is None:
+        if worker is None or worker.task is None or (mode is not None and worker.mode != mode):
             return
         worker.control.stop(reason)
         if worker.task is not asyncio.current_task():
@@ -299,7 +301,9 @@ class JobManager:
                 self.workers.pop(job_id, None)
 
     async def _finish(self, job_id: str, why: str) -> None:
-        jobs_repo.set_status(self.engine, job_id, JobStatus.STOPPED, expect=list(LIVE), stopped_at=utcnow())
+        if not jobs_repo.set_status(self.engine, job_id, JobStatus.STOPPED, expect=list(LIVE),
+                                    stopped_at=utcnow()):
+            return  # the poll loop stopped it already (and said so)
         ctx = self.workers[job_id].ctx if job_id in self.workers else None
         if ctx is not None:
             ctx.activity("job_stopped", f"Stopped by itself: {why}.", [])
@@ -414,29 +418,39 @@ class JobManager:
             elif status in (JobStatus.STOPPED, JobStatus.DELETED, JobStatus.CLEANED):
                 worker.control.stop(status)
             elif status == JobStatus.CLEANING:
-                await self._stop_worker(job_id, "cleanup")
-                if job_id not in self.workers:
+                await self._stop_worker(job_id, "cleanup", mode="run")
+                if job_id not in self.workers:  # the worker may have started the cleanup itself
                     self._spawn(job_id, "cleanup", paused=False)
 
     async def _idle_deadlines(self) -> None:
-        """cleanup_after and duration_days of jobs that have no running event loop to notice them:
-        paused, stopped or failed jobs (a running worker checks its own deadlines every second)."""
+        """cleanup_after and duration_days, for jobs this server holds or nobody does: paused, stopped
+        or failed jobs have no event loop to notice them, and a job still seeding has not reached its
+        event loop yet (which checks them every second once it runs)."""
         def claim() -> tuple[list[str], list[str]]:
-            stopping = jobs_repo.claim_due(self.engine, self.server_id, "stop_at", [JobStatus.PAUSED],
+            stopping = jobs_repo.claim_due(self.engine, self.server_id, "stop_at", list(LIVE),
                                            JobStatus.STOPPED, self.lease_seconds, stopped_at=utcnow())
             cleaning = jobs_repo.claim_due(self.engine, self.server_id, "cleanup_at",
-                                           [JobStatus.PAUSED, JobStatus.STOPPED, JobStatus.FAILED],
+                                           [*LIVE, JobStatus.STOPPED, JobStatus.FAILED],
                                            JobStatus.CLEANING, self.lease_seconds)
             return stopping, cleaning
 
         stopping, cleaning = await asyncio.to_thread(claim)
         for job_id in stopping:
-            await self._stop_worker(job_id, "duration_days")
+            await self._stop_worker(job_id, "duration_days", mode="run")
+            self._note(job_id, "job_stopped", "Stopped by itself: duration_days reached.")
             self._status_event(job_id, JobStatus.STOPPED)
         for job_id in cleaning:
-            await self._stop_worker(job_id, "cleanup")
+            await self._stop_worker(job_id, "cleanup", mode="run")
+            if job_id in self.workers:  # the worker noticed first and started the cleanup itself
+                continue
+            self._note(job_id, "cleanup_scheduled", "cleanup_after reached: cleaning up.")
             self._status_event(job_id, JobStatus.CLEANING)
             self._spawn(job_id, "cleanup", paused=False)
+
+    def _note(self, job_id: str, event_type: str, sentence: str) -> None:
+        """An activity entry for a job that has no running context to write it."""
+        entry = activity_repo.append(self.engine, job_id, event_type, sentence, [])
+        self.bus.publish(job_id, {"type": "activity", "entry": entry})
 
     def _fence_seconds(self) -> float:
         """How long a worker may act after a lease renewal: the lease, less a safety margin."""

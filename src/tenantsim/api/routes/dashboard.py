@@ -12,6 +12,7 @@ from sqlalchemy import Engine, and_, func, select
 
 from tenantsim.api import views
 from tenantsim.api.validation import ACTIVITY_LEVELS, CONTENT_PROVIDERS, ORG_SIZES
+from tenantsim.connectors.okta.people import HEADCOUNTS
 from tenantsim.content.packs import display_names
 from tenantsim.scenario.activity import EVENTS_PER_HOUR, WORKING_HOURS
 from tenantsim.store import jobs_repo
@@ -75,6 +76,7 @@ async def options(request: Request) -> dict[str, Any]:
         "success": True,
         "industries": [{"key": k, "label": v} for k, v in display_names().items()],
         "org_sizes": list(ORG_SIZES),
+        "org_size_people": {size: HEADCOUNTS.get(size) for size in ORG_SIZES},
         "activity_levels": [{"key": k, "events_per_hour": EVENTS_PER_HOUR[k]} for k in ACTIVITY_LEVELS],
         "working_hours": [{"key": k, "start": v[0], "end": v[1], "weekends": v[2]}
                           for k, v in WORKING_HOURS.items()],

@@ -23,12 +23,12 @@ from typing import Any
 
 from fastapi import APIRouter, Query, Request, WebSocket, WebSocketDisconnect
 from fastapi.responses import StreamingResponse
-from sqlalchemy import Engine, and_, select
+from sqlalchemy import Engine, and_, func, select
 
 from tenantsim.api import views
 from tenantsim.jobs.manager import JobManager
 from tenantsim.store import activity_repo, jobs_repo
-from tenantsim.store.tables import activity
+from tenantsim.store.tables import activity, ledger
 from tenantsim.store.types import utcnow
 
 router = APIRouter(prefix="/api/jobs", tags=["stream"])
@@ -49,13 +49,29 @@ def read_after(engine: Engine, job_id: str, after: int, limit: int) -> list[dict
              "objects": r.objects or []} for r in rows]
 
 
+def ledger_stamp(engine: Engine, job_id: str) -> tuple[Any, int]:
+    """Changes whenever the job creates or deletes something: the build and cleanup write the ledger
+    without touching the job row, and their progress must still reach the watcher."""
+    query = select(func.max(ledger.c.updated_at), func.count()).where(ledger.c.job_id == job_id)
+    with engine.connect() as conn:
+        latest, count = conn.execute(query).one()
+    return latest, int(count)
+
+
 def streams_closing(app: Any) -> asyncio.Event:
-    """Set this (e.g. when the server is told to exit) to end every open stream promptly."""
+    """Set when the server is told to exit: every open stream ends within a poll interval."""
     event: asyncio.Event | None = getattr(app.state, "streams_closing", None)
     if event is None:
         event = asyncio.Event()
         app.state.streams_closing = event
     return event
+
+
+def close_streams(app: Any) -> None:
+    """For the server's exit handler: an open SSE response would otherwise hold a graceful shutdown
+    until its timeout (WebSockets are closed by the server itself). Streams only poll ``is_set``, so
+    setting the flag from a signal handler is safe."""
+    streams_closing(app).set()
 
 
 class JobFeed:
@@ -75,11 +91,14 @@ class JobFeed:
         self.job_stamp: Any = None
         self.queue: asyncio.Queue[dict[str, Any]] | None = None
 
+    async def _stamp(self, row: dict[str, Any]) -> Any:
+        return row.get("updated_at"), await asyncio.to_thread(ledger_stamp, self.manager.engine, self.job_id)
+
     async def _job_message(self, row: dict[str, Any]) -> dict[str, Any]:
         live = self.manager.live_http_stats(self.job_id)  # in-memory: read on the loop
         view = await asyncio.to_thread(views.detail, row, self.manager.engine, live)
         self.status = row["status"]
-        self.job_stamp = row.get("updated_at")
+        self.job_stamp = await self._stamp(row)
         return {"type": "job", "job": view}
 
     def _activity(self, entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -178,7 +197,7 @@ class JobFeed:
         if row["status"] != self.status:  # changed through another server
             yield {"type": "status", "status": row["status"], "timestamp": utcnow().isoformat()}
             self.job_stamp = None
-        if self.job_stamp is None or (job_due and row.get("updated_at") != self.job_stamp):
+        if self.job_stamp is None or (job_due and await self._stamp(row) != self.job_stamp):
             yield await self._job_message(row)
 
 

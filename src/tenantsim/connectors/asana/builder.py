@@ -275,7 +275,8 @@ class Builder:
         made = await self.post_create("task", key, member, "/tasks", body)
         task = TaskState(key, str(made["gid"]), idea.name, project.key, section, done, assignee, member.label)
         self.ctx.record_created(
-            "task", key, task.gid, {"section": section, "assignee": assignee, "completed": done},
+            "task", key, task.gid,
+            {"section": section, "assignee": assignee, "completed": done, "comments": 0, "seed_done": False},
             **(progress or {}),
         )
         self.state.tasks[key] = task

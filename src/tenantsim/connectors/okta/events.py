@@ -13,6 +13,7 @@ from datetime import timedelta
 
 from tenantsim.connectors.okta.build import department_group, ensure_person, extra_app_for, grant_direct
 from tenantsim.connectors.okta.people import ACTIVE, Worker, new_password
+from tenantsim.connectors.okta.settle import DEPARTING, REMOVING, assignments_gone_with
 from tenantsim.connectors.okta.state import OrgState, parse_time
 
 QUESTIONS = ("favorite_toy", "first_computer_game", "favorite_movie_quote", "first_award",
@@ -75,13 +76,13 @@ async def departure(state: OrgState, n: int) -> bool:
         return False
     worker = _by_seniority(state.rng("departure", n), people)
     member = state.acting("departure", n)
+    ledger = state.ctx.ledger
+    ledger.update_attrs("user", worker.key, {DEPARTING: True})  # settled on restart if we die mid-way
     await member.client.deactivate(worker.user_id)
     worker.status = "DEPROVISIONED"
-    state.save_worker(worker)
-    ledger = state.ctx.ledger
-    for entry in ledger.entries("app_assignment", statuses=["created"]):
-        if entry.attrs.get("user_key") == worker.key:  # Okta removes app access on deactivation
-            ledger.deleted("app_assignment", entry.key)
+    assignments_gone_with(ledger, worker)  # Okta removes app access on deactivation
+    ledger.update_attrs("user", worker.key, {**worker.attrs(), DEPARTING: False})
+    state.roster[worker.key] = worker
     new_manager = state.roster.get(worker.manager_key or "")
     moved = 0
     for report in [w for w in state.roster.values() if w.manager_key == worker.key and w.status == ACTIVE]:
@@ -208,6 +209,7 @@ async def app_revoke(state: OrgState, n: int) -> bool:
         return False
     entry = state.rng("app_revoke", n).choice(sorted(held, key=lambda e: e.key))
     worker = state.roster[str(entry.attrs["user_key"])]
+    ledger.update_attrs("app_assignment", entry.key, {REMOVING: True})  # settled on restart if need be
     await state.pool.by_label(entry.actor).client.unassign_user_from_app(str(entry.attrs["app_id"]),
                                                                          worker.user_id)
     ledger.deleted("app_assignment", entry.key)

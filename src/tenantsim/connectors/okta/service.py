@@ -22,6 +22,7 @@ from tenantsim.connectors.okta.build import (
 from tenantsim.connectors.okta.cleanup import cleanup_job
 from tenantsim.connectors.okta.people import Worker, headcount
 from tenantsim.connectors.okta.pool import OktaClientPool
+from tenantsim.connectors.okta.settle import settle
 from tenantsim.connectors.okta.state import OrgState
 from tenantsim.content.base import Person
 from tenantsim.errors import NotFoundOnPlatform
@@ -47,6 +48,7 @@ class OktaService:
             worker = Worker.from_entry(entry)
             if worker is not None:
                 state.roster[worker.key] = worker
+        await settle(ctx.ledger, pool, state.roster)  # removals a crash interrupted
         return cls(ctx, pool, state)
 
     def event_types(self) -> Sequence[str]:

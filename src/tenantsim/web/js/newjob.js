@@ -8,7 +8,6 @@ const SPEEDS = [
   [600, "600× — a working day in under a minute"],
   [3600, "3600× — an hour per second"],
 ];
-const SIZE_HINT = { startup: "about 25 people", midsize: "about 250 people", enterprise: "about 2,000 people" };
 const DEBOUNCE_MS = 450;
 
 export function mountNewJob(root, params) {
@@ -17,6 +16,10 @@ export function mountNewJob(root, params) {
   let sandbox = { sandbox: false, tenants: {} };
   let type = params.get("type") === "asana" ? "asana" : "okta";
   let tokenSeq = 0;
+  const sizeHint = (size) => {
+    const people = options && options.org_size_people ? options.org_size_people[size] : null;
+    return people ? `about ${num(people)} people` : "";
+  };
   let stopped = false;
   const timers = new Map();
 
@@ -65,7 +68,7 @@ export function mountNewJob(root, params) {
             <label class="field"><span class="label">Industry</span><select name="industry">${optionList(options.industries.map((i) => [i.key, i.label]), "technology")}</select></label>
             <div class="field" data-for="okta"><span class="label">Size</span>
               <div class="segmented">${options.org_sizes.map((s) => `<label><input type="radio" name="org_size" value="${esc(s)}"${s === "startup" ? " checked" : ""}>${esc(title(s))}</label>`).join("")}</div>
-              <span class="help" id="size-hint">${esc(SIZE_HINT.startup)}</span></div>
+              <span class="help" id="size-hint">${esc(sizeHint("startup"))}</span></div>
             <label class="field" data-for="okta"><span class="label">People to create</span><input type="number" name="initial_users" min="1" max="100000" placeholder="by size"><span class="help">Leave empty to follow the size.</span></label>
             <label class="field" data-for="asana"><span class="label">Projects to start with</span><input type="number" name="initial_projects" min="1" max="200" placeholder="default"></label>
           </div>
@@ -123,7 +126,7 @@ export function mountNewJob(root, params) {
     const tenant = type === "okta" ? (f.org_url.value.trim() || "no org URL yet")
       : (workspace && workspace.value ? workspace.textContent : "no workspace yet");
     const size = type === "okta"
-      ? (f.initial_users.value ? `${num(Number(f.initial_users.value))} people` : `${title(radio("org_size"))}, ${SIZE_HINT[radio("org_size")] || ""}`)
+      ? (f.initial_users.value ? `${num(Number(f.initial_users.value))} people` : `${title(radio("org_size"))}, ${sizeHint(radio("org_size"))}`)
       : (f.initial_projects.value ? `${num(Number(f.initial_projects.value))} projects to start` : "default number of projects");
     const duration = f.duration_days.selectedOptions[0].textContent;
     const cleanup = f.cleanup_after.selectedOptions[0].textContent;
@@ -154,7 +157,7 @@ export function mountNewJob(root, params) {
   function updateHints() {
     const f = form();
     const size = f.querySelector("[name=org_size]:checked");
-    if (size) $("#size-hint").textContent = SIZE_HINT[size.value] || "";
+    if (size) $("#size-hint").textContent = sizeHint(size.value);
     const level = f.querySelector("[name=activity_level]:checked").value;
     const rate = options.activity_levels.find((l) => l.key === level);
     const scale = Number(f.time_scale.value) || 1;

@@ -1,0 +1,99 @@
+"""Intent ledger, Okta side, at the exact crash windows: a person created but not recorded is adopted
+by login, not created twice; an access review or a departure interrupted between the Okta call and
+the ledger update is settled on the next start, so the ledger keeps matching the org exactly."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import and_, update
+
+from tenantsim.connectors.base import ConnectorRuntime
+from tenantsim.connectors.okta.connector import OktaConnector
+from tenantsim.connectors.okta.service import OktaService
+from tenantsim.connectors.okta.settle import DEPARTING, REMOVING
+from tenantsim.connectors.ratelimit import BudgetRegistry
+from tenantsim.jobs.context import RunningJobContext
+from tenantsim.sandbox.okta import DEFAULT_TOKEN, OktaSandbox, create_app
+from tenantsim.store.tables import ledger
+from tests.reliability.truth import OKTA_KINDS, assert_ledger_matches
+from tests.support.jobctx import make_context
+from tests.support.servers import serve_asgi
+
+
+def org_objects(sandbox: OktaSandbox) -> set[tuple[str, str]]:
+    org = sandbox.org
+    return ({("user", u.id) for u in org.users.values()} | {("group", g.id) for g in org.groups.values()}
+            | {("app_assignment", f"{a}:{u}") for a, held in org.app_users.items() for u in held}
+            | {("app_group_assignment", f"{a}:{g}") for a, held in org.app_groups.items() for g in held})
+
+
+@pytest.fixture
+def job(tmp_path: Path) -> Iterator[tuple[OktaSandbox, RunningJobContext, set[tuple[str, str]]]]:
+    sandbox = create_app(users=6, seed=3, window_seconds=1.0)
+    with serve_asgi(sandbox) as base:
+        config = {"connection_type": "okta", "industry": "technology", "org_url": base, "org_size": "startup",
+                  "initial_users": 15, "time_scale": 1e6,
+                  "user_tokens": [{"name": "admin", "token": DEFAULT_TOKEN, "org_url": base}]}
+        yield sandbox, make_context(tmp_path, config, seed=5), org_objects(sandbox)
+
+
+async def reopen(ctx: RunningJobContext) -> OktaService:
+    connector = OktaConnector(ConnectorRuntime(budgets=BudgetRegistry(window_seconds=1.0), sandbox_mode=True))
+    return await connector.open_service(ctx)
+
+
+def mark(ctx: RunningJobContext, kind: str, key: str, **values: Any) -> None:
+    row = and_(ledger.c.job_id == ctx.job_id, ledger.c.kind == kind, ledger.c.key == key)
+    with ctx.engine.begin() as conn:
+        conn.execute(update(ledger).where(row).values(**values))
+
+
+async def test_interrupted_creates_and_removals_are_settled(job: Any) -> None:
+    sandbox, ctx, before = job
+    service = await reopen(ctx)
+    await service.seed()
+    await service.aclose()
+    org = sandbox.org
+    people = ctx.ledger.entries("user", ("created",))
+    direct = ctx.ledger.entries("app_assignment", ("created",))
+    assert len(people) >= 10 and direct, "the seed made people and direct app grants"
+
+    # 1. A person Okta created whose id never reached the ledger.
+    unrecorded = people[-1]
+    mark(ctx, "user", unrecorded.key, status="intent", platform_id=None)
+    # 2. An access review that removed the grant, then died before the ledger said so.
+    revoked = direct[0]
+    ctx.ledger.update_attrs("app_assignment", revoked.key, {REMOVING: True})
+    owner = next(e for e in people if e.key == revoked.attrs["user_key"])
+    org.app_users[str(revoked.attrs["app_id"])].pop(str(owner.platform_id))
+    # 3. A departure that deactivated someone (Okta dropped their grants), then died.
+    leaver = next(e for e in people if e.key not in (unrecorded.key, owner.key)
+                  and any(d.attrs.get("user_key") == e.key for d in direct)) if len(direct) > 1 else None
+    if leaver is not None:
+        ctx.ledger.update_attrs("user", leaver.key, {DEPARTING: True})
+        org.deactivate(org.users[str(leaver.platform_id)])
+    # 4. A departure marked but never sent.
+    stayer = next(e for e in people if e.key not in {unrecorded.key, owner.key, getattr(leaver, "key", "")})
+    ctx.ledger.update_attrs("user", stayer.key, {DEPARTING: True})
+
+    users_before = len(org.users)
+    again = await reopen(ctx)  # what a restarted server does
+    try:
+        await again.seed()  # the resumed seed meets the unrecorded person again
+        adopted = ctx.ledger.get("user", unrecorded.key)
+        assert adopted is not None and adopted.status == "created"
+        assert adopted.platform_id == unrecorded.platform_id and len(org.users) == users_before
+        assert ctx.ledger.get("app_assignment", revoked.key).status == "deleted"  # type: ignore[union-attr]
+        if leaver is not None:
+            assert again.state.roster[leaver.key].status == "DEPROVISIONED"
+        assert again.state.roster[stayer.key].status == "ACTIVE"
+        assert not ctx.ledger.get("user", stayer.key).attrs[DEPARTING]  # type: ignore[union-attr]
+        assert_ledger_matches(ctx.ledger.entries(), org_objects(sandbox) - before, OKTA_KINDS)
+        await again.cleanup()
+        assert org_objects(sandbox) - before == set()
+    finally:
+        await again.aclose()

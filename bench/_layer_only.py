@@ -30,7 +30,20 @@ with stack("layer") as st:
         c.post(f"/api/jobs/{jid}/stop")
     n0 = {k: len(v) for k, v in windows(asana)["keys"].items()}
     asyncio.run(lat(d["base_url"], [u["token"] for u in people]))
-    asyncio.run(asana_layer_run(asana, [u["token"] for u in people], limit=30, window=6.0, windows=7))
+    async def layer(base, tokens):
+        budgets = BudgetRegistry(window_seconds=6.0)
+        budgets.set_limit(tenant_for(base), 30)
+        stats = HttpStats()
+        clients = [AsanaClient(t, name=f"t{i}", budgets=budgets, base_url=base, stats=stats) for i, t in enumerate(tokens)]
+        deadline = asyncio.get_running_loop().time() + 42
+        async def caller(c):
+            while asyncio.get_running_loop().time() < deadline:
+                await c.me()
+        await asyncio.gather(*(caller(c) for c in clients for _ in range(4)))
+        for (ten, b, tok), bud in budgets._budgets.items():
+            print(tok, bud.limit, bud._cut_at, bud.throttled_until)
+        print(stats.as_dict())
+    asyncio.run(layer(d["base_url"], [u["token"] for u in people]))
     print(httpx.get(asana.url + "/_sandbox/stats").json())
     w = windows(asana)
     for k, rows in w["keys"].items():

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import sys
 from typing import Any
 
 import typer
@@ -84,6 +83,9 @@ def serve(host: str | None = typer.Option(None, help="Address to bind (TENANTSIM
             from tenantsim.api.routes.stream import close_streams
 
             close_streams(api)  # open live streams end now instead of holding the shutdown
+            manager = getattr(api.state, "manager", None)
+            if manager is not None:  # jobs stop before the listener closes under them
+                manager.begin_shutdown()
             super().handle_exit(sig, frame)
 
     server = Server(config)
@@ -161,4 +163,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main()

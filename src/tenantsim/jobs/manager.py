@@ -20,7 +20,7 @@ from sqlalchemy import Engine
 
 from tenantsim.connectors.base import Connector
 from tenantsim.content.base import ContentProvider
-from tenantsim.errors import ConflictError, InputError, JobStopping, NotFoundError
+from tenantsim.errors import ConflictError, InputError, JobStopping, NotFoundError, Retriable
 from tenantsim.jobs.bus import EventBus
 from tenantsim.jobs.context import RunningJobContext
 from tenantsim.jobs.control import JobControl
@@ -42,6 +42,7 @@ log = logging.getLogger("tenantsim.jobs")
 
 ContentFactory = Callable[[dict[str, Any], int, str], ContentProvider]  # (config, seed, job_id)
 CLAIMABLE = (*LIVE, JobStatus.CLEANING)
+SEED_ATTEMPTS = 8
 
 
 class JobManager:
@@ -262,7 +263,7 @@ class JobManager:
                 ctx.checkpoint(seed_total=service.seed_total(), seed_started_at=now.isoformat())
                 ctx.activity("seed_started", f"Building the initial company: about {service.seed_total()} "
                              "objects.", [])
-                await service.seed()
+                await self._seed_with_retries(ctx, service, worker.control)
                 ctx.checkpoint(seeded=True, seed_finished_at=utcnow().isoformat())
                 ctx.activity("seed_completed", "Initial company built; continuous activity begins.",
                              [{"kind": k, "count": n} for k, n in sorted(ctx.ledger.counts().items())])
@@ -283,6 +284,11 @@ class JobManager:
             ended = "cancelled"
             raise
         except Exception as exc:
+            if worker.control.stop_reason is not None:
+                # A call cut short by a stop or shutdown is not the job failing: it resumes from the ledger.
+                ended = "stopped"
+                log.info("job %s stopped mid-call (%s)", job_id, worker.control.stop_reason)
+                return
             ended = "failed"
             log.warning("job %s failed: %s", job_id, type(exc).__name__)
             await persist(asyncio.to_thread(mark_failed, self.engine, job_id, exc))
@@ -299,6 +305,26 @@ class JobManager:
             jobs_repo.close_run(self.engine, run_id, ended)
             if self.workers.get(job_id) is worker:
                 self.workers.pop(job_id, None)
+
+    async def _seed_with_retries(self, ctx: RunningJobContext, service: Any, control: JobControl) -> None:
+        """The initial build is resumable from the ledger, so a platform outage only delays it."""
+        for attempt in range(1, SEED_ATTEMPTS + 1):
+            try:
+                await service.seed()
+                return
+            except Retriable as exc:
+                if attempt == SEED_ATTEMPTS:
+                    raise
+                wait = min(60.0, 2.0 ** attempt)
+                ctx.activity("seed_retry", f"The platform is not answering ({exc.message}); the initial "
+                             f"build goes on in {wait:.0f} s from where it stopped.", [])
+                await control.sleep(wait)
+
+    def begin_shutdown(self) -> None:
+        """The server is about to stop listening: tell every worker now, so none fails on a closed socket."""
+        self._closing = True
+        for worker in self.workers.values():
+            worker.control.stop("shutdown")
 
     async def _finish(self, job_id: str, why: str) -> None:
         if not jobs_repo.set_status(self.engine, job_id, JobStatus.STOPPED, expect=list(LIVE),
@@ -334,6 +360,11 @@ class JobManager:
             worker.result.set_exception(InputError(f"Cleanup of {job_id} was interrupted "
                                                    f"({stop_reason(signal)}); it resumes on restart", 503))
         except Exception as exc:
+            if worker.control.stop_reason is not None:
+                ended = "stopped"
+                worker.result.set_exception(InputError(f"Cleanup of {job_id} was interrupted; it resumes on "
+                                                       "restart", 503))
+                return
             ended = "failed"
             await persist(asyncio.to_thread(mark_failed, self.engine, job_id, exc))
             if ctx is not None:

@@ -59,10 +59,21 @@ class OktaService:
         grants = sum(len(d.apps) for d in plan.departments)
         return len(plan.groups) + grants + len(plan.people) + int(len(plan.people) * DIRECT_GRANT_SHARE)
 
+    def _exact_total(self) -> int:
+        state = self.state
+        plan = state.plan
+        grouped = {g.department for g in plan.groups if g.kind == "department"}
+        grants = sum(1 for d in plan.departments if d.name in grouped
+                     for label in d.apps if label.lower() in state.apps)
+        extras = sum(1 for p in plan.people if state.rng("direct-grant", p.key).random() < DIRECT_GRANT_SHARE)
+        return len(plan.groups) + grants + len(plan.people) + extras
+
     async def seed(self) -> None:
         state, ctx = self.state, self.ctx
         plan = state.plan
         await load_apps(state)
+        # Now that the org's app catalogue is known, the build's size is exact: progress and ETA use it.
+        ctx.checkpoint(seed_total=self._exact_total())
         await bounded(plan.groups, lambda idea: ensure_group(state, idea))
         granted = await grant_department_apps(state)
         ctx.activity("groups_created", f"{len(state.groups)} department, office and team groups exist for "

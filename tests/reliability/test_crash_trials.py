@@ -27,6 +27,7 @@ from tests.reliability.procs import Emulator, Server, children
 
 TRIALS = int(os.environ.get("TENANTSIM_CRASH_TRIALS", "10"))
 OKTA_SEED = 5
+LATENCY_MS = 15
 OKTA_BEFORE: set[tuple[str, str]] = set()
 
 
@@ -65,8 +66,10 @@ def crash(server: Server, driver: TrialJob, ready: Any, phase: str, jitter: floa
 @pytest.mark.parametrize("trial", range(TRIALS))
 def test_crash_trial(trial: int, tmp_path: Path) -> None:
     rng = random.Random(f"crash-trial-{trial}")
-    asana = asana_emulator(tmp_path, wait=False)
-    okta = Emulator("okta", tmp_path, wait=False, users=6, seed=OKTA_SEED, window_seconds=1).wait_ready()
+    # A little latency, as real platforms have: a kill then often lands while a create is in flight.
+    asana = asana_emulator(tmp_path, wait=False, latency_ms=LATENCY_MS)
+    okta = Emulator("okta", tmp_path, wait=False, users=6, seed=OKTA_SEED, window_seconds=1,
+                    latency_ms=LATENCY_MS).wait_ready()
     asana.wait_ready()
     url = f"sqlite:///{(tmp_path / 'tenantsim.db').as_posix()}"
     server = Server(tmp_path, url)
@@ -86,8 +89,10 @@ def test_crash_trial(trial: int, tmp_path: Path) -> None:
 
         # 1. The first crash: after a random number of created objects, or of events.
         if first_phase == "seeding":
-            made = rng.randint(1, 20)  # each seed makes 30 to 60 objects
-            crash(server, driver, lambda: driver.count("intent", "created") >= made, "seeding", 0.2, rng)
+            total = truth.wait_until(lambda: (driver.row().get("progress") or {}).get("seed_total"),
+                                     what="the seed's plan")
+            made = rng.randint(1, max(1, int(total) // 2))
+            crash(server, driver, lambda: driver.count("intent", "created") >= made, "seeding", 0.05, rng)
         else:
             truth.wait_until(lambda: driver.phase() == "activity", timeout=120, what="the seed")
             events = driver.events() + rng.randint(1, 5)

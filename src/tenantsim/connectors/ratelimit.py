@@ -37,7 +37,7 @@ BURST_SHARE = 0.25
 # A 429 in rate mode after at least this many calls in the last window teaches the budget the real limit.
 LEARN_FROM_CALLS = 10
 # After a learned cut, the assumed limit grows back by this share of the documented one per quiet window.
-RECOVERY_PER_WINDOW = 0.02
+RECOVERY_PER_WINDOW = 0.1
 
 Clock = Callable[[], float]
 Sleep = Callable[[float], Awaitable[None]]

@@ -9,6 +9,7 @@ from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_ANTHROPIC_MODEL = "claude-sonnet-4-5"
+MIN_API_KEY_LENGTH = 16
 
 
 class UnsafeConfig(Exception):
@@ -63,6 +64,9 @@ class Settings(BaseSettings):
 
     def check_safe(self) -> None:
         """Fail fast on configurations that would expose tokens to a network."""
+        if self.api_key is not None and len(self.api_key.get_secret_value().strip()) < MIN_API_KEY_LENGTH:
+            raise UnsafeConfig(f"TENANTSIM_API_KEY is too short: use at least {MIN_API_KEY_LENGTH} random "
+                               "characters (for example: python -c 'import secrets; print(secrets.token_urlsafe())')")
         if not _is_loopback(self.host) and self.api_key is None:
             raise UnsafeConfig(
                 f"Refusing to listen on {self.host} without an API key: set TENANTSIM_API_KEY "

@@ -26,13 +26,13 @@ def guarded_routes(app: Any) -> list[tuple[str, str]]:
     """(method, path template) for every HTTP route under /api and /metrics; "WS" for WebSockets."""
     found: list[tuple[str, str]] = []
     for context in iter_route_contexts(app.routes):
-        route, path = context.route, context.path
+        route, path = context.route, str(context.path)
         if not (path.startswith("/api/") or path == "/metrics"):
             continue
         if isinstance(route, APIWebSocketRoute):
             found.append(("WS", path))
         elif isinstance(route, APIRoute):
-            found.extend((method, path) for method in sorted(route.methods))
+            found.extend((method, path) for method in sorted(route.methods or ()))
     return found
 
 

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from pydantic import SecretStr
 
 from tenantsim.settings import Settings, UnsafeConfig
 
@@ -39,7 +40,7 @@ def test_the_host_from_the_environment_is_checked_too(tmp_path: Path) -> None:
 def test_non_loopback_hosts_need_a_key(host: str) -> None:
     with pytest.raises(UnsafeConfig, match="TENANTSIM_API_KEY"):
         Settings(host=host).check_safe()
-    Settings(host=host, api_key="k" * 32).check_safe()
+    Settings(host=host, api_key=SecretStr("k" * 32)).check_safe()
 
 
 @pytest.mark.parametrize("host", ["127.0.0.1", "127.0.0.2", "::1", "localhost"])

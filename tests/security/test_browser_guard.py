@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import connect
+from websockets.typing import Origin
 
 from tests.support.apiserver import RunningServer, running_server
 from tests.support.bodies import asana_body
@@ -48,11 +49,11 @@ def test_cross_site_state_changes_are_refused(server: RunningServer) -> None:
 def test_cross_site_websockets_are_closed_with_4403(server: RunningServer) -> None:
     job_id = server.client.post("/api/jobs/start", json=asana_body()).json()["job_id"]
     url = server.base_url.replace("http://", "ws://") + f"/api/jobs/{job_id}/stream"
-    with connect(url, origin="http://evil.example.com", open_timeout=10) as ws, \
+    with connect(url, origin=Origin("http://evil.example.com"), open_timeout=10) as ws, \
             pytest.raises(ConnectionClosed) as closed:
         ws.recv(timeout=10)
     assert closed.value.rcvd is not None and closed.value.rcvd.code == 4403
-    with connect(url, origin=server.base_url, open_timeout=10) as ws:
+    with connect(url, origin=Origin(server.base_url), open_timeout=10) as ws:
         assert '"type"' in str(ws.recv(timeout=10))
 
 

@@ -13,9 +13,11 @@ from urllib.parse import urlsplit
 import pytest
 
 from tenantsim.api.validation import is_loopback_host
-from tenantsim.connectors.base import ConnectorRuntime
+from tenantsim.connectors.base import ConnectorRuntime, ValidatedUser
 from tests.security.support import ConnectionCounter, RecordingTransport, counting_listener, serve_app
-from tests.support.apiserver import RunningServer
+from tests.support.apiserver import RunningServer, running_server
+from tests.support.bodies import okta_body
+from tests.support.fake_platform import FakeConnector
 
 TOKEN = "00ssrf-test-token-aaaaaaaaaaaaaaaaaaaaaaaaaa"
 GOOD_ORG = "https://dev-123456.okta.com"
@@ -129,3 +131,31 @@ def test_sandbox_mode_still_refuses_everything_not_loopback(sandbox_rig: Rig) ->
             assert_refused(sandbox_rig.server.client.post(path, json=body))
     assert len(sandbox_rig.transport.attempts) == attempts
     assert sandbox_rig.listener.connections == connections
+
+
+class RecordingFake(FakeConnector):
+    """The fake platform, noting every org a token is shown to."""
+
+    def __init__(self, connection_type: str) -> None:
+        super().__init__(connection_type)
+        self.shown_to: list[str] = []
+
+    async def validate_token(self, credentials: dict[str, Any]) -> ValidatedUser:
+        self.shown_to.append(str(credentials.get("org_url") or credentials.get("base_url") or ""))
+        return await super().validate_token(credentials)
+
+
+def test_a_clone_cannot_take_stored_tokens_to_another_tenant(tmp_path: Path) -> None:
+    okta = RecordingFake("okta")
+    with running_server(tmp_path, connectors={"okta": okta, "asana": RecordingFake("asana")}) as srv:
+        job_id = srv.client.post("/api/jobs/start", json=okta_body()).json()["job_id"]
+        elsewhere = "https://attacker-dev-1.okta.com"
+        response = srv.client.post(f"/api/jobs/{job_id}/clone", json={"org_url": elsewhere})
+        assert response.status_code == 400
+        assert response.json()["error"] == "A clone that changes org_url needs its own user_tokens"
+        assert elsewhere not in okta.shown_to
+        own = [{"name": "mine", "token": "good-attacker-own", "org_url": elsewhere}]
+        moved = srv.client.post(f"/api/jobs/{job_id}/clone", json={"org_url": elsewhere, "user_tokens": own})
+        assert moved.status_code == 200, moved.text
+        same = srv.client.post(f"/api/jobs/{job_id}/clone", json={"job_name": "same tenant"})
+        assert same.status_code == 200, same.text

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 import httpx
@@ -105,10 +106,13 @@ def start(srv: RunningServer, body: dict[str, Any]) -> str:
     return str(response.json()["job_id"])
 
 
+def busy(srv: RunningServer, job_id: str) -> bool:
+    return int(srv.client.get(f"/api/jobs/{job_id}").json()["events_total"]) >= 5
+
+
 def run_until_busy_then_stop(srv: RunningServer, job_ids: list[str]) -> None:
     for job_id in job_ids:
-        wait_for(lambda j=job_id: srv.client.get(f"/api/jobs/{j}").json()["events_total"] >= 5,
-                 timeout=120, message=f"events of {job_id}")
+        wait_for(partial(busy, srv, job_id), timeout=120, message=f"events of {job_id}")
     for job_id in job_ids:
         assert srv.client.post(f"/api/jobs/{job_id}/stop").status_code == 200
 

@@ -9,11 +9,14 @@ bodies that could carry a token.
 from __future__ import annotations
 
 import asyncio
+import functools
 import random
+import ssl
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+import certifi
 import httpx
 
 from tenantsim.connectors.ratelimit import BudgetRegistry
@@ -22,6 +25,13 @@ from tenantsim.errors import FatalError, PlatformError, RateLimited, Retriable
 # A 429 is not a failure of the call: allow many before giving up, each waits the exact reset.
 MAX_THROTTLED_RETRIES = 20
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+@functools.cache
+def tls_context() -> ssl.SSLContext:
+    """One certificate store for every client: httpx builds its own per client otherwise, which costs
+    ~0.9 MiB and ~16 ms of CPU each (a thousand jobs would hold a GiB of identical CA bundles)."""
+    return ssl.create_default_context(cafile=certifi.where())
 
 
 def _retry_after_header(response: httpx.Response) -> float | None:
@@ -140,7 +150,7 @@ class ResilientClient:
         # httpx's default pool: measured cheaper per call than keeping a connection per in-flight call
         # (httpcore scans every pooled connection for each request).
         self._client = httpx.AsyncClient(headers=headers, transport=transport, timeout=timeout,
-                                         follow_redirects=False)
+                                         follow_redirects=False, verify=tls_context())
 
     def _url(self, path_or_url: str) -> str:
         if path_or_url.startswith(("http://", "https://")):

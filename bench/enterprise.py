@@ -7,13 +7,22 @@ counted through the Okta API against a count taken before the job started.
 
 from __future__ import annotations
 
+import asyncio
 import time
 from typing import Any
 
 import httpx
 
 from bench.common import OKTA_TOKEN, api, okta_job, stack, start_job, wait_for, windows, write_result
-from bench.pacing import okta_limits, okta_totals, runs, utilisation, weighted_mean
+from bench.pacing import (
+    binding_utilisation,
+    okta_layer_run,
+    okta_limits,
+    okta_totals,
+    runs,
+    utilisation,
+    weighted_mean,
+)
 
 WINDOW = 6.0
 OKTA_RATE = 600  # users bucket per 6 s window: Okta's per-minute 600 at ten times the speed
@@ -79,7 +88,7 @@ def subtract(after: dict[str, Any], before: dict[str, Any]) -> dict[str, list[li
 
 def run() -> dict[str, Any]:
     with stack("enterprise") as running:
-        okta = running.okta(rate_limit=OKTA_RATE, window=WINDOW, users=25)
+        okta = running.okta(orgs=2, rate_limit=OKTA_RATE, window=WINDOW, users=25)  # o1: the layer alone
         server = running.server(window=WINDOW)
         org = okta.url + "/o0"
         limits = okta_limits(org)
@@ -103,6 +112,9 @@ def run() -> dict[str, Any]:
         cleanup_windows = windows(okta)
         totals = okta_totals(org)
         after = org_counts(org)
+        asyncio.run(okta_layer_run(okta.url + "/o1", window=WINDOW, windows=6))
+        layer_rows = windows(okta)["keys"].get("o1/users", [])
+    layer = utilisation(layer_rows, limits["users"], WINDOW)
     seed_rows = {k.removeprefix("o0/"): [row for row in v if row[0] > job_start]
                  for k, v in seed_windows["keys"].items()}
     bound = seed_bound(seed_rows, limits)
@@ -118,6 +130,7 @@ def run() -> dict[str, Any]:
             "apps_bucket_runs": len(runs(seed_rows.get("apps", []), WINDOW)),
             "emulator_requests": after_seed_totals["requests"] - before_totals["requests"],
             "emulator_429": after_seed_totals["throttled"] - before_totals["throttled"],
+            "utilisation_binding_bucket": binding_utilisation(seed_rows, limits, WINDOW),
             "created_objects": created, "buckets": seed_buckets}
     cleanup_requests = totals["requests"] - after_seed_totals["requests"]
     cleanup_429 = totals["throttled"] - after_seed_totals["throttled"]
@@ -125,14 +138,15 @@ def run() -> dict[str, Any]:
     clean = {"objects": created, "elapsed_seconds": round(cleanup_seconds, 1), "status": cleaned["status"],
              "cleanup_result": cleaned.get("cleanup_result"),
              "utilisation_paced_buckets": weighted_mean(paced),
+             "utilisation_binding_bucket": binding_utilisation(cleanup_rows, limits, WINDOW),
              "emulator_requests": cleanup_requests, "emulator_429": cleanup_429,
              "share_429": round(cleanup_429 / max(1, cleanup_requests), 5),
              "residue": residue, "residue_total": sum(residue.values()),
              "org_before": before, "org_after": after, "buckets": cleanup_buckets}
     figures = {"window_seconds": WINDOW, "okta_users_bucket_per_window": OKTA_RATE, "limits": limits}
-    write_result("enterprise_seed", {**figures, "seed": seed})
+    write_result("enterprise_seed", {**figures, "seed": seed, "http_layer_alone_users_bucket": layer})
     write_result("cleanup", {**figures, "cleanup": clean})
-    return {"seed": seed, "cleanup": clean}
+    return {"seed": seed, "cleanup": clean, "http_layer_alone_users_bucket": layer}
 
 
 if __name__ == "__main__":

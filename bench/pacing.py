@@ -90,3 +90,42 @@ async def asana_layer_run(asana: Process, tokens: list[str], *, limit: int, wind
     for client in clients:
         await client.aclose()
     return {"tokens": len(tokens), "callers_per_token": callers}
+
+
+def binding_utilisation(rows_by_key: dict[str, list[list[float]]], limits: dict[str, int],
+                        window: float) -> dict[str, Any]:
+    """Window by window, the share of its limit that the busiest key used: how close the constraint that
+    bound progress came to its ceiling. Whole windows only (each busy run's first and last left out)."""
+    merged: dict[float, list[float]] = {}
+    for key, rows in rows_by_key.items():
+        limit = limits.get(key, limits.get("default", 1))
+        for end, served, refused in rows:
+            cell = merged.setdefault(round(end, 3), [end, 0.0, 0.0])
+            cell[1] = max(cell[1], served / limit)
+            cell[2] += refused
+    inner = [row for run in runs(list(merged.values()), window) for row in run[1:-1]]
+    shares = [row[1] for row in inner]
+    return {"whole_windows": len(inner),
+            "mean": round(sum(shares) / len(shares), 4) if shares else None,
+            "min": round(min(shares), 4) if shares else None,
+            "per_window": [round(s, 3) for s in shares]}
+
+
+async def okta_layer_run(org: str, *, window: float, windows: int, callers: int = 8) -> None:
+    """The HTTP layer alone on Okta's users bucket: ``callers`` concurrent loops of GET /api/v1/users."""
+    from bench.common import OKTA_TOKEN
+    from tenantsim.connectors.http import ResilientClient
+    from tenantsim.connectors.okta.client import OktaProfile
+    from tenantsim.connectors.ratelimit import BudgetRegistry
+
+    budgets = BudgetRegistry(window_seconds=window)
+    client = ResilientClient(org, headers={"Authorization": f"SSWS {OKTA_TOKEN}"}, tenant="okta:bench-layer",
+                             token_id="org", profile=OktaProfile(), budgets=budgets)
+    deadline = asyncio.get_running_loop().time() + windows * window
+
+    async def caller() -> None:
+        while asyncio.get_running_loop().time() < deadline:
+            await client.request("GET", "/api/v1/users", params={"limit": 1})
+
+    await asyncio.gather(*(caller() for _ in range(callers)))
+    await client.aclose()

@@ -15,7 +15,15 @@ from typing import Any
 import httpx
 
 from bench.common import api, okta_job, stack, start_job, wait_for, windows, write_result
-from bench.pacing import asana_layer_run, okta_limits, okta_totals, per_bucket, utilisation, weighted_mean
+from bench.pacing import (
+    asana_layer_run,
+    binding_utilisation,
+    okta_limits,
+    okta_totals,
+    per_bucket,
+    utilisation,
+    weighted_mean,
+)
 
 WINDOW = 6.0
 OKTA_RATE = 150  # users bucket per 6 s window (25/s); apps gets 25 per window, in Okta's ratio
@@ -32,13 +40,18 @@ def okta_seed(users: int, *, capacity: int, rate: int = OKTA_RATE, name: str) ->
             job_id = start_job(client, okta_job(org, users, capacity=capacity))
             found = wait_for(client, job_id, seeded=True)
             elapsed = time.monotonic() - started
-        buckets = per_bucket(windows(okta), okta_limits(org))
+        limits = okta_limits(org)
+        counted = windows(okta)
+        buckets = per_bucket(counted, limits)
+        binding = binding_utilisation({k.removeprefix("o0/"): v for k, v in counted["keys"].items()}, limits,
+                                      WINDOW)
         totals = okta_totals(org)
     paced = {b: f for b, f in buckets.items() if f["whole_windows"]}
     return {
         "users": users, "max_api_capacity": capacity, "window_seconds": WINDOW,
         "elapsed_seconds": round(elapsed, 1),
         "utilisation_users_bucket": buckets.get("users", {}).get("utilisation_mean"),
+        "utilisation_binding_bucket": binding,
         "utilisation_all_paced_buckets": weighted_mean(list(paced.values())),
         "emulator_requests": totals["requests"], "emulator_429": totals["throttled"],
         "share_429": round(totals["throttled"] / max(1, totals["requests"]), 5),

@@ -52,11 +52,18 @@ def mark(ctx: RunningJobContext, kind: str, key: str, **values: Any) -> None:
         conn.execute(update(ledger).where(row).values(**values))
 
 
-async def test_interrupted_creates_and_removals_are_settled(job: Any) -> None:
-    sandbox, ctx, before = job
+async def seed_with_grants(ctx: RunningJobContext) -> None:
+    """The seed, then access requests, so several people hold apps directly."""
     service = await reopen(ctx)
     await service.seed()
+    for _ in range(4):
+        await service.run_event("app_grant")
     await service.aclose()
+
+
+async def test_interrupted_creates_and_removals_are_settled(job: Any) -> None:
+    sandbox, ctx, before = job
+    await seed_with_grants(ctx)
     org = sandbox.org
     people = ctx.ledger.entries("user", ("created",))
     direct = ctx.ledger.entries("app_assignment", ("created",))
@@ -72,12 +79,11 @@ async def test_interrupted_creates_and_removals_are_settled(job: Any) -> None:
     org.app_users[str(revoked.attrs["app_id"])].pop(str(owner.platform_id))
     # 3. A departure that deactivated someone (Okta dropped their grants), then died.
     leaver = next(e for e in people if e.key not in (unrecorded.key, owner.key)
-                  and any(d.attrs.get("user_key") == e.key for d in direct)) if len(direct) > 1 else None
-    if leaver is not None:
-        ctx.ledger.update_attrs("user", leaver.key, {DEPARTING: True})
-        org.deactivate(org.users[str(leaver.platform_id)])
+                  and any(d.attrs.get("user_key") == e.key for d in direct))
+    ctx.ledger.update_attrs("user", leaver.key, {DEPARTING: True})
+    org.deactivate(org.users[str(leaver.platform_id)])
     # 4. A departure marked but never sent.
-    stayer = next(e for e in people if e.key not in {unrecorded.key, owner.key, getattr(leaver, "key", "")})
+    stayer = next(e for e in people if e.key not in {unrecorded.key, owner.key, leaver.key})
     ctx.ledger.update_attrs("user", stayer.key, {DEPARTING: True})
 
     users_before = len(org.users)
@@ -88,8 +94,10 @@ async def test_interrupted_creates_and_removals_are_settled(job: Any) -> None:
         assert adopted is not None and adopted.status == "created"
         assert adopted.platform_id == unrecorded.platform_id and len(org.users) == users_before
         assert ctx.ledger.get("app_assignment", revoked.key).status == "deleted"  # type: ignore[union-attr]
-        if leaver is not None:
-            assert again.state.roster[leaver.key].status == "DEPROVISIONED"
+        assert again.state.roster[leaver.key].status == "DEPROVISIONED"
+        grants = ctx.ledger.entries("app_assignment", ("created",))
+        kept = [e for e in grants if e.attrs.get("user_key") == leaver.key]
+        assert not kept, "Okta dropped the leaver's grants; so did the ledger"
         assert again.state.roster[stayer.key].status == "ACTIVE"
         assert not ctx.ledger.get("user", stayer.key).attrs[DEPARTING]  # type: ignore[union-attr]
         assert_ledger_matches(ctx.ledger.entries(), org_objects(sandbox) - before, OKTA_KINDS)
@@ -97,3 +105,28 @@ async def test_interrupted_creates_and_removals_are_settled(job: Any) -> None:
         assert org_objects(sandbox) - before == set()
     finally:
         await again.aclose()
+
+
+async def test_event_intents_left_by_a_crash_are_settled_at_start(job: Any) -> None:
+    sandbox, ctx, before = job
+    await seed_with_grants(ctx)
+    ctx.checkpoint(seeded=True)  # from here on, only events make things: nothing revisits a key
+    org = sandbox.org
+    grants = ctx.ledger.entries("app_assignment", ("created",))
+    teams = ctx.ledger.entries("app_group_assignment", ("created",))
+    assert len(grants) >= 2 and teams
+    granted, never_sent, team = grants[0], grants[1], teams[0]
+    for entry in (granted, never_sent, team):
+        mark(ctx, entry.kind, entry.key, status="intent", platform_id=None)
+    owner = ctx.ledger.get("user", str(never_sent.attrs["user_key"]))
+    assert owner is not None
+    org.app_users[str(never_sent.attrs["app_id"])].pop(str(owner.platform_id))  # the call never went out
+
+    again = await reopen(ctx)
+    await again.aclose()
+    assert ctx.ledger.get("app_assignment", granted.key).platform_id == granted.platform_id  # type: ignore[union-attr]
+    assert ctx.ledger.get("app_group_assignment", team.key).status == "created"  # type: ignore[union-attr]
+    missing = ctx.ledger.get("app_assignment", never_sent.key)
+    assert missing is not None and missing.status == "failed" and "interrupted" in str(missing.error)
+    assert ctx.ledger.entries(statuses=("intent",)) == []
+    assert_ledger_matches(ctx.ledger.entries(), org_objects(sandbox) - before, OKTA_KINDS)

@@ -292,3 +292,10 @@ def test_registry_knows_limits_better_than_the_documented_default() -> None:
     snapshot = registry.snapshot("asana:127.0.0.1:9")
     assert snapshot == {"asana:127.0.0.1:9 requests": {"limit": 150, "remaining": 150, "reset_at": None,
                                                        "mode": "rate"}}
+
+
+def test_snapshot_sums_the_tokens_of_a_tenant_bucket() -> None:
+    registry = BudgetRegistry(window_seconds=60.0)
+    for token in ("a", "b", "c"):
+        registry.budget("asana:x", "requests", token, 1500)
+    assert registry.snapshot()["asana:x requests"]["limit"] == 4500

@@ -295,11 +295,17 @@ class BudgetRegistry:
         return found
 
     def snapshot(self, tenant: str | None = None) -> dict[str, dict[str, object]]:
-        out: dict[str, dict[str, object]] = {}
+        """Per "tenant bucket": limit and remaining, summed over tokens (Asana gives each its own)."""
+        merged: dict[str, BudgetSnapshot] = {}
         for (ten, bucket, _token), budget in self._budgets.items():
             if tenant is not None and ten != tenant:
                 continue
             snap = budget.snapshot()
-            out[f"{ten} {bucket}"] = {"limit": snap.limit, "remaining": snap.remaining,
-                                      "reset_at": snap.reset_at, "mode": snap.mode}
-        return out
+            name = f"{ten} {bucket}"
+            seen = merged.get(name)
+            if seen is not None:
+                snap = BudgetSnapshot(seen.limit + snap.limit, seen.remaining + snap.remaining,
+                                      seen.reset_at, seen.mode)
+            merged[name] = snap
+        return {name: {"limit": snap.limit, "remaining": snap.remaining, "reset_at": snap.reset_at,
+                       "mode": snap.mode} for name, snap in merged.items()}

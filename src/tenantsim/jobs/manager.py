@@ -65,6 +65,7 @@ class JobManager:
         self._closing = False
         self._last_heartbeat = 0.0
         self._claimed: list[str] = []
+        self._held_at_shutdown: set[str] = set()
 
     # -- start-up and shut-down -----------------------------------------------------------------
     async def start(self, resume: bool = True) -> None:
@@ -79,7 +80,9 @@ class JobManager:
             self._poller.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._poller
-        held = list(self.workers)  # workers remove themselves as they stop: remember whose leases to free
+        # Workers remove themselves as they stop (begin_shutdown may have stopped them already):
+        # remember whose leases to free.
+        held = set(self.workers) | self._held_at_shutdown
         for worker in list(self.workers.values()):
             worker.control.stop("shutdown")
         tasks = [w.task for w in self.workers.values() if w.task is not None]
@@ -323,6 +326,7 @@ class JobManager:
     def begin_shutdown(self) -> None:
         """The server is about to stop listening: tell every worker now, so none fails on a closed socket."""
         self._closing = True
+        self._held_at_shutdown |= set(self.workers)
         for worker in self.workers.values():
             worker.control.stop("shutdown")
 

@@ -79,7 +79,10 @@ class Worker:
         known = {name for name in cls.__dataclass_fields__}
         values = {k: v for k, v in attrs.items() if k in known}
         values.update(key=entry.key, user_id=entry.platform_id)
-        return cls(**values)
+        try:
+            return cls(**values)
+        except TypeError:  # adopted after a crash, before its details were saved: the seed or hire fills them
+            return None
 
     @classmethod
     def from_person(cls, person: Person, user_id: str, login: str, groups: list[str]) -> Worker:

@@ -22,7 +22,7 @@ from tenantsim.connectors.okta.build import (
 from tenantsim.connectors.okta.cleanup import cleanup_job
 from tenantsim.connectors.okta.people import Worker, headcount
 from tenantsim.connectors.okta.pool import OktaClientPool
-from tenantsim.connectors.okta.settle import settle
+from tenantsim.connectors.okta.settle import settle, settle_intents
 from tenantsim.connectors.okta.state import OrgState
 from tenantsim.content.base import Person
 from tenantsim.errors import NotFoundOnPlatform
@@ -41,6 +41,7 @@ class OktaService:
         plan = await ctx.content.org_plan(industry, headcount(ctx.config))
         state = OrgState(ctx, pool, plan)
         state.start_clock()
+        await settle_intents(ctx.ledger, pool, seeded=bool(ctx.progress.get("seeded")))
         for entry in ctx.ledger.entries("group", statuses=["created"]):
             if entry.platform_id:
                 state.groups[entry.key] = entry.platform_id

@@ -1,16 +1,28 @@
-"""Removals during activity, made crash-safe. An access review (app_revoke) and a departure (deactivate,
-which makes Okta drop the person's app assignments) change what exists on Okta, and the ledger must
-follow. Each marks its ledger row *before* the call; if the job dies between the call and the ledger
-update, the next start finds the mark and settles it, so the ledger never names an assignment Okta no
-longer holds, and never forgets one it still does.
+"""What a crash interrupted, settled when the job starts again.
+
+Creates: an intent without an id is looked up — a person by login, a group by name (both adopted only
+if Okta made them after the intent was written), an app grant by asking the app. Found: recorded as
+created. Not found: once the seed is complete nothing will ask for that key again, so it is recorded as
+failed with the reason; during the seed it is left for the seed to make when it gets there again.
+
+Removals during activity: an access review (app_revoke) and a departure (deactivate, which makes Okta
+drop the person's app assignments) mark their ledger row *before* the call; a mark found here means the
+job died between the call and the ledger update, and is settled. So the ledger never names an object
+Okta no longer holds, and never misses one it does.
 """
 
 from __future__ import annotations
 
-from tenantsim.connectors.base import Ledger
+from datetime import datetime
+from typing import Any
+
+from tenantsim.connectors.base import Ledger, LedgerEntry
 from tenantsim.connectors.okta.people import Worker
-from tenantsim.connectors.okta.pool import OktaClientPool
+from tenantsim.connectors.okta.pool import Member, OktaClientPool
+from tenantsim.connectors.okta.state import CLOCK_SKEW, parse_time
 from tenantsim.errors import NotFoundOnPlatform
+
+NOT_MADE = "interrupted before Okta made it; nothing was created"
 
 REMOVING = "removing"  # app_assignment attr: an unassign call may have been made
 DEPARTING = "departing"  # user attr: a deactivate call may have been made
@@ -52,5 +64,56 @@ async def settle(ledger: Ledger, pool: OktaClientPool, roster: dict[str, Worker]
             worker.status = DEPROVISIONED
             assignments_gone_with(ledger, worker)
         ledger.update_attrs("user", worker.key, {**worker.attrs(), DEPARTING: False})
+        settled += 1
+    return settled
+
+
+def _made_after(found: dict[str, Any] | None, entry: LedgerEntry) -> bool:
+    if found is None or "created" not in found:
+        return False
+    requested = entry.attrs.get("requested_at")
+    since: datetime | None = parse_time(str(requested)) if requested else entry.recorded_at
+    return since is not None and parse_time(str(found["created"])) >= since - CLOCK_SKEW
+
+
+async def _granted(member: Member, path: str, scope: str | None) -> bool:
+    try:
+        found = await member.client.call("GET", path)
+    except NotFoundOnPlatform:
+        return False
+    return scope is None or (isinstance(found, dict) and found.get("scope") == scope)
+
+
+async def settle_intents(ledger: Ledger, pool: OktaClientPool, seeded: bool) -> int:
+    """Settle creates a crash left without an id; returns how many were settled."""
+    settled = 0
+    for entry in ledger.entries(statuses=["intent"]):
+        if entry.platform_id:
+            continue
+        member = pool.by_label(entry.actor) or pool.members[0]
+        found_id: str | None = None
+        if entry.kind == "user" and entry.attrs.get("login"):
+            user = await member.client.find_user_by_login(str(entry.attrs["login"]))
+            found_id = str(user["id"]) if user is not None and _made_after(user, entry) else None
+        elif entry.kind == "group" and entry.attrs.get("name"):
+            group = await member.client.find_group_by_name(str(entry.attrs["name"]))
+            found_id = str(group["id"]) if group is not None and _made_after(group, entry) else None
+        elif entry.kind in ("app_assignment", "app_group_assignment"):
+            owner_kind, owner_key = (("user", entry.attrs.get("user_key")) if entry.kind == "app_assignment"
+                                     else ("group", entry.attrs.get("group_key")))
+            owner = ledger.get(owner_kind, str(owner_key)) if owner_key else None
+            if owner is not None and owner.platform_id:
+                where = "users" if owner_kind == "user" else "groups"
+                path = f"/api/v1/apps/{entry.attrs.get('app_id')}/{where}/{owner.platform_id}"
+                if await _granted(member, path, "USER" if owner_kind == "user" else None):
+                    found_id = owner.platform_id
+        else:
+            continue
+        if found_id is not None:
+            ledger.created(entry.kind, entry.key, found_id)
+        elif seeded:
+            ledger.failed(entry.kind, entry.key, NOT_MADE)
+        else:
+            continue
         settled += 1
     return settled

@@ -76,6 +76,13 @@ def scripted(steps: list[Step], seen: list[httpx.Request]) -> Callable[[httpx.Re
     return handler
 
 
+def table_client(script: list[Step], seen: list[httpx.Request], *, stats: HttpStats | None = None,
+                 retry: RetryPolicy = FAST) -> ResilientClient:
+    return ResilientClient("https://platform.example", headers={"Authorization": f"Bearer {SECRET}"},
+                           tenant="t", token_id="k", profile=TableProfile(), budgets=BudgetRegistry(),
+                           retry=retry, transport=httpx.MockTransport(scripted(script, seen)), stats=stats)
+
+
 def r(status: int, **headers: str) -> httpx.Response:
     return httpx.Response(status, headers=headers, json={"status": status})
 
@@ -104,9 +111,7 @@ async def test_retry_and_429_table(name: str, script: list[Step], error: type[Ex
                                    retries: int, throttled: int) -> None:
     seen: list[httpx.Request] = []
     stats = HttpStats()
-    client = ResilientClient("https://platform.example/api", headers={"Authorization": f"Bearer {SECRET}"},
-                             tenant="t", token_id="k", profile=TableProfile(), budgets=BudgetRegistry(),
-                             retry=FAST, transport=httpx.MockTransport(scripted(script, seen)), stats=stats)
+    client = table_client(script, seen, stats=stats)
     try:
         if error is None:
             response = await client.request("GET", "/things")
@@ -125,9 +130,7 @@ async def test_retry_and_429_table(name: str, script: list[Step], error: type[Ex
 async def test_a_429_waits_what_the_platform_asks_before_the_next_call() -> None:
     seen: list[httpx.Request] = []
     stats = HttpStats()
-    client = ResilientClient("https://platform.example", headers={}, tenant="t", token_id="k",
-                             profile=TableProfile(), budgets=BudgetRegistry(), retry=FAST, stats=stats,
-                             transport=httpx.MockTransport(scripted([r(429, **{"Retry-After": "0.3"})], seen)))
+    client = table_client([r(429, **{"Retry-After": "0.3"})], seen, stats=stats)
     await client.request("GET", "/things")
     await client.aclose()
     assert stats.figures("t", "all").waited_seconds == pytest.approx(0.3, abs=0.05)
@@ -135,10 +138,7 @@ async def test_a_429_waits_what_the_platform_asks_before_the_next_call() -> None
 
 async def test_endless_429s_give_up_with_rate_limited() -> None:
     seen: list[httpx.Request] = []
-    client = ResilientClient("https://platform.example", headers={}, tenant="t", token_id="k",
-                             profile=TableProfile(), budgets=BudgetRegistry(), retry=FAST,
-                             transport=httpx.MockTransport(scripted([r(429, **{"Retry-After": "0"})] * 50,
-                                                                    seen)))
+    client = table_client([r(429, **{"Retry-After": "0"})] * 50, seen)
     with pytest.raises(RateLimited):
         await client.request("GET", "/things")
     await client.aclose()
@@ -149,9 +149,7 @@ async def test_a_503_retry_after_is_honoured() -> None:
     seen: list[httpx.Request] = []
     stats = HttpStats()
     patient = RetryPolicy(max_attempts=3, base_delay=0.001, max_delay=1.0)
-    client = ResilientClient("https://platform.example", headers={}, tenant="t", token_id="k",
-                             profile=TableProfile(), budgets=BudgetRegistry(), retry=patient, stats=stats,
-                             transport=httpx.MockTransport(scripted([r(503, **{"Retry-After": "0.2"})], seen)))
+    client = table_client([r(503, **{"Retry-After": "0.2"})], seen, stats=stats, retry=patient)
     await client.request("GET", "/things")
     await client.aclose()
     assert stats.figures("t", "all").waited_seconds >= 0.2
@@ -171,7 +169,8 @@ async def test_concurrency_is_capped_per_tenant_and_token() -> None:
 
     budgets = BudgetRegistry()
     clients = [ResilientClient("https://platform.example", headers={}, tenant="t", token_id="k",
-                               profile=TableProfile(), budgets=budgets, transport=httpx.MockTransport(handler))
+                               profile=TableProfile(), budgets=budgets,
+                               transport=httpx.MockTransport(handler))
                for _ in range(3)]  # three jobs, one tenant and token: one cap of 4
     await asyncio.gather(*(c.request("GET", f"/x/{i}") for i in range(10) for c in clients))
     for client in clients:
@@ -203,3 +202,30 @@ async def test_okta_pacing_uses_nearly_all_of_each_window_without_429s() -> None
     used = [limit - per_window[k] for k in sorted(per_window)][2:-1]  # after learning, before the tail
     assert len(used) >= 3
     assert min(used) >= 0.9 * limit, used
+
+
+async def test_reads_and_writes_get_separate_caps_when_the_platform_has_them() -> None:
+    in_flight: dict[str, int] = defaultdict(int)
+    peak: dict[str, int] = defaultdict(int)
+
+    async def handler(request: httpx.Request) -> httpx.Response:
+        in_flight[request.method] += 1
+        peak[request.method] = max(peak[request.method], in_flight[request.method])
+        await asyncio.sleep(0.01)
+        in_flight[request.method] -= 1
+        return httpx.Response(200, json={})
+
+    class SplitProfile(TableProfile):
+        def concurrency(self) -> int:
+            return 2  # writes
+
+        def read_concurrency(self) -> int:
+            return 5
+
+    client = ResilientClient("https://platform.example", headers={}, tenant="t", token_id="k",
+                             profile=SplitProfile(), budgets=BudgetRegistry(),
+                             transport=httpx.MockTransport(handler))
+    calls = [client.request(method, f"/x/{i}") for i in range(12) for method in ("GET", "POST")]
+    await asyncio.gather(*calls)
+    await client.aclose()
+    assert peak == {"GET": 5, "POST": 2}

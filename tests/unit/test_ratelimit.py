@@ -212,6 +212,16 @@ async def test_a_429_waits_until_the_window_ends_and_no_longer() -> None:
     assert slot[0].waited == pytest.approx(3.0)
 
 
+async def test_a_429_saying_the_window_ends_sooner_than_we_think_is_followed() -> None:
+    clock = FakeClock()
+    budget = Budget(10, 6.0, clock.time, clock.sleep)
+    budget.observe(10, 5, START + 6.0, received_at=START)
+    budget.throttled(1.0)  # the platform says: spent, and the window ends in 1 s (not 6)
+    slot = await asyncio.gather(budget.acquire(), clock.run(START + 10))
+    assert slot[0].waited == pytest.approx(1.0)
+    assert budget.used == 1  # a fresh window
+
+
 def test_a_late_answer_from_an_earlier_window_does_not_refill_the_budget() -> None:
     budget = Budget(10, 6.0, lambda: START)
     budget.observe(10, 2, START + 4.0, received_at=START)

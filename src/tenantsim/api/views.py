@@ -12,6 +12,11 @@ def _iso(value: datetime | None) -> str | None:
     return value.isoformat() if value else None
 
 
+SUMMARY_COLUMNS = ("id", "name", "connection_type", "industry", "status", "created_at", "updated_at",
+                   "started_at", "first_started_at", "last_activity_at", "progress", "stats",
+                   "llm_input_tokens", "llm_output_tokens", "last_error")
+
+
 def summary(row: dict[str, Any]) -> dict[str, Any]:
     """The list view: cheap, from the job row alone."""
     progress = row.get("progress") or {}

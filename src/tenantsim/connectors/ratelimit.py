@@ -160,8 +160,10 @@ class Budget:
         until = now + max(0.0, retry_after)
         if self.mode == "window" and exhausted:
             self.used = max(self.used, self.limit)
-            if now < self.window_end:  # our estimate of the window's end is at least as good
-                until = min(until, self.window_end)
+            if until < self.window_end - self._same_window_slack():
+                # the platform's window ends well before ours: we moved on too early; follow the platform
+                self.window_end = self._header_end = until
+            until = min(until, self.window_end)  # our estimate of the end is as good or better
         elif self.mode == "rate":
             self._learn_limit(now)
         self.throttled_until = max(self.throttled_until, until)

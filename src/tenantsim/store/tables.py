@@ -49,6 +49,7 @@ jobs = Table(
     Column("last_activity_at", UTCDateTime, nullable=True),
     Column("owner", String(200), nullable=True, index=True),  # server holding the lease
     Column("lease_expires_at", UTCDateTime, nullable=True),
+    Index("ix_jobs_created_at_id", "created_at", "id"),
 )
 
 ledger = Table(

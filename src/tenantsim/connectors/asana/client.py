@@ -26,6 +26,7 @@ from tenantsim.errors import (
 ASANA_BASE_URL = "https://app.asana.com/api/1.0"
 PAID_LIMIT_PER_MINUTE = 1500  # developers.asana.com/docs/rate-limits; free domains get 150 and a 429
 WRITE_CONCURRENCY = 15  # Asana's in-flight cap for writes (reads: 50); staying under it avoids 429s
+READ_CONCURRENCY = 50
 PAGE_SIZE = 100
 
 
@@ -78,6 +79,9 @@ class AsanaProfile:
 
     def concurrency(self) -> int:
         return WRITE_CONCURRENCY
+
+    def read_concurrency(self) -> int:  # the HTTP layer caps GETs apart from writes when this exists
+        return READ_CONCURRENCY
 
     def read_limits(self, response: httpx.Response) -> tuple[int, int, float] | None:
         return None  # Asana sends no X-RateLimit-* headers; only 429 + Retry-After

@@ -299,15 +299,7 @@ class JobManager:
                 ctx.activity("job_failed", f"The job failed: {self.get(job_id).get('last_error')}", [])
             self._status_event(job_id, JobStatus.FAILED)
         finally:
-            if ctx is not None:
-                jobs_repo.update_job(self.engine, job_id, stats={"http": ctx.http_stats.as_dict()})
-                await ctx.content.aclose()
-            if service is not None:
-                with contextlib.suppress(Exception):
-                    await service.aclose()
-            jobs_repo.close_run(self.engine, run_id, ended)
-            if self.workers.get(job_id) is worker:
-                self.workers.pop(job_id, None)
+            await self._release(worker, ctx, service, run_id, ended)
 
     async def _seed_with_retries(self, ctx: RunningJobContext, service: Any, control: JobControl) -> None:
         """The initial build is resumable from the ledger, so a platform outage only delays it."""
@@ -376,15 +368,21 @@ class JobManager:
             self._status_event(job_id, JobStatus.FAILED)
             worker.result.set_exception(exc)
         finally:
-            if ctx is not None:
-                jobs_repo.update_job(self.engine, job_id, stats={"http": ctx.http_stats.as_dict()})
-                await ctx.content.aclose()
-            if service is not None:
-                with contextlib.suppress(Exception):
-                    await service.aclose()
-            jobs_repo.close_run(self.engine, run_id, ended)
-            if self.workers.get(job_id) is worker:
-                self.workers.pop(job_id, None)
+            await self._release(worker, ctx, service, run_id, ended)
+
+    async def _release(self, worker: Worker, ctx: RunningJobContext | None, service: Any, run_id: int,
+                       ended: str) -> None:
+        """Whatever way a worker ends: keep its figures, close its clients, close its run record."""
+        job_id = worker.job_id
+        if ctx is not None:
+            jobs_repo.update_job(self.engine, job_id, stats={"http": ctx.http_stats.as_dict()})
+            await ctx.content.aclose()
+        if service is not None:
+            with contextlib.suppress(Exception):
+                await service.aclose()
+        jobs_repo.close_run(self.engine, run_id, ended)
+        if self.workers.get(job_id) is worker:
+            self.workers.pop(job_id, None)
 
     def _status_event(self, job_id: str, status: str) -> None:
         self.bus.publish(job_id, {"type": "status", "status": str(status), "timestamp": utcnow().isoformat()})

@@ -66,7 +66,8 @@ class Settings(BaseSettings):
         """Fail fast on configurations that would expose tokens to a network."""
         if self.api_key is not None and len(self.api_key.get_secret_value().strip()) < MIN_API_KEY_LENGTH:
             raise UnsafeConfig(f"TENANTSIM_API_KEY is too short: use at least {MIN_API_KEY_LENGTH} random "
-                               "characters (for example: python -c 'import secrets; print(secrets.token_urlsafe())')")
+                               "characters (for example: "
+                               "python -c 'import secrets; print(secrets.token_urlsafe())')")
         if not _is_loopback(self.host) and self.api_key is None:
             raise UnsafeConfig(
                 f"Refusing to listen on {self.host} without an API key: set TENANTSIM_API_KEY "

@@ -20,8 +20,8 @@ README = Path(__file__).resolve().parents[2] / "README.md"
 
 def readme_bodies() -> list[dict[str, Any]]:
     text = README.read_text()
-    bodies = re.findall(r"curl -s localhost:5001/api/jobs/start -H 'content-type: application/json' -d '(.*?)'",
-                        text, flags=re.S)
+    start = r"curl -s localhost:5001/api/jobs/start -H 'content-type: application/json' -d "
+    bodies = re.findall(start + r"'(.*?)'", text, flags=re.S)
     return [json.loads(body) for body in bodies]
 
 

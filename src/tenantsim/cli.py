@@ -7,6 +7,7 @@ from typing import Any
 
 import typer
 
+from tenantsim.cli_client import register as register_client_commands
 from tenantsim.settings import Settings, UnsafeConfig
 
 app = typer.Typer(help="tenantsim: makes SaaS tenants look lived-in.", no_args_is_help=True,
@@ -146,15 +147,7 @@ def db_upgrade(database_url: str | None = typer.Option(None)) -> None:
     typer.echo(f"database is at the latest schema ({settings.resolved_database_url.split('://')[0]})")
 
 
-def _register_client_commands() -> None:
-    try:
-        from tenantsim.cli_client import register
-    except ImportError:  # the job client commands live in their own module
-        return
-    register(app)
-
-
-_register_client_commands()
+register_client_commands(app)  # tenantsim jobs ... / templates: a client of a running server
 
 
 def main() -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from tenantsim.store.ledger_repo import kind_counts
+from tenantsim.store.ledger_repo import counts_by_status
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -59,9 +59,12 @@ def detail(row: dict[str, Any], engine: Any, live_http: dict[str, Any] | None) -
     """The job view: everything in the summary plus config (masked), counts, progress and ETA."""
     view = summary(row)
     progress = row.get("progress") or {}
-    created_now = kind_counts(engine, row["id"], ("created",))
-    ever = kind_counts(engine, row["id"], ("created", "deleted"))
-    failed = kind_counts(engine, row["id"], ("failed",))
+    by_status = counts_by_status(engine, row["id"])
+    created_now = dict(by_status.get("created", {}))
+    ever = dict(created_now)
+    for kind, n in by_status.get("deleted", {}).items():
+        ever[kind] = ever.get(kind, 0) + n
+    failed = dict(by_status.get("failed", {}))
     http = live_http or progress.get("http") or (row.get("stats") or {}).get("http") or {}
     view.update({
         "config": {k: v for k, v in (row.get("config") or {}).items() if not k.startswith("_")},

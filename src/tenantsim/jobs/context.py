@@ -15,7 +15,6 @@ from tenantsim.jobs.control import JobControl
 from tenantsim.secretbox import scrub
 from tenantsim.store import activity_repo, jobs_repo
 from tenantsim.store.ledger_repo import SqlLedger
-from tenantsim.store.types import utcnow
 
 
 class RunningJobContext:
@@ -42,7 +41,6 @@ class RunningJobContext:
     def activity(self, event_type: str, message: str, objects: list[dict[str, Any]] | None = None) -> None:
         message = scrub(message)  # last line of defence: a secret never reaches the activity log
         entry = activity_repo.append(self.engine, self.job_id, event_type, message, objects)
-        jobs_repo.update_job(self.engine, self.job_id, last_activity_at=utcnow())
         self._publish(self.job_id, {"type": "activity", "entry": entry})
         if self._on_activity is not None:
             self._on_activity(self.job_id, event_type)

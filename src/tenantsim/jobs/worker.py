@@ -11,7 +11,7 @@ import logging
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from tenantsim.errors import AuthError, JobStopping, PlatformError
@@ -57,8 +57,6 @@ async def run_events(ctx: RunningJobContext, service: PlatformService, control: 
                           working_hours=parse_working_hours(config.get("working_hours")),
                           zone=parse_timezone(config.get("timezone")))
     sim_origin = ctx.progress.get("sim_now")
-    from datetime import datetime
-
     clock = SimClock(origin_real=time.time(),
                      origin_sim=datetime.fromisoformat(sim_origin) if sim_origin else utcnow(),
                      time_scale=float(config.get("time_scale") or 1.0))

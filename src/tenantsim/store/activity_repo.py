@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Engine, and_, select
+from sqlalchemy import Engine, select, update
 
-from tenantsim.store.tables import activity
+from tenantsim.store.tables import activity, jobs
 from tenantsim.store.types import utcnow
 
 
@@ -17,6 +17,7 @@ def append(engine: Engine, job_id: str, event_type: str, message: str,
         result = conn.execute(activity.insert().values(job_id=job_id, ts=ts, event_type=event_type,
                                                        message=message, objects=objects or []))
         entry_id = result.inserted_primary_key[0] if result.inserted_primary_key else None
+        conn.execute(update(jobs).where(jobs.c.id == job_id).values(last_activity_at=ts, updated_at=ts))
     return {"id": entry_id, "timestamp": ts.isoformat(), "event_type": event_type, "message": message,
             "objects": objects or []}
 
@@ -33,13 +34,3 @@ def page(engine: Engine, job_id: str, *, limit: int = 50, before: int | None = N
         rows = conn.execute(query).all()
     return [{"id": r.id, "timestamp": r.ts.isoformat(), "event_type": r.event_type, "message": r.message,
              "objects": r.objects or []} for r in rows]
-
-
-def event_counts_since(engine: Engine, job_id: str, since_id: int = 0) -> dict[str, int]:
-    from sqlalchemy import func
-
-    query = (select(activity.c.event_type, func.count())
-             .where(and_(activity.c.job_id == job_id, activity.c.id > since_id))
-             .group_by(activity.c.event_type))
-    with engine.connect() as conn:
-        return {t: int(n) for t, n in conn.execute(query).all()}

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import Engine, and_, func, or_, select, update
@@ -123,14 +123,6 @@ def owned_statuses(engine: Engine, owner: str) -> dict[str, str]:
     with engine.connect() as conn:
         rows = conn.execute(select(jobs.c.id, jobs.c.status).where(jobs.c.owner == owner)).all()
     return {r[0]: r[1] for r in rows}
-
-
-def due_jobs(engine: Engine, column: str, now: datetime, statuses: Sequence[str]) -> list[str]:
-    col = jobs.c[column]
-    with engine.connect() as conn:
-        rows = conn.execute(select(jobs.c.id).where(and_(col.is_not(None), col <= now,
-                                                         jobs.c.status.in_(list(statuses))))).all()
-    return [r[0] for r in rows]
 
 
 def _normalise(row: Row) -> Row:

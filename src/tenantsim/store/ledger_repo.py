@@ -29,20 +29,18 @@ class SqlLedger:
 
     def intent(self, kind: str, key: str, *, parent_key: str | None = None, actor: str | None = None,
                attrs: dict[str, Any] | None = None) -> LedgerEntry:
-        existing = self.get(kind, key)
-        if existing is not None:
-            return existing
         now = utcnow()
         values = {"job_id": self.job_id, "kind": kind, "key": key, "parent_key": parent_key, "actor": actor,
                   "status": "intent", "attrs": attrs or {}, "created_at": now, "updated_at": now}
         try:
             with self.engine.begin() as conn:
                 conn.execute(ledger.insert().values(**values))
-        except IntegrityError:  # a concurrent writer recorded it first
-            pass
-        found = self.get(kind, key)
-        assert found is not None
-        return found
+        except IntegrityError:  # recorded before (a restart) or by a concurrent writer: keep that one
+            found = self.get(kind, key)
+            assert found is not None
+            return found
+        return LedgerEntry(kind=kind, key=key, parent_key=parent_key, actor=actor, attrs=dict(attrs or {}),
+                           recorded_at=now)
 
     def created(self, kind: str, key: str, platform_id: str, attrs: dict[str, Any] | None = None,
                 progress: dict[str, Any] | None = None) -> None:
@@ -94,6 +92,17 @@ class SqlLedger:
     def counts(self) -> dict[str, int]:
         """Objects that exist on the platform now, by kind (created and not yet deleted)."""
         return kind_counts(self.engine, self.job_id, ("created",))
+
+
+def counts_by_status(engine: Engine, job_id: str) -> dict[str, dict[str, int]]:
+    """status -> kind -> count, in one query (the job view derives all its figures from it)."""
+    query = (select(ledger.c.status, ledger.c.kind, func.count()).where(ledger.c.job_id == job_id)
+             .group_by(ledger.c.status, ledger.c.kind))
+    out: dict[str, dict[str, int]] = {}
+    with engine.connect() as conn:
+        for status, kind, n in conn.execute(query).all():
+            out.setdefault(status, {})[kind] = int(n)
+    return out
 
 
 def kind_counts(engine: Engine, job_id: str, statuses: Sequence[str]) -> dict[str, int]:

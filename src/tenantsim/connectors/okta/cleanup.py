@@ -7,6 +7,7 @@ nothing. Counts are of objects this run actually removed.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from tenantsim.connectors.base import JobContext, LedgerEntry
@@ -41,35 +42,29 @@ async def cleanup_job(ctx: JobContext, pool: OktaClientPool) -> dict[str, Any]:
     def failed(kind: str, label: str, exc: PlatformError) -> None:
         result["errors"].append(f"{kind} {label}: {exc.message}")
 
-    async def remove_user_assignment(entry: LedgerEntry) -> None:
-        owner = users.get(str(entry.attrs.get("user_key")))
-        user_id = entry.platform_id or (owner.platform_id if owner else None)
-        if user_id:
+    async def remove_assignment(entry: LedgerEntry, *, owners: dict[str, LedgerEntry], owner_attr: str,
+                                label: str, unassign: Callable[[Any, str, str], Awaitable[None]]) -> None:
+        """An app grant to a person or a group: the grant's own id, else its owner's (one ledger walk)."""
+        owner = owners.get(str(entry.attrs.get(owner_attr)))
+        owner_id = entry.platform_id or (owner.platform_id if owner else None)
+        if owner_id:
             await ctx.checkpoint_now()
             try:
-                client = pool.by_label(entry.actor).client
-                await client.unassign_user_from_app(str(entry.attrs["app_id"]), user_id)
+                await unassign(pool.by_label(entry.actor).client, str(entry.attrs["app_id"]), owner_id)
                 result["assignments_removed"] += 1
             except NotFoundOnPlatform:
                 pass
             except PlatformError as exc:
-                return failed("app assignment", str(entry.attrs.get("app_label") or entry.key), exc)
-        ledger.deleted("app_assignment", entry.key)
+                return failed(label, str(entry.attrs.get("app_label") or entry.key), exc)
+        ledger.deleted(entry.kind, entry.key)
+
+    async def remove_user_assignment(entry: LedgerEntry) -> None:
+        await remove_assignment(entry, owners=users, owner_attr="user_key", label="app assignment",
+                                unassign=lambda client, app, uid: client.unassign_user_from_app(app, uid))
 
     async def remove_group_assignment(entry: LedgerEntry) -> None:
-        group = groups.get(str(entry.attrs.get("group_key")))
-        group_id = entry.platform_id or (group.platform_id if group else None)
-        if group_id:
-            await ctx.checkpoint_now()
-            try:
-                client = pool.by_label(entry.actor).client
-                await client.unassign_group_from_app(str(entry.attrs["app_id"]), group_id)
-                result["assignments_removed"] += 1
-            except NotFoundOnPlatform:
-                pass
-            except PlatformError as exc:
-                return failed("group app assignment", str(entry.attrs.get("app_label") or entry.key), exc)
-        ledger.deleted("app_group_assignment", entry.key)
+        await remove_assignment(entry, owners=groups, owner_attr="group_key", label="group app assignment",
+                                unassign=lambda client, app, gid: client.unassign_group_from_app(app, gid))
 
     async def remove_user(entry: LedgerEntry) -> None:
         client = pool.by_label(entry.actor).client

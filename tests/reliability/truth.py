@@ -12,7 +12,7 @@ from typing import Any
 import httpx
 from sqlalchemy import Engine
 
-from tenantsim.connectors.base import LedgerEntry
+from tenantsim.store.ledger_types import LedgerEntry
 from tenantsim.store import jobs_repo
 from tenantsim.store.ledger_repo import SqlLedger
 from tests.reliability.procs import Emulator

@@ -3,9 +3,12 @@
 A platform package (``connectors/<platform>/``) provides:
 
 * ``client.py``  — paths, auth, pagination, ``classify_response`` (status -> errors.py taxonomy)
-* ``service.py`` — what a job does on that platform (``PlatformService``)
+* ``adapter.py`` — makes the platform show the job's company and each of its events (``PlatformAdapter``)
 * ``cleanup.py`` — deletes the ledger's objects in dependency order
 * a ``Connector`` object registered in ``connectors/registry.py``
+
+Adapters read the company (``scenario/company.py``) and its events (``scenario/events.py``) as data;
+they never decide what happens in the company — the director does.
 """
 
 from __future__ import annotations
@@ -13,16 +16,19 @@ from __future__ import annotations
 import random
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 import httpx
 
 from tenantsim.connectors.ratelimit import BudgetRegistry
+from tenantsim.store.ledger_types import Ledger
 
 if TYPE_CHECKING:
     from tenantsim.connectors.http import CallObserver, HttpStats
     from tenantsim.content.base import ContentProvider
+    from tenantsim.scenario.company import Company
+    from tenantsim.scenario.events import Event
+    from tenantsim.scenario.founding import KnownPerson
 
 
 @dataclass
@@ -35,52 +41,6 @@ class ConnectorRuntime:
     transport: httpx.AsyncBaseTransport | None = None  # tests may inject one; production: None
     observer: CallObserver | None = None  # metrics hook for every platform call
     timeout: float = 30.0
-
-
-@dataclass
-class LedgerEntry:
-    """One object a job created (or intends to create) on the platform."""
-
-    kind: str  # "user", "group", "group_membership", "app_assignment", "project", "task", ...
-    key: str  # the job's own stable client key, unique per (job, kind)
-    platform_id: str | None = None
-    parent_key: str | None = None
-    actor: str | None = None  # name of the user token that created it (cleanup deletes with it)
-    status: str = "intent"  # intent | created | deleted | failed
-    attrs: dict[str, Any] = field(default_factory=dict)
-    error: str | None = None
-    recorded_at: datetime | None = None  # when the intent was written (reconciling adopts only newer objects)
-
-
-class Ledger(Protocol):
-    """Every object a job creates is recorded here: an intent before the call, the id after.
-
-    Re-recording an intent for an existing (kind, key) returns the existing entry unchanged, so a
-    restarted job can tell "already created" (platform_id set) from "maybe created" (intent only:
-    look it up on the platform before creating again).
-    """
-
-    def intent(self, kind: str, key: str, *, parent_key: str | None = None, actor: str | None = None,
-               attrs: dict[str, Any] | None = None) -> LedgerEntry: ...
-
-    def created(self, kind: str, key: str, platform_id: str, attrs: dict[str, Any] | None = None,
-                progress: dict[str, Any] | None = None) -> None:
-        """Record the platform id; ``progress`` (the job's whole progress dict) is written in the same
-        transaction, so a restart never sees the object without the progress that made it."""
-        ...
-
-    def update_attrs(self, kind: str, key: str, attrs: dict[str, Any]) -> None: ...
-
-    def deleted(self, kind: str, key: str) -> None: ...
-
-    def failed(self, kind: str, key: str, reason: str) -> None: ...
-
-    def get(self, kind: str, key: str) -> LedgerEntry | None: ...
-
-    def entries(self, kind: str | None = None,
-                statuses: Sequence[str] | None = None) -> list[LedgerEntry]: ...
-
-    def counts(self) -> dict[str, int]: ...
 
 
 @runtime_checkable
@@ -118,24 +78,36 @@ class JobContext(Protocol):
         ...
 
 
-class PlatformService(Protocol):
-    """What a job does on one platform."""
+class PlatformAdapter(Protocol):
+    """What a job does on one platform: make it show the company, then reflect each event."""
 
-    async def seed(self) -> None:
-        """Build the initial company. Resumable: skips what the ledger says exists."""
+    platform: str  # its connection_type; also the ledger's platform column
+    handles: frozenset[str]  # the event kinds it reflects (the director draws only kinds some adapter has)
+
+    async def prepare(self) -> None:
+        """Learn what the platform already holds that the company depends on (apps, members)."""
         ...
 
-    def event_types(self) -> Sequence[str]:
-        """The kinds of ongoing event this platform produces."""
+    def catalogue(self) -> Sequence[str]:
+        """App labels people can be granted here (identity platforms); empty elsewhere."""
         ...
 
-    async def run_event(self, event_type: str | None = None) -> str | None:
-        """Produce one ongoing event (a random weighted one when None). Returns its type, or None
-        when nothing could be done right now."""
+    def known_people(self) -> Sequence[KnownPerson] | None:
+        """People who already exist here and whom the job acts as (a work platform's token owners);
+        None when the platform creates the company's people itself."""
         ...
 
-    def seed_total(self) -> int:
+    def build_total(self, company: Company) -> int:
         """How many objects the initial build will create (for progress and ETA)."""
+        ...
+
+    async def build(self, company: Company) -> None:
+        """Make the platform show the company. Resumable: skips what the ledger says exists."""
+        ...
+
+    async def apply(self, event: Event, company: Company) -> None:
+        """Reflect one event, already applied to ``company``. Idempotent: after a crash the same event
+        is applied again, and must converge rather than repeat."""
         ...
 
     async def cleanup(self) -> dict[str, Any]:
@@ -166,6 +138,6 @@ class Connector(Protocol):
         """Check one token (AuthError when refused)."""
         ...
 
-    async def open_service(self, ctx: JobContext) -> PlatformService:
-        """Validate the job's tokens (at least one must be valid) and build its service."""
+    async def open_adapter(self, ctx: JobContext) -> PlatformAdapter:
+        """Validate the job's tokens (at least one must be valid) and build its adapter."""
         ...

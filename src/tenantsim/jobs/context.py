@@ -8,13 +8,13 @@ from typing import Any
 
 from sqlalchemy import Engine
 
-from tenantsim.connectors.base import Ledger
 from tenantsim.connectors.http import HttpStats
 from tenantsim.content.base import ContentProvider, derive_seed
 from tenantsim.jobs.control import JobControl
 from tenantsim.secretbox import scrub
 from tenantsim.store import activity_repo, jobs_repo
 from tenantsim.store.ledger_repo import SqlLedger
+from tenantsim.store.ledger_types import Ledger
 
 
 class RunningJobContext:
@@ -26,7 +26,7 @@ class RunningJobContext:
         self.job_id = job_id
         self.config = config
         self.seed = seed
-        self.ledger: Ledger = SqlLedger(engine, job_id)
+        self.ledger: Ledger = SqlLedger(engine, job_id, str(config.get("connection_type") or "asana"))
         self.content = content
         self.http_stats = HttpStats()
         self.control = control

@@ -25,6 +25,7 @@ from tenantsim.jobs.bus import EventBus
 from tenantsim.jobs.context import RunningJobContext
 from tenantsim.jobs.control import JobControl
 from tenantsim.jobs.models import CLEANABLE, LIVE, JobStatus
+from tenantsim.jobs.simulation import Simulation
 from tenantsim.jobs.worker import (
     CleanupRequested,
     Worker,
@@ -245,7 +246,7 @@ class JobManager:
     async def _run(self, worker: Worker) -> None:
         job_id = worker.job_id
         row = self.get(job_id)
-        service = None
+        sim: Simulation | None = None
         ctx: RunningJobContext | None = None
         run_id = jobs_repo.open_run(self.engine, job_id, self.server_id, "run")
         ended = "finished"
@@ -253,8 +254,13 @@ class JobManager:
             ctx = self._context(row, worker.control)
             worker.ctx = ctx
             await worker.control.checkpoint()
-            connector = self.connectors[row["connection_type"]]
-            service = await connector.open_service(ctx)
+            adapter = await self.connectors[row["connection_type"]].open_adapter(ctx)
+            try:
+                sim = await Simulation.open(ctx, [adapter])
+            except BaseException:
+                await adapter.aclose()
+                raise
+            worker.sim = sim
             now = utcnow()
             first = row.get("first_started_at") or now
             stop_at = row.get("stop_at") or compute_stop_at(ctx.config, first)
@@ -263,14 +269,15 @@ class JobManager:
                 self._status_event(job_id, JobStatus.RUNNING)
             jobs_repo.update_job(self.engine, job_id, started_at=now, first_started_at=first, stop_at=stop_at)
             if not ctx.progress.get("seeded"):
-                ctx.checkpoint(seed_total=service.seed_total(), seed_started_at=now.isoformat())
-                ctx.activity("seed_started", f"Building the initial company: about {service.seed_total()} "
-                             "objects.", [])
-                await self._seed_with_retries(ctx, service, worker.control)
+                total = sim.build_total()
+                ctx.checkpoint(seed_total=total, seed_started_at=now.isoformat())
+                ctx.activity("seed_started", f"Building {sim.company.name}: {len(sim.company.people)} people, "
+                             f"{total} objects.", [])
+                await self._seed_with_retries(ctx, sim, worker.control)
                 ctx.checkpoint(seeded=True, seed_finished_at=utcnow().isoformat())
                 ctx.activity("seed_completed", "Initial company built; continuous activity begins.",
                              [{"kind": k, "count": n} for k, n in sorted(ctx.ledger.counts().items())])
-            await run_events(ctx, service, worker.control, stop_at, row.get("cleanup_at"),
+            await run_events(ctx, sim, worker.control, stop_at, row.get("cleanup_at"),
                              lambda why: self._finish(job_id, why))
         except CleanupRequested:
             ended = "cleanup_after"
@@ -299,13 +306,13 @@ class JobManager:
                 ctx.activity("job_failed", f"The job failed: {self.get(job_id).get('last_error')}", [])
             self._status_event(job_id, JobStatus.FAILED)
         finally:
-            await self._release(worker, ctx, service, run_id, ended)
+            await self._release(worker, ctx, sim, run_id, ended)
 
-    async def _seed_with_retries(self, ctx: RunningJobContext, service: Any, control: JobControl) -> None:
+    async def _seed_with_retries(self, ctx: RunningJobContext, sim: Simulation, control: JobControl) -> None:
         """The initial build is resumable from the ledger, so a platform outage only delays it."""
         for attempt in range(1, SEED_ATTEMPTS + 1):
             try:
-                await service.seed()
+                await sim.build()
                 return
             except Retriable as exc:
                 if attempt == SEED_ATTEMPTS:
@@ -335,16 +342,16 @@ class JobManager:
         job_id = worker.job_id
         assert worker.result is not None
         row = self.get(job_id)
-        service = None
+        adapter = None
         ctx: RunningJobContext | None = None
         run_id = jobs_repo.open_run(self.engine, job_id, self.server_id, "cleanup")
         ended = "finished"
         try:
             ctx = self._context(row, worker.control)
             worker.ctx = ctx
-            service = await self.connectors[row["connection_type"]].open_service(ctx)
+            adapter = await self.connectors[row["connection_type"]].open_adapter(ctx)
             ctx.activity("cleanup_started", "Cleanup started: deleting what this job created.", [])
-            result = await service.cleanup()
+            result = await adapter.cleanup()
             final = JobStatus.DELETED if keep_status else JobStatus.CLEANED
             jobs_repo.update_job(self.engine, job_id, cleanup_result=result, status=final,
                                  stopped_at=utcnow())
@@ -368,18 +375,18 @@ class JobManager:
             self._status_event(job_id, JobStatus.FAILED)
             worker.result.set_exception(exc)
         finally:
-            await self._release(worker, ctx, service, run_id, ended)
+            await self._release(worker, ctx, adapter, run_id, ended)
 
-    async def _release(self, worker: Worker, ctx: RunningJobContext | None, service: Any, run_id: int,
+    async def _release(self, worker: Worker, ctx: RunningJobContext | None, closing: Any, run_id: int,
                        ended: str) -> None:
         """Whatever way a worker ends: keep its figures, close its clients, close its run record."""
         job_id = worker.job_id
         if ctx is not None:
             jobs_repo.update_job(self.engine, job_id, stats={"http": ctx.http_stats.as_dict()})
             await ctx.content.aclose()
-        if service is not None:
+        if closing is not None:
             with contextlib.suppress(Exception):
-                await service.aclose()
+                await closing.aclose()
         jobs_repo.close_run(self.engine, run_id, ended)
         if self.workers.get(job_id) is worker:
             self.workers.pop(job_id, None)

@@ -1,4 +1,4 @@
-"""One job's asyncio task: build the company, then a stream of events; or run its cleanup.
+"""One job's asyncio task: build the company, then its stream of events; or run its cleanup.
 
 Only this module decides what an error means for the job (DESIGN.md example 1): connectors raise,
 the worker retries, records and goes on, or fails the job.
@@ -11,20 +11,18 @@ import logging
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from datetime import timedelta
+from typing import Any
 
 from tenantsim.errors import AuthError, JobStopping, PlatformError
 from tenantsim.jobs.context import RunningJobContext
 from tenantsim.jobs.control import JobControl
 from tenantsim.jobs.models import JobStatus
-from tenantsim.scenario.activity import ActivityModel, SimClock, parse_timezone, parse_working_hours
+from tenantsim.jobs.simulation import Simulation
+from tenantsim.scenario.activity import SimClock
 from tenantsim.secretbox import scrub
 from tenantsim.store import jobs_repo
 from tenantsim.store.types import utcnow
-
-if TYPE_CHECKING:
-    from tenantsim.connectors.base import PlatformService
 
 log = logging.getLogger("tenantsim.jobs")
 
@@ -41,6 +39,7 @@ class Worker:
     control: JobControl
     task: asyncio.Task[Any] | None = None
     ctx: RunningJobContext | None = None
+    sim: Simulation | None = None  # the job's company and platforms, once opened
     result: asyncio.Future[dict[str, Any]] | None = None
     started: float = field(default_factory=time.monotonic)
 
@@ -49,22 +48,22 @@ class CleanupRequested(Exception):
     """cleanup_after came due while running: the manager switches the job to cleanup."""
 
 
-async def run_events(ctx: RunningJobContext, service: PlatformService, control: JobControl,
+async def run_events(ctx: RunningJobContext, sim: Simulation, control: JobControl,
                      stop_at: Any, cleanup_at: Any, on_stop: Callable[[str], Awaitable[None]]) -> None:
-    """The continuous stream: events at times drawn from the activity model, until told otherwise."""
-    config = ctx.config
-    model = ActivityModel(level=config.get("activity_level", "medium"),
-                          working_hours=parse_working_hours(config.get("working_hours")),
-                          zone=parse_timezone(config.get("timezone")))
-    sim_origin = ctx.progress.get("sim_now")
-    clock = SimClock(origin_real=time.time(),
-                     origin_sim=datetime.fromisoformat(sim_origin) if sim_origin else utcnow(),
-                     time_scale=float(config.get("time_scale") or 1.0))
-    rng = ctx.rng("events", ctx.events_total)
+    """The continuous stream: the director says what happens next and when (in simulated time); the
+    worker waits for that moment on the job's clock and has every platform reflect it."""
+    clock = SimClock(origin_real=time.time(), origin_sim=sim.company.clock(),
+                     time_scale=float(ctx.config.get("time_scale") or 1.0))
     failures = 0
     while True:
-        sim_delay = model.next_delay(clock.sim_now(time.time()), rng)
-        target = time.monotonic() + clock.real_seconds(sim_delay)
+        try:
+            await sim.finish_pending()  # an event a crash or a failed call left half-reflected
+            failures = 0
+        except PlatformError as exc:
+            failures = await _failed(ctx, control, exc, failures)
+            continue
+        due, kind, item = sim.director.next_due()
+        target = time.monotonic() + clock.real_seconds((due - clock.sim_now(time.time())).total_seconds())
         poked = False
         while True:
             now = utcnow()
@@ -79,25 +78,36 @@ async def run_events(ctx: RunningJobContext, service: PlatformService, control: 
             poked = await control.sleep(min(remaining, DEADLINE_CHECK_SECONDS))
             if poked:
                 break
+        if poked:  # generate-now: one event of a kind drawn now, at the present simulated moment
+            due, kind, item = max(sim.company.clock(), clock.sim_now(time.time())), sim.director.draw_kind(), None
+        if kind is None:  # nothing due within the director's horizon: time passes
+            sim.company.sim_now = due.isoformat()
+            sim.save()
+            continue
         try:
-            done = await service.run_event()
+            event = await sim.step(kind, due, item)
             failures = 0
         except PlatformError as exc:
-            failures += 1
-            ctx.activity("error", f"An event could not be completed: {exc.message}",
-                         [{"status": exc.status, "code": exc.code}])
-            revoked = isinstance(exc, AuthError) and exc.status == 401  # 403 is one object, not the token
-            if revoked or failures >= MAX_CONSECUTIVE_FAILURES:
-                raise
-            await control.sleep(min(30.0, 0.5 * failures))
+            failures = await _failed(ctx, control, exc, failures)
             continue
-        if done is not None:
+        if event is not None:
             ctx.events_total += 1
-        ctx.checkpoint(events_total=ctx.events_total,
-                       sim_now=clock.sim_now(time.time()).isoformat(),
-                       http=ctx.http_stats.as_dict())
+        sim.save(events_total=ctx.events_total, http=ctx.http_stats.as_dict())
         if poked:
             ctx.activity("generate_now", "Generated one event on request.", [])
+
+
+async def _failed(ctx: RunningJobContext, control: JobControl, exc: PlatformError, failures: int) -> int:
+    """An event's platform call failed: record it, and fail the job only when the platform is unusable.
+    The event stays applied to the company (pending), so the next turn converges it again."""
+    failures += 1
+    ctx.activity("error", f"An event could not be completed: {exc.message}", [{"status": exc.status,
+                                                                               "code": exc.code}])
+    revoked = isinstance(exc, AuthError) and exc.status == 401  # 403 is one object, not the token
+    if revoked or failures >= MAX_CONSECUTIVE_FAILURES:
+        raise exc
+    await control.sleep(min(30.0, 0.5 * failures))
+    return failures
 
 
 def compute_stop_at(config: dict[str, Any], first_started_at: Any) -> Any:

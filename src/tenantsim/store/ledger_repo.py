@@ -1,4 +1,4 @@
-"""The ledger: every object a job created. Implements connectors.base.Ledger for one job."""
+"""The ledger: every object a job created. Implements ``ledger_types.Ledger`` for one job on one platform."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import Engine, and_, func, select, update
 from sqlalchemy.exc import IntegrityError
 
-from tenantsim.connectors.base import LedgerEntry
+from tenantsim.store.ledger_types import LedgerEntry
 from tenantsim.store.tables import jobs, ledger
 from tenantsim.store.types import utcnow
 
@@ -20,17 +20,19 @@ def _entry(row: Any) -> LedgerEntry:
 
 
 class SqlLedger:
-    def __init__(self, engine: Engine, job_id: str) -> None:
+    def __init__(self, engine: Engine, job_id: str, platform: str) -> None:
         self.engine = engine
         self.job_id = job_id
+        self.platform = platform
 
     def _where(self, kind: str, key: str) -> Any:
-        return and_(ledger.c.job_id == self.job_id, ledger.c.kind == kind, ledger.c.key == key)
+        return and_(ledger.c.job_id == self.job_id, ledger.c.platform == self.platform, ledger.c.kind == kind,
+                    ledger.c.key == key)
 
     def intent(self, kind: str, key: str, *, parent_key: str | None = None, actor: str | None = None,
                attrs: dict[str, Any] | None = None) -> LedgerEntry:
         now = utcnow()
-        values = {"job_id": self.job_id, "kind": kind, "key": key, "parent_key": parent_key, "actor": actor,
+        values = {"job_id": self.job_id, "platform": self.platform, "kind": kind, "key": key, "parent_key": parent_key, "actor": actor,
                   "status": "intent", "attrs": attrs or {}, "created_at": now, "updated_at": now}
         try:
             with self.engine.begin() as conn:
@@ -81,7 +83,8 @@ class SqlLedger:
         return _entry(row) if row else None
 
     def entries(self, kind: str | None = None, statuses: Sequence[str] | None = None) -> list[LedgerEntry]:
-        query = select(ledger).where(ledger.c.job_id == self.job_id).order_by(ledger.c.id)
+        mine = and_(ledger.c.job_id == self.job_id, ledger.c.platform == self.platform)
+        query = select(ledger).where(mine).order_by(ledger.c.id)
         if kind is not None:
             query = query.where(ledger.c.kind == kind)
         if statuses is not None:
@@ -91,7 +94,7 @@ class SqlLedger:
 
     def counts(self) -> dict[str, int]:
         """Objects that exist on the platform now, by kind (created and not yet deleted)."""
-        return kind_counts(self.engine, self.job_id, ("created",))
+        return kind_counts(self.engine, self.job_id, ("created",), self.platform)
 
 
 def counts_by_status(engine: Engine, job_id: str) -> dict[str, dict[str, int]]:
@@ -105,9 +108,11 @@ def counts_by_status(engine: Engine, job_id: str) -> dict[str, dict[str, int]]:
     return out
 
 
-def kind_counts(engine: Engine, job_id: str, statuses: Sequence[str]) -> dict[str, int]:
-    query = (select(ledger.c.kind, func.count()).where(and_(ledger.c.job_id == job_id,
-                                                            ledger.c.status.in_(list(statuses))))
-             .group_by(ledger.c.kind))
+def kind_counts(engine: Engine, job_id: str, statuses: Sequence[str], platform: str | None = None) -> \
+        dict[str, int]:
+    where = and_(ledger.c.job_id == job_id, ledger.c.status.in_(list(statuses)))
+    if platform is not None:
+        where = and_(where, ledger.c.platform == platform)
+    query = select(ledger.c.kind, func.count()).where(where).group_by(ledger.c.kind)
     with engine.connect() as conn:
         return {kind: int(n) for kind, n in conn.execute(query).all()}

@@ -1,4 +1,4 @@
-"""The schema: jobs, ledger, activity log, content pool, job runs, servers. Alembic owns changes."""
+"""The schema: jobs, ledger, companies, activity, content pool, job runs, servers. Alembic owns changes."""
 
 from __future__ import annotations
 
@@ -57,6 +57,7 @@ ledger = Table(
     metadata,
     Column("id", AutoId, primary_key=True, autoincrement=True),
     Column("job_id", String(40), nullable=False),
+    Column("platform", String(32), nullable=False, server_default=""),  # connection_type of the object
     Column("kind", String(40), nullable=False),
     Column("key", String(300), nullable=False),
     Column("platform_id", String(200), nullable=True),
@@ -67,8 +68,17 @@ ledger = Table(
     Column("error", Text, nullable=True),
     Column("created_at", UTCDateTime, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
-    UniqueConstraint("job_id", "kind", "key", name="uq_ledger_job_kind_key"),
+    UniqueConstraint("job_id", "platform", "kind", "key", name="uq_ledger_job_platform_kind_key"),
     Index("ix_ledger_job_status", "job_id", "status"),
+)
+
+# The company a job plays (scenario/company.py), one JSON document per job.
+companies = Table(
+    "companies",
+    metadata,
+    Column("job_id", String(40), primary_key=True),
+    Column("state", JSON, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
 )
 
 activity = Table(

@@ -12,9 +12,9 @@ from sqlalchemy import Engine, and_, func, select
 
 from tenantsim.api import views
 from tenantsim.api.validation import ACTIVITY_LEVELS, CONTENT_PROVIDERS, ORG_SIZES
-from tenantsim.connectors.okta.people import HEADCOUNTS
 from tenantsim.content.packs import display_names
 from tenantsim.scenario.activity import EVENTS_PER_HOUR, WORKING_HOURS
+from tenantsim.scenario.founding import HEADCOUNTS
 from tenantsim.store import jobs_repo
 from tenantsim.store.tables import ledger
 

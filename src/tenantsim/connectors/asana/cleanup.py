@@ -8,8 +8,9 @@ from __future__ import annotations
 from typing import Any
 
 from tenantsim.connectors.asana.pool import AsanaClientPool
-from tenantsim.connectors.base import JobContext, LedgerEntry
+from tenantsim.connectors.base import JobContext
 from tenantsim.errors import PlatformError
+from tenantsim.store.ledger_types import LedgerEntry
 
 ORDER = (
     ("subtask", "/tasks/{}"),

@@ -16,7 +16,8 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from tenantsim.connectors.asana.pool import AsanaClientPool, Member
-from tenantsim.connectors.base import JobContext, LedgerEntry
+from tenantsim.connectors.base import JobContext
+from tenantsim.store.ledger_types import LedgerEntry
 
 # Asana's clock and ours differ a little; an object stamped this much before the intent still counts.
 CLOCK_SKEW = timedelta(seconds=30)

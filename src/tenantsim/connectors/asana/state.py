@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
-from tenantsim.connectors.base import Ledger
+from tenantsim.store.ledger_types import Ledger
 
 # The custom fields a job adds to its projects: role -> (name, subtype, enum options with colors).
 FIELD_SPECS: dict[str, tuple[str, str, tuple[tuple[str, str], ...]]] = {

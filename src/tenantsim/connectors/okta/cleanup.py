@@ -10,11 +10,12 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from tenantsim.connectors.base import JobContext, LedgerEntry
+from tenantsim.connectors.base import JobContext
 from tenantsim.connectors.okta.build import bounded
 from tenantsim.connectors.okta.pool import OktaClientPool
 from tenantsim.connectors.okta.state import CLOCK_SKEW, parse_time
 from tenantsim.errors import NotFoundOnPlatform, PlatformError
+from tenantsim.store.ledger_types import LedgerEntry
 
 PENDING = ("created", "intent")
 

@@ -1,4 +1,4 @@
-"""OktaConnector: token checks, the read helpers behind /api/okta/*, and the job service.
+"""OktaConnector: token checks, the read helpers behind /api/okta/*, and the job's adapter.
 
 Org URLs reach here already checked by the API (an Okta domain, or loopback in sandbox mode).
 """
@@ -10,10 +10,10 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from tenantsim.connectors.base import ConnectorRuntime, JobContext, ValidatedUser
+from tenantsim.connectors.okta.adapter import OktaAdapter
 from tenantsim.connectors.okta.client import OktaClient
 from tenantsim.connectors.okta.people import user_summary
 from tenantsim.connectors.okta.pool import OktaClientPool, display_name
-from tenantsim.connectors.okta.service import OktaService
 from tenantsim.errors import InputError
 
 
@@ -87,7 +87,7 @@ class OktaConnector:
                  "created": g.get("created"), "lastUpdated": g.get("lastUpdated")}
                 for g in await self._collect(token, org_url, "groups", limit)]
 
-    async def open_service(self, ctx: JobContext) -> OktaService:
+    async def open_adapter(self, ctx: JobContext) -> OktaAdapter:
         capacity = float(ctx.config.get("max_api_capacity") or 100) / 100.0
         pool = OktaClientPool(ctx.config["user_tokens"], org_url=str(ctx.config["org_url"]),
                               budgets=self.runtime.budgets, capacity=capacity,
@@ -95,11 +95,11 @@ class OktaConnector:
                               observer=self.runtime.observer, timeout=self.runtime.timeout)
         try:
             await pool.validate()
-            service = await OktaService.open(ctx, pool)
+            adapter = OktaAdapter(ctx, pool)
         except BaseException:
             await pool.aclose()
             raise
         if pool.rejected:
             ctx.activity("notice", f"{len(pool.rejected)} of {len(ctx.config['user_tokens'])} tokens were "
                          f"rejected by Okta and are not used: {', '.join(pool.rejected)}.", [])
-        return service
+        return adapter

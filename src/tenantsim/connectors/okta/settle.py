@@ -16,11 +16,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from tenantsim.connectors.base import Ledger, LedgerEntry
-from tenantsim.connectors.okta.people import Worker
 from tenantsim.connectors.okta.pool import Member, OktaClientPool
 from tenantsim.connectors.okta.state import CLOCK_SKEW, parse_time
 from tenantsim.errors import NotFoundOnPlatform
+from tenantsim.store.ledger_types import Ledger, LedgerEntry
 
 NOT_MADE = "interrupted before Okta made it; nothing was created"
 
@@ -29,41 +28,42 @@ DEPARTING = "departing"  # user attr: a deactivate call may have been made
 DEPROVISIONED = "DEPROVISIONED"
 
 
-def assignments_gone_with(ledger: Ledger, worker: Worker) -> None:
+def assignments_gone_with(ledger: Ledger, person_key: str) -> None:
     """Okta removes a deactivated person's app assignments: so does the ledger."""
     for entry in ledger.entries("app_assignment", statuses=["created"]):
-        if entry.attrs.get("user_key") == worker.key:
+        if entry.attrs.get("user_key") == person_key:
             ledger.deleted("app_assignment", entry.key)
 
 
-async def settle(ledger: Ledger, pool: OktaClientPool, roster: dict[str, Worker]) -> int:
-    """Finish what a crash interrupted; returns how many rows were settled."""
+async def settle(ledger: Ledger, pool: OktaClientPool) -> int:
+    """Finish removals a crash interrupted; returns how many rows were settled."""
     settled = 0
+    users = {e.key: e for e in ledger.entries("user", statuses=["created"])}
     for entry in ledger.entries("app_assignment", statuses=["created"]):
         if not entry.attrs.get(REMOVING):
             continue
-        worker = roster.get(str(entry.attrs.get("user_key")))
+        user = users.get(str(entry.attrs.get("user_key")))
         member = pool.by_label(entry.actor) or pool.members[0]
-        if worker is not None:
+        if user is not None and user.platform_id:
             try:  # unassigning again is harmless; 404 means it was done
-                await member.client.unassign_user_from_app(str(entry.attrs["app_id"]), worker.user_id)
+                await member.client.unassign_user_from_app(str(entry.attrs["app_id"]), user.platform_id)
             except NotFoundOnPlatform:
                 pass
         ledger.deleted("app_assignment", entry.key)
         settled += 1
-    for worker in list(roster.values()):
-        row = ledger.get("user", worker.key)
-        if row is None or not row.attrs.get(DEPARTING):
+    for user in users.values():
+        if not user.attrs.get(DEPARTING) or not user.platform_id:
             continue
         try:
-            user = await pool.members[0].client.get_user(worker.user_id)
-            status = str(user.get("status"))
+            found = await pool.members[0].client.get_user(user.platform_id)
+            status = str(found.get("status"))
         except NotFoundOnPlatform:
             status = DEPROVISIONED
+        changes: dict[str, object] = {DEPARTING: False}
         if status == DEPROVISIONED:  # the deactivation happened: record what it did
-            worker.status = DEPROVISIONED
-            assignments_gone_with(ledger, worker)
-        ledger.update_attrs("user", worker.key, {**worker.attrs(), DEPARTING: False})
+            changes["status"] = DEPROVISIONED
+            assignments_gone_with(ledger, user.key)
+        ledger.update_attrs("user", user.key, changes)
         settled += 1
     return settled
 

@@ -1,22 +1,21 @@
-"""What an Okta job knows while it runs: its plan, the org's apps, its groups and people.
+"""What an Okta job knows while it runs: the company, the org's apps and the ids of its groups.
 
-Rebuilt from the ledger on every start, so a restarted job carries on where it stopped.
+Rebuilt from the ledger on every start, so a restarted job carries on where it stopped; the people's
+Okta ids and what Okta last showed of them are in the ledger's user rows.
 """
 
 from __future__ import annotations
 
 import random
-import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from tenantsim.connectors.base import JobContext
-from tenantsim.connectors.okta.people import Worker, email_domain
 from tenantsim.connectors.okta.pool import Member, OktaClientPool
-from tenantsim.content.base import OrgPlan
 from tenantsim.errors import Skippable
+from tenantsim.scenario.company import Company
 
 # An object Okta made after our intent was written is ours. The allowance for clock skew between us
 # and Okta is kept small: a wrongly refused adoption leaves an orphan (reported), a wrong one would
@@ -30,22 +29,13 @@ def parse_time(value: str) -> datetime:
 
 @dataclass
 class OrgState:
+    """The company, the org's apps, and the Okta ids of the job's groups."""
+
     ctx: JobContext
     pool: OktaClientPool
-    plan: OrgPlan
+    company: Company
     apps: dict[str, dict[str, Any]] = field(default_factory=dict)  # lower-cased label -> app
     groups: dict[str, str] = field(default_factory=dict)  # group key -> Okta id
-    roster: dict[str, Worker] = field(default_factory=dict)  # person key -> worker
-    _origin_real: float = field(default_factory=time.time)
-    _origin_sim: datetime = field(default_factory=lambda: datetime.now(UTC))
-
-    @property
-    def domain(self) -> str:
-        return email_domain(self.plan.company_name)
-
-    @property
-    def company(self) -> str:
-        return self.plan.company_name
 
     def rng(self, *names: object) -> random.Random:
         return self.ctx.rng("okta", *names)
@@ -54,24 +44,9 @@ class OrgState:
         """Which admin token does this piece of work (spread over tokens, reproducibly)."""
         return self.pool.pick(self.rng("actor", *names))
 
-    def sim_now(self) -> datetime:
-        """The job's simulated clock: time_scale simulated seconds per real second."""
-        scale = float(self.ctx.config.get("time_scale") or 1.0)
-        return self._origin_sim + timedelta(seconds=(time.time() - self._origin_real) * scale)
-
-    def start_clock(self) -> None:
-        saved = self.ctx.progress.get("sim_now")
-        if isinstance(saved, str):
-            self._origin_sim = parse_time(saved)
-        self._origin_real = time.time()
-
-    def save_worker(self, worker: Worker) -> None:
-        self.roster[worker.key] = worker
-        self.ctx.ledger.update_attrs("user", worker.key, worker.attrs())
-
-    def people_in(self, department: str, status: str | None = "ACTIVE") -> list[Worker]:
-        return [w for w in self.roster.values()
-                if w.department == department and (status is None or w.status == status)]
+    def user_id(self, person_key: str | None) -> str | None:
+        entry = self.ctx.ledger.get("user", person_key) if person_key else None
+        return entry.platform_id if entry is not None and entry.status == "created" else None
 
 
 def _ours(found: dict[str, Any] | None, requested_at: str | None) -> bool:

@@ -1,0 +1,190 @@
+"""Okta's part of a job's configuration, its token checks and how the dashboard shows it.
+
+The org URL is the SSRF guard's main door: an https origin on an Okta domain (or a custom domain the
+operator allows), nothing else; in sandbox mode also a loopback emulator.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, ValidationInfo, field_validator
+
+from tenantsim.connectors.spec import (
+    Choice,
+    ConfigContext,
+    FormField,
+    PlatformSpec,
+    TokenForm,
+    check_choice,
+    check_number,
+)
+from tenantsim.connectors.urlcheck import (
+    HOSTNAME,
+    MAX_URL,
+    has_userinfo,
+    is_ip_literal,
+    is_loopback_host,
+    split_url,
+)
+from tenantsim.errors import InputError
+
+if TYPE_CHECKING:
+    from tenantsim.connectors.base import Connector, ConnectorRuntime
+
+ORG_SIZES = ("startup", "midsize", "enterprise")
+OKTA_DOMAINS = ("okta.com", "oktapreview.com", "okta-emea.com", "okta-gov.com", "okta.mil")
+MAX_INITIAL_USERS = 100_000
+_BAD_URL = "Invalid org_url: must be a URL like https://dev-123456.okta.com"
+
+
+def check_org_url(url: Any, *, sandbox_mode: bool, allowed_hosts: Sequence[str]) -> str:
+    """SSRF guard: an Okta org on an Okta domain (or an allowed host), https, origin only.
+
+    Returns the normalised origin (``https://<host>``), so nothing after this check can smuggle a
+    path, port or credentials back in. In sandbox mode a loopback URL (the embedded emulator) is
+    accepted too, path included, since the emulator is mounted under /sandbox/okta.
+    """
+    if not isinstance(url, str) or not url.strip() or len(url) > MAX_URL:
+        raise InputError(_BAD_URL)
+    parts = split_url(url.strip(), _BAD_URL)
+    host = (parts.hostname or "").lower()
+    userinfo = has_userinfo(parts)
+    if sandbox_mode and parts.scheme in ("http", "https") and is_loopback_host(host) and not userinfo:
+        if parts.query or parts.fragment:
+            raise InputError("Invalid org_url: no query or fragment allowed")
+        return url.strip().rstrip("/")
+    if parts.scheme != "https":
+        raise InputError("Invalid org_url: must start with https://")
+    if userinfo:
+        raise InputError("Invalid org_url: credentials in the URL are not allowed")
+    if parts.port is not None or parts.netloc.endswith(":"):
+        raise InputError("Invalid org_url: ports are not allowed")
+    if parts.path not in ("", "/") or parts.query or parts.fragment or "?" in url or "#" in url:
+        raise InputError("Invalid org_url: give only the org's origin, like https://dev-123456.okta.com")
+    if is_ip_literal(host):
+        raise InputError("Invalid org_url: IP addresses are not allowed")
+    if not HOSTNAME.match(host) or parts.netloc.lower() != host:
+        raise InputError("Invalid org_url: the host name is not valid")
+    on_okta = any(host.endswith("." + domain) for domain in OKTA_DOMAINS)
+    if not (on_okta or host in allowed_hosts) or is_loopback_host(host):
+        raise InputError(f"Invalid org_url: {host} is not an Okta domain "
+                         "(add it to TENANTSIM_OKTA_ALLOWED_HOSTS if it is your org's custom domain)")
+    return f"https://{host}"
+
+
+def _org_url(value: Any, info: ValidationInfo) -> str:
+    ctx: ConfigContext = (info.context or {}).get("ctx") or ConfigContext()
+    return check_org_url(value, sandbox_mode=ctx.sandbox_mode, allowed_hosts=ctx.okta_allowed_hosts)
+
+
+class OktaUserToken(BaseModel):
+    """One admin token of the job; its org URL passes the same guard as the job's."""
+
+    model_config = ConfigDict(extra="forbid")
+    name: str
+    token: str
+    org_url: str
+
+    _org = field_validator("org_url", mode="before")(_org_url)
+
+
+class OktaJobConfig(BaseModel):
+    """Okta's fields of a job, checked in this order (the first problem is the one reported).
+
+    Validators raise ``InputError`` with the seed's messages; pydantic lets it through unchanged.
+    ``user_tokens`` arrive already shaped by the shared check (name, token, org_url present).
+    """
+
+    model_config = ConfigDict(extra="ignore")
+    org_size: Literal["startup", "midsize", "enterprise"]
+    initial_users: int | None = None
+    org_url: str
+    user_tokens: list[OktaUserToken]
+
+    @field_validator("org_size", mode="before")
+    @classmethod
+    def _size(cls, value: Any) -> Any:
+        check_choice("org_size", value, ORG_SIZES)
+        return value
+
+    @field_validator("initial_users", mode="before")
+    @classmethod
+    def _users(cls, value: Any) -> Any:
+        check_number("initial_users", value, 1, MAX_INITIAL_USERS, integer=True)
+        return value
+
+    _org = field_validator("org_url", mode="before")(_org_url)
+
+
+def validate(body: dict[str, Any], config: dict[str, Any], ctx: ConfigContext) -> dict[str, Any]:
+    """The Okta fields of ``config`` (``body`` after the shared checks), validated and normalised."""
+    data = {"org_size": body.get("org_size"), "initial_users": body.get("initial_users"),
+            "org_url": body.get("org_url"), "user_tokens": config["user_tokens"]}
+    model = OktaJobConfig.model_validate(data, context={"ctx": ctx})
+    return model.model_dump(exclude_none=True)
+
+
+def token_request(data: dict[str, Any], ctx: ConfigContext) -> dict[str, Any]:
+    """POST /api/validate_token for Okta: a token and its org URL (guarded like a job's)."""
+    for name in ("token", "org_url"):
+        if not data.get(name):
+            raise InputError(f"Missing required field: {name}")
+    return {**data, "org_url": check_org_url(data["org_url"], sandbox_mode=ctx.sandbox_mode,
+                                             allowed_hosts=ctx.okta_allowed_hosts)}
+
+
+def _headcounts() -> dict[str, int]:
+    from tenantsim.scenario.founding import HEADCOUNTS
+
+    return {size: HEADCOUNTS[size] for size in ORG_SIZES if size in HEADCOUNTS}
+
+
+def _options() -> dict[str, Any]:
+    people = _headcounts()
+    return {"org_sizes": list(ORG_SIZES), "org_size_people": {size: people.get(size) for size in ORG_SIZES}}
+
+
+def _fields() -> tuple[FormField, ...]:
+    people = _headcounts()
+    sizes = tuple(Choice(size, size.title(), f"about {people[size]:,} people" if size in people else "")
+                  for size in ORG_SIZES)
+    return (
+        FormField("org_url", "Okta org URL", "url", "tenant", placeholder="https://dev-123456.okta.com",
+                  noun="org URL", wide=True, with_token="required", per_token=True,
+                  lookup={"kind": "probe", "path": "/api/okta/orgs", "id": "org-check",
+                          "name": "org.org_name", "as": "org.authenticated_user.name"}),
+        FormField("org_size", "Size", "choice", "company", choices=sizes, default="startup"),
+        FormField("initial_users", "People to create", "number", "company", placeholder="by size",
+                  help="Leave empty to follow the size.", unit="people", minimum=1,
+                  maximum=MAX_INITIAL_USERS),
+    )
+
+
+def _sandbox_fill(description: dict[str, Any]) -> dict[str, Any]:
+    tokens = list(description.get("tokens") or [])[:1]
+    return {"fields": {"org_url": description.get("org_url", "")},
+            "user_tokens": [{"name": f"admin{i + 1}", "token": t} for i, t in enumerate(tokens)]}
+
+
+def _connector(runtime: ConnectorRuntime) -> Connector:
+    from tenantsim.connectors.okta.connector import OktaConnector
+
+    return OktaConnector(runtime)
+
+
+PLATFORM = PlatformSpec(
+    connection_type="okta", label="Okta", mark="O", color="#1662dd", css_class="pm-okta",
+    description="People, groups, app assignments, lifecycle changes",
+    role="identity", tenant_noun="Okta org", builds="people, groups and app assignments",
+    tenant_field="org_url", tenant_missing="no org URL yet",
+    tokens=TokenForm(label="Admin API tokens (SSWS)",
+                     help="Each token acts as one admin. The job uses every token that works.",
+                     name_prefix="admin", placeholder="00abc…"),
+    fields=_fields,
+    required=("industry", "org_url", "user_tokens", "org_size", "anthropic_api_key"),
+    missing_prefix="Missing required field for Okta", token_fields=("org_url",),
+    validate=validate, token_request=token_request, connector=_connector,
+    size_fields=("initial_users", "org_size"), options=_options, sandbox_fill=_sandbox_fill,
+)

@@ -1,0 +1,142 @@
+"""Make one person in Okta agree with the company: account, status, groups, profile, app exceptions and
+MFA factors (DESIGN.md example 11: desired state, converged).
+
+What Okta was last made to show of a person is recorded in their ledger row, so converging compares the
+company with that record and makes only the calls that differ. Running it twice changes nothing; running
+it again after a crash finishes what the crash interrupted. Removals are marked in the ledger before the
+call (``settle.py`` finishes a marked one on restart), so the ledger never names an object Okta no longer
+holds, and never misses one it does.
+"""
+
+from __future__ import annotations
+
+import random
+import secrets
+from typing import Any
+
+from tenantsim.connectors.okta.build import TRACKED_PROFILE, ensure_person, grant_direct
+from tenantsim.connectors.okta.people import profile_for
+from tenantsim.connectors.okta.settle import DEPARTING, DEPROVISIONED, REMOVING, assignments_gone_with
+from tenantsim.connectors.okta.state import OrgState
+from tenantsim.errors import NotFoundOnPlatform, Skippable
+from tenantsim.scenario.company import ACTIVE, DEPARTED, ON_LEAVE, Employee
+
+QUESTIONS = ("favorite_toy", "first_computer_game", "favorite_movie_quote", "first_award",
+             "favorite_vacation_location", "childhood_dream_job", "first_music_purchase")
+# Fictional numbers: 555-01xx in North America, Ofcom's drama range in the UK, a plausible form elsewhere.
+PHONE_FORMS = {"US": "+1-555-01{:02d}", "CA": "+1-555-01{:02d}", "GB": "+44-7700-900{:03d}",
+               "IE": "+353-85-555-{:04d}", "IN": "+91-98-7654-{:04d}", "DE": "+49-151-5555-{:04d}",
+               "MX": "+52-55-5555-{:04d}"}
+
+
+def factor_body(factor: str, country: str, rng: random.Random) -> tuple[dict[str, Any], bool]:
+    """The enrol request for a factor type, and whether to activate it at once."""
+    if factor == "question":
+        return {"factorType": "question", "provider": "OKTA",
+                "profile": {"question": rng.choice(QUESTIONS), "answer": secrets.token_urlsafe(9)}}, False
+    if factor == "sms":
+        phone = PHONE_FORMS.get(country, PHONE_FORMS["US"]).format(rng.randrange(100))
+        return {"factorType": "sms", "provider": "OKTA", "profile": {"phoneNumber": phone}}, True
+    provider = {"token:software:totp": "GOOGLE", "webauthn": "FIDO"}.get(factor, "OKTA")
+    return {"factorType": factor, "provider": provider}, False
+
+
+async def converge_person(state: OrgState, person: Employee) -> None:
+    ledger = state.ctx.ledger
+    entry = ledger.get("user", person.key)
+    if person.status == DEPARTED:
+        if entry is not None and entry.status == "created" and entry.attrs.get("status") != DEPROVISIONED:
+            await _deactivate(state, person, str(entry.platform_id))
+        return
+    uid = await ensure_person(state, person)
+    if uid is None:
+        return
+    entry = ledger.get("user", person.key)
+    assert entry is not None
+    recorded: dict[str, Any] = dict(entry.attrs)
+    client = state.acting("converge", person.key, state.company.event_seq).client
+    # Groups: the department, office and team the person is in now.
+    want = [k for k in state.company.groups_of(person) if k in state.groups]
+    have = list(recorded.get("groups") or [])
+    for key in [k for k in have if k not in want]:
+        await state.ctx.checkpoint_now()
+        try:
+            await client.remove_member(state.groups[key], uid)
+        except NotFoundOnPlatform:
+            pass
+    for key in [k for k in want if k not in have]:
+        await state.ctx.checkpoint_now()
+        await client.add_member(state.groups[key], uid)
+    if want != have:
+        ledger.update_attrs("user", person.key, {"groups": want})
+    # Profile: title, department, manager, location.
+    profile = profile_for(state.company, person, state.user_id(person.manager))
+    shown = dict(recorded.get("profile") or {})
+    changed = {k: profile[k] for k in TRACKED_PROFILE if shown.get(k) != profile[k]}
+    if changed:
+        await state.ctx.checkpoint_now()
+        await client.update_profile(uid, changed)
+        ledger.update_attrs("user", person.key, {"profile": {**shown, **changed}})
+    # Status: leave suspends the account, a return unsuspends it.
+    status = recorded.get("status", "ACTIVE")
+    if person.status == ON_LEAVE and status == "ACTIVE":
+        await client.suspend(uid)
+        ledger.update_attrs("user", person.key, {"status": "SUSPENDED"})
+    elif person.status == ACTIVE and status == "SUSPENDED":
+        await client.unsuspend(uid)
+        ledger.update_attrs("user", person.key, {"status": "ACTIVE"})
+    await _converge_apps(state, person, uid)
+    await _converge_factors(state, person, uid, list(recorded.get("factors") or []))
+
+
+async def _deactivate(state: OrgState, person: Employee, uid: str) -> None:
+    """Okta deactivation also drops the person's app assignments: the ledger says so too."""
+    ledger = state.ctx.ledger
+    ledger.update_attrs("user", person.key, {DEPARTING: True})  # settled on restart if we die mid-way
+    try:
+        await state.acting("departure", person.key).client.deactivate(uid)
+    except NotFoundOnPlatform:
+        pass
+    assignments_gone_with(ledger, person.key)
+    ledger.update_attrs("user", person.key, {"status": DEPROVISIONED, DEPARTING: False})
+
+
+async def _converge_apps(state: OrgState, person: Employee, uid: str) -> None:
+    ledger = state.ctx.ledger
+    want = {state.apps[label.lower()]["id"]: state.apps[label.lower()] for label in person.apps
+            if label.lower() in state.apps}
+    held = {str(e.attrs.get("app_id")): e for e in ledger.entries("app_assignment", statuses=["created"])
+            if e.attrs.get("user_key") == person.key}
+    for app_id, app in want.items():
+        if app_id not in held:
+            await state.ctx.checkpoint_now()
+            await grant_direct(state, person, uid, app)
+    for app_id, entry in held.items():
+        if app_id in want:
+            continue
+        await state.ctx.checkpoint_now()
+        ledger.update_attrs("app_assignment", entry.key, {REMOVING: True})
+        try:
+            await state.pool.by_label(entry.actor).client.unassign_user_from_app(app_id, uid)
+        except NotFoundOnPlatform:
+            pass
+        ledger.deleted("app_assignment", entry.key)
+
+
+async def _converge_factors(state: OrgState, person: Employee, uid: str, enrolled: list[str]) -> None:
+    missing = [f for f in person.factors if f not in enrolled]
+    if not missing or person.status != ACTIVE:
+        return
+    rng = state.rng("factor", person.key, len(enrolled))
+    client = state.acting("factor", person.key).client
+    country = state.company.office_of(person).country
+    for factor in missing:
+        await state.ctx.checkpoint_now()
+        body, activate = factor_body(factor, country, rng)
+        try:
+            await client.enroll_factor(uid, body, activate=activate)
+        except Skippable as exc:
+            if "already set up" not in exc.message:  # enrolled before a crash: nothing left to do
+                raise
+        enrolled.append(factor)
+        state.ctx.ledger.update_attrs("user", person.key, {"factors": list(enrolled)})

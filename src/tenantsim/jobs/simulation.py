@@ -1,0 +1,124 @@
+"""One job's company and its platforms: founding, the initial build, and each event from the director
+to every adapter.
+
+An event is applied to the company and stored (with ``pending`` set) before any platform call; each
+adapter then reflects it, and ``pending`` is cleared. A job that dies in between finds the event
+pending on restart and hands it to the adapters again — they converge, so nothing is done twice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from tenantsim.connectors.base import PlatformAdapter
+from tenantsim.errors import Skippable
+from tenantsim.jobs.context import RunningJobContext
+from tenantsim.scenario.activity import ActivityModel, parse_timezone, parse_working_hours
+from tenantsim.scenario.company import Company
+from tenantsim.scenario.director import Director
+from tenantsim.scenario.events import Event
+from tenantsim.scenario.founding import found_company, headcount, initial_exceptions
+from tenantsim.store import company_repo
+from tenantsim.store.types import utcnow
+
+
+class Simulation:
+    def __init__(self, ctx: RunningJobContext, adapters: Sequence[PlatformAdapter], company: Company,
+                 director: Director) -> None:
+        self.ctx = ctx
+        self.adapters = list(adapters)
+        self.company = company
+        self.director = director
+
+    @classmethod
+    async def open(cls, ctx: RunningJobContext, adapters: Sequence[PlatformAdapter]) -> Simulation:
+        """Prepare every platform, then load the job's company, or found it on the job's first start."""
+        for adapter in adapters:
+            await adapter.prepare()
+        catalogue = sorted({label for a in adapters for label in a.catalogue()})
+        known = next((k for a in adapters if (k := a.known_people())), None)
+        stored = company_repo.load(ctx.engine, ctx.job_id)
+        if stored is not None:
+            company = Company.from_dict(stored)
+        else:
+            industry = str(ctx.config.get("industry") or "technology")
+            size = len(known) if known else headcount(ctx.config)
+            plan = await ctx.content.org_plan(industry, size)
+            company = found_company(plan, ctx.seed, _start_time(ctx), known)
+            initial_exceptions(company, catalogue, ctx.seed)
+            company_repo.save(ctx.engine, ctx.job_id, company.to_dict())
+        config = ctx.config
+        zone = config.get("timezone") or company.home_zone
+        model = ActivityModel(level=str(config.get("activity_level") or "medium"),
+                              working_hours=parse_working_hours(config.get("working_hours")),
+                              zone=parse_timezone(zone))
+        kinds = sorted({kind for a in adapters for kind in a.handles})
+        actors = [p.key for p in company.people.values()] if known else []
+        director = Director(company, ctx.content, seed=ctx.seed, model=model, kinds=kinds, catalogue=catalogue,
+                            actors=actors)
+        return cls(ctx, adapters, company, director)
+
+    @property
+    def zone(self) -> str:
+        return str(self.director.model.zone)
+
+    def build_total(self) -> int:
+        return sum(adapter.build_total(self.company) for adapter in self.adapters)
+
+    async def build(self) -> None:
+        for adapter in self.adapters:
+            await adapter.build(self.company)
+
+    def save(self, **progress: Any) -> None:
+        """The company and the job's progress, in one transaction."""
+        self.ctx.progress.update(progress, sim_now=self.company.sim_now, sim_zone=self.zone)
+        company_repo.save(self.ctx.engine, self.ctx.job_id, self.company.to_dict(), dict(self.ctx.progress))
+
+    async def finish_pending(self) -> None:
+        """An event a crash left half-reflected: every platform converges to it now."""
+        if self.company.pending is None:
+            return
+        await self._reflect(Event.from_dict(self.company.pending))
+
+    async def step(self, kind: str, at: datetime, item: dict[str, str] | None = None) -> Event | None:
+        """Apply one event to the company, store it, then reflect it on every platform."""
+        event = await self.director.apply(kind, at, item)
+        self.save()
+        if event is None:
+            return None
+        await self._reflect(event)
+        return event
+
+    async def _reflect(self, event: Event) -> None:
+        for adapter in self.adapters:
+            if event.kind not in adapter.handles:
+                continue
+            try:
+                await adapter.apply(event, self.company)
+            except Skippable as exc:  # the platform refuses this one change: say so, do not retry it
+                self.ctx.activity("notice", f"{event.sentence or event.kind} — not reflected in "
+                                  f"{adapter.platform}: {exc.message}", [])
+        self.company.pending = None
+        if event.sentence:
+            person = self.company.people.get(event.person or "")
+            objects = [{"type": "person", "key": person.key, "name": person.name,
+                        "email": self.company.email(person)}] if person else []
+            self.ctx.activity(event.kind, event.sentence, objects)
+        self.save()
+
+    async def cleanup(self) -> dict[str, Any]:
+        result: dict[str, Any] = {}
+        for adapter in self.adapters:
+            result.update(await adapter.cleanup())
+        return result
+
+    async def aclose(self) -> None:
+        for adapter in self.adapters:
+            await adapter.aclose()
+
+
+def _start_time(ctx: RunningJobContext) -> datetime:
+    saved = ctx.progress.get("sim_now")
+    return datetime.fromisoformat(saved) if isinstance(saved, str) else utcnow()

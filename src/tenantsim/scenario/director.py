@@ -1,0 +1,195 @@
+"""The director: decides what happens next in the company, and when, then applies it.
+
+Each kind of event has a rate per simulated day drawn from the company's state (headcount, people on
+leave, exceptions held) and the industry (``rates.py``); churn never depends on ``activity_level``,
+day-to-day work does. Arrival times are one Poisson process over all kinds, shaped by the working
+hours profile in the company's time zone, normalised so a simulated week holds exactly the expected
+count whatever the profile. Scheduled events (a return from leave, a new hire's MFA enrolment) come
+from the company's agenda. Everything is deterministic given the job's seed and the event number, so
+the same simulated month looks the same at any ``time_scale``.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+
+from tenantsim.content.base import ContentProvider, derive_seed
+from tenantsim.scenario import hr, rates, work
+from tenantsim.scenario.activity import ActivityModel
+from tenantsim.scenario.company import Company, Employee
+from tenantsim.scenario.events import ACCESS_KINDS, HR_KINDS, WORK_KINDS, Event
+from tenantsim.scenario.offices import offices_for
+
+HORIZON = timedelta(days=14)  # the longest the director looks ahead for the next event
+TITLE_CHOICES = 6
+
+
+def weekly_weight(model: ActivityModel, start: datetime) -> float:
+    """Seconds of a week weighted by the profile's intensity (hour by hour)."""
+    return sum(model.intensity(start + timedelta(hours=h)) for h in range(7 * 24)) * 3600.0
+
+
+class Director:
+    def __init__(self, company: Company, content: ContentProvider, *, seed: int, model: ActivityModel,
+                 kinds: Sequence[str], catalogue: Sequence[str] = (), actors: Sequence[str] = ()) -> None:
+        self.company = company
+        self.content = content
+        self.seed = seed
+        self.model = model
+        self.kinds = [k for k in (*HR_KINDS, *ACCESS_KINDS, *WORK_KINDS) if k in set(kinds)]
+        self.catalogue = sorted(set(catalogue))  # app labels the job's platforms can grant
+        self.actors = list(actors)  # person keys who act on the job's work platforms
+        self._weekly = weekly_weight(model, company.clock())
+
+    # -- how often ----------------------------------------------------------------------------------
+    def rates(self) -> dict[str, float]:
+        """Expected events per simulated day, by kind, for the company as it is now."""
+        company = self.company
+        present = len(company.present_people())
+        active = len(company.active_people())
+        level = rates.LEVEL_FACTOR.get(str(self.model.level), 1.0)
+        holders = sum(len(p.apps) for p in company.active_people())
+        separations = rates.turnover(company.industry).separations
+        per_day = {
+            "hire": rates.hires_per_head_month(company.industry, present) * present / rates.DAYS_PER_MONTH,
+            "departure": separations * present / rates.DAYS_PER_MONTH,
+            "leave": rates.leave_starts_per_head_day() * active,
+            "transfer": rates.TRANSFERS_PER_YEAR / 365 * active,
+            "promotion": rates.PROMOTIONS_PER_YEAR / 365 * active,
+            "password_reset": rates.PASSWORD_RESETS_PER_DAY * active * level,
+            "app_grant": rates.ACCESS_REQUESTS_PER_YEAR / 365 * active * level if self.catalogue else 0.0,
+            "app_revoke": rates.ACCESS_REVOKES_PER_YEAR / 365 * holders * level,
+            "mfa_enrollment": rates.FACTOR_ADDS_PER_YEAR / 365 * active * level,
+        }
+        actors = sum(1 for key in self.actors if (p := company.people.get(key)) is not None and p.active)
+        work_per_day = rates.WORK_ACTIONS_PER_PERSON_DAY * 5 / 7 * level * actors
+        for kind, share in work.SHARES.items():
+            per_day[kind] = work_per_day * share
+        return {k: per_day[k] for k in self.kinds if per_day.get(k, 0.0) > 0}
+
+    # -- when and what -------------------------------------------------------------------------------
+    def _rng(self, *names: object) -> random.Random:
+        return random.Random(derive_seed(self.seed, "director", self.company.event_seq, *names))
+
+    def next_due(self) -> tuple[datetime, str | None, dict[str, str] | None]:
+        """When the next event happens after the company's last one, its kind, and the agenda item it
+        settles (scheduled events). Kind None: nothing is due within the horizon (look again then)."""
+        after = self.company.clock()
+        rng = self._rng("when", self.company.sim_now)
+        per_day = self.rates()
+        total = sum(per_day.values())
+        when = after + HORIZON
+        if total > 0:
+            peak = total * 7 / self._weekly  # events per simulated second at full intensity
+            waited = 0.0
+            while waited < HORIZON.total_seconds():
+                waited += -math.log(1.0 - rng.random()) / peak
+                if rng.random() < self.model.intensity(after + timedelta(seconds=waited)):
+                    break
+            when = after + timedelta(seconds=min(waited, HORIZON.total_seconds()))
+        item = min(self.company.agenda, key=lambda i: i["at"], default=None)
+        if item is not None and datetime.fromisoformat(item["at"]) <= when:
+            return max(after, datetime.fromisoformat(item["at"])), item["kind"], item
+        if total <= 0 or when >= after + HORIZON:
+            return when, None, None
+        return when, self.draw_kind(rng), None
+
+    def draw_kind(self, rng: random.Random | None = None) -> str | None:
+        per_day = self.rates()
+        if not per_day:
+            return None
+        rng = rng or self._rng("kind")
+        return rng.choices(list(per_day), weights=list(per_day.values()))[0]
+
+    # -- applying ------------------------------------------------------------------------------------
+    async def apply(self, kind: str, at: datetime, item: dict[str, str] | None = None) -> Event | None:
+        """Change the company by one event at simulated time ``at``; None when nobody fits it now.
+        The event is left in ``company.pending`` until every platform has reflected it."""
+        company = self.company
+        if item is not None and item in company.agenda:
+            company.agenda.remove(item)
+        at = max(at, company.clock())
+        rng = self._rng("apply", kind)
+        event = await self._step(kind, at, rng, company.people.get(item["person"]) if item else None)
+        company.sim_now = at.isoformat()
+        if event is None:
+            return None
+        company.event_seq += 1
+        event.seq = company.event_seq
+        company.pending = event.to_dict()
+        return event
+
+    async def _step(self, kind: str, at: datetime, rng: random.Random, subject: Employee | None) -> Event | None:
+        company = self.company
+        if kind == "hire":
+            return await self._hire(at, rng)
+        if kind == "departure":
+            return hr.departure(company, rng, at)
+        if kind == "leave":
+            return hr.leave(company, rng, at)
+        if kind == "return_from_leave":
+            return hr.return_from_leave(company, subject, at) if subject else None
+        if kind == "transfer":
+            event = hr.transfer(company, rng, at, {d.name for d in company.staffed_departments()})
+            if event is not None:  # the title at their own level in the new department
+                person = company.people[event.person or ""]
+                person.title = await self.content.title_for(company.industry, person.department, person.level,
+                                                            company.event_seq)
+                event.details["title"] = person.title
+                event.sentence = (f"{person.name} moved from {event.details['from']} to {person.department} "
+                                  f"as {person.title}, reporting to "
+                                  f"{company.people[person.manager or ''].name}.")
+            return event
+        if kind == "promotion":
+            titles: dict[str, list[str]] = {}
+            for d in company.staffed_departments():
+                for level in (5, 6):
+                    found = {await self.content.title_for(company.industry, d.name, level, n)
+                             for n in range(TITLE_CHOICES)}
+                    titles[f"{d.name}/{level}"] = sorted(found)
+            return hr.promotion(company, rng, at, titles)
+        if kind == "app_grant":
+            return hr.app_grant(company, rng, at, self.catalogue)
+        if kind == "app_revoke":
+            return hr.app_revoke(company, rng, at)
+        if kind == "password_reset":
+            return hr.password_reset(company, rng, at)
+        if kind == "mfa_enrollment":
+            return hr.mfa_enrollment(company, rng, at, subject)
+        if kind in WORK_KINDS:
+            return work.action(company, rng, at, kind, self.actors)
+        return None
+
+    async def _hire(self, at: datetime, rng: random.Random) -> Event | None:
+        company = self.company
+        departments = company.staffed_departments()
+        if not departments:
+            return None
+        department = rng.choices(departments, weights=[d.share for d in departments])[0].name
+        taken = {p.login for p in company.people.values()}
+        person = (await self.content.hires(company.industry, department, 1, taken, company.next_index))[0]
+        manager = hr.front_line_manager(company, department, person.level)
+        if manager is None:
+            return None
+        company.next_index += 1
+        office = manager.office if manager.office in company.offices and rng.random() < 0.6 else person.location
+        if office not in company.offices:
+            company.offices.update(offices_for([*company.offices, office]))
+        teams = company.teams_of(department)
+        key = f"p{company.next_index - 1:05d}"
+        employee = Employee(key=key, first_name=person.first_name, last_name=person.last_name, login=person.login,
+                            title=person.title, level=person.level, department=department, office=office,
+                            employee_number=f"E{100001 + company.next_index - 1}",
+                            cost_center=person.cost_center, manager=manager.key,
+                            team=teams[rng.randrange(len(teams))] if teams else None, hired_at=at.isoformat())
+        company.people[key] = employee
+        if "mfa_enrollment" in self.kinds:
+            enrol = at + timedelta(days=rng.uniform(*rates.NEW_HIRE_MFA_DAYS))
+            company.agenda.append({"at": enrol.isoformat(), "kind": "mfa_enrollment", "person": key})
+        return Event(0, "hire", at.isoformat(), key, [key], {"department": department, "manager": manager.key},
+                     f"{employee.name} joined {company.name} as {employee.title} in {department}, reporting to "
+                     f"{manager.name}.")
+

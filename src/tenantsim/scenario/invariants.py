@@ -1,0 +1,59 @@
+"""What must hold of the company after every event. The director's steps keep these true; the tests
+check them after each event of long simulated runs."""
+
+from __future__ import annotations
+
+import re
+
+from tenantsim.scenario.company import ACTIVE, ON_LEAVE, Company
+
+MAX_SPAN = 15  # direct reports of anyone but the chief executive
+MARKERS = re.compile(r"tenantsim|job_[0-9a-f]{6}|\[seed|\bp\d{5}\b", re.IGNORECASE)
+
+
+def executive_limit(headcount: int) -> int:
+    """People at levels 0-2 a company of this size plausibly has."""
+    return 3 + headcount // 25
+
+
+def problems(company: Company) -> list[str]:
+    found: list[str] = []
+    present = company.present_people()
+    ceos = [p for p in present if p.manager is None]
+    if len(ceos) != 1:
+        found.append(f"expected one chief executive, found {len(ceos)}")
+    for person in present:
+        where = f"{person.key} ({person.name})"
+        if person.office not in company.offices:
+            found.append(f"{where} works at an unknown office {person.office!r}")
+        if MARKERS.search(" ".join((person.name, person.title, person.login, person.department))):
+            found.append(f"{where} carries a generator marker")
+        if person.team is not None:
+            team = company.group(person.team)
+            if team is None or team.department != person.department:
+                found.append(f"{where} is in team {person.team} of another department")
+        if person.status == ON_LEAVE and (not person.leave_until or company.reports_of(person.key)):
+            found.append(f"{where} is on leave without an end date, or with reports")
+        if person.manager is None:
+            continue
+        manager = company.people.get(person.manager)
+        if manager is None or manager.status != ACTIVE:
+            if person.status == ACTIVE:
+                found.append(f"{where} reports to someone who is not active")
+            continue
+        if manager.level >= person.level:
+            found.append(f"{where} (level {person.level}) reports to a peer or junior {manager.key}")
+        head = company.head_of(person.department)
+        is_head = head is not None and head.key == person.key
+        if manager.department != person.department and not (is_head and manager.manager is None):
+            found.append(f"{where} in {person.department} reports to {manager.name} in {manager.department}")
+        if len(person.apps) > 3:
+            found.append(f"{where} holds {len(person.apps)} individual app exceptions")
+    for manager in present:
+        span = len(company.reports_of(manager.key))
+        if manager.manager is not None and span > MAX_SPAN:
+            found.append(f"{manager.key} has {span} direct reports")
+    executives = sum(1 for p in present if p.level <= 2)
+    if executives > executive_limit(len(present)):
+        found.append(f"{executives} executives for {len(present)} people")
+    return found

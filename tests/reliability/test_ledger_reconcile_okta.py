@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -13,10 +14,10 @@ from sqlalchemy import and_, update
 
 from tenantsim.connectors.base import ConnectorRuntime
 from tenantsim.connectors.okta.connector import OktaConnector
-from tenantsim.connectors.okta.service import OktaService
 from tenantsim.connectors.okta.settle import DEPARTING, REMOVING
 from tenantsim.connectors.ratelimit import BudgetRegistry
 from tenantsim.jobs.context import RunningJobContext
+from tenantsim.jobs.simulation import Simulation
 from tenantsim.sandbox.okta import DEFAULT_TOKEN, OktaSandbox, create_app
 from tenantsim.store.tables import ledger
 from tests.reliability.truth import OKTA_KINDS, assert_ledger_matches
@@ -41,24 +42,26 @@ def job(tmp_path: Path) -> Iterator[tuple[OktaSandbox, RunningJobContext, set[tu
         yield sandbox, make_context(tmp_path, config, seed=5), org_objects(sandbox)
 
 
-async def reopen(ctx: RunningJobContext) -> OktaService:
+async def reopen(ctx: RunningJobContext) -> Simulation:
+    """What a (re)started job does: open the adapter, settle, load or found the company."""
     connector = OktaConnector(ConnectorRuntime(budgets=BudgetRegistry(window_seconds=1.0), sandbox_mode=True))
-    return await connector.open_service(ctx)
+    return await Simulation.open(ctx, [await connector.open_adapter(ctx)])
 
 
 def mark(ctx: RunningJobContext, kind: str, key: str, **values: Any) -> None:
-    row = and_(ledger.c.job_id == ctx.job_id, ledger.c.kind == kind, ledger.c.key == key)
+    row = and_(ledger.c.job_id == ctx.job_id, ledger.c.platform == "okta", ledger.c.kind == kind,
+               ledger.c.key == key)
     with ctx.engine.begin() as conn:
         conn.execute(update(ledger).where(row).values(**values))
 
 
 async def seed_with_grants(ctx: RunningJobContext) -> None:
     """The seed, then access requests, so several people hold apps directly."""
-    service = await reopen(ctx)
-    await service.seed()
-    for _ in range(4):
-        await service.run_event("app_grant")
-    await service.aclose()
+    sim = await reopen(ctx)
+    await sim.build()
+    for hours in range(1, 5):
+        await sim.step("app_grant", sim.company.clock() + timedelta(hours=hours))
+    await sim.aclose()
 
 
 async def test_interrupted_creates_and_removals_are_settled(job: Any) -> None:
@@ -89,16 +92,16 @@ async def test_interrupted_creates_and_removals_are_settled(job: Any) -> None:
     users_before = len(org.users)
     again = await reopen(ctx)  # what a restarted server does
     try:
-        await again.seed()  # the resumed seed meets the unrecorded person again
+        await again.build()  # the resumed seed meets the unrecorded person again
         adopted = ctx.ledger.get("user", unrecorded.key)
         assert adopted is not None and adopted.status == "created"
         assert adopted.platform_id == unrecorded.platform_id and len(org.users) == users_before
         assert ctx.ledger.get("app_assignment", revoked.key).status == "deleted"  # type: ignore[union-attr]
-        assert again.state.roster[leaver.key].status == "DEPROVISIONED"
+        assert ctx.ledger.get("user", leaver.key).attrs["status"] == "DEPROVISIONED"  # type: ignore[union-attr]
         grants = ctx.ledger.entries("app_assignment", ("created",))
         kept = [e for e in grants if e.attrs.get("user_key") == leaver.key]
         assert not kept, "Okta dropped the leaver's grants; so did the ledger"
-        assert again.state.roster[stayer.key].status == "ACTIVE"
+        assert ctx.ledger.get("user", stayer.key).attrs["status"] == "ACTIVE"  # type: ignore[union-attr]
         assert not ctx.ledger.get("user", stayer.key).attrs[DEPARTING]  # type: ignore[union-attr]
         assert_ledger_matches(ctx.ledger.entries(), org_objects(sandbox) - before, OKTA_KINDS)
         await again.cleanup()

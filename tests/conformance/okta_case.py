@@ -28,8 +28,14 @@ class OktaCase:
             yield base
 
     def config(self, base: str, people: int) -> dict[str, Any]:
-        return {"connection_type": "okta", "industry": "technology", "org_url": base, "initial_users": people,
-                "time_scale": 1e6, "user_tokens": [{"name": "admin", "token": DEFAULT_TOKEN, "org_url": base}]}
+        return {
+            "connection_type": "okta",
+            "industry": "technology",
+            "org_url": base,
+            "initial_users": people,
+            "time_scale": 1e6,
+            "user_tokens": [{"name": "admin", "token": DEFAULT_TOKEN, "org_url": base}],
+        }
 
     def connector(self) -> OktaConnector:
         return OktaConnector(ConnectorRuntime(budgets=BudgetRegistry(window_seconds=1.0), sandbox_mode=True))
@@ -37,17 +43,27 @@ class OktaCase:
     async def snapshot(self, base: str) -> dict[str, Any]:
         """Every user, group membership and direct app grant of the org (the residue check)."""
         async with _api(base) as api:
-            users = {u["id"]: u for u in await _all(api, "/api/v1/users", {"filter": 'status eq "DEPROVISIONED"'})}
+            users = {
+                u["id"]: u for u in await _all(api, "/api/v1/users", {"filter": 'status eq "DEPROVISIONED"'})
+            }
             users.update({u["id"]: u for u in await _all(api, "/api/v1/users", {})})
             groups = {g["id"]: g["profile"]["name"] for g in await _all(api, "/api/v1/groups", {})}
             grants = set()
             for app in await _all(api, "/api/v1/apps", {}):
-                grants |= {(app["id"], "user", u["id"]) for u in await _all(api, f"/api/v1/apps/{app['id']}/users", {})
-                           if u.get("scope") == "USER"}
-                grants |= {(app["id"], "group", g["id"]) for g in await _all(api, f"/api/v1/apps/{app['id']}/groups", {})}
+                grants |= {
+                    (app["id"], "user", u["id"])
+                    for u in await _all(api, f"/api/v1/apps/{app['id']}/users", {})
+                    if u.get("scope") == "USER"
+                }
+                grants |= {
+                    (app["id"], "group", g["id"])
+                    for g in await _all(api, f"/api/v1/apps/{app['id']}/groups", {})
+                }
         return {"users": set(users), "groups": set(groups), "grants": grants}
 
-    async def mismatches(self, base: str, company: Company, ledger_ids: dict[str, dict[str, str]]) -> list[str]:
+    async def mismatches(
+        self, base: str, company: Company, ledger_ids: dict[str, dict[str, str]]
+    ) -> list[str]:
         """Where the org differs from the company, person by person, read through the Okta API."""
         problems: list[str] = []
         user_ids, group_ids = ledger_ids["user"], ledger_ids["group"]
@@ -69,17 +85,24 @@ class OktaCase:
                     problems.append(f"{person.name}: login {profile['login']}")
                 if person.status == DEPARTED:
                     continue
-                for field, want in (("title", person.title), ("department", person.department),
-                                    ("costCenter", person.cost_center),
-                                    ("managerId", user_ids.get(person.manager or "")),
-                                    ("city", company.office_of(person).city or None),
-                                    ("countryCode", company.office_of(person).country)):
+                for field, want in (
+                    ("title", person.title),
+                    ("department", person.department),
+                    ("costCenter", person.cost_center),
+                    ("managerId", user_ids.get(person.manager or "")),
+                    ("city", company.office_of(person).city or None),
+                    ("countryCode", company.office_of(person).country),
+                ):
                     if profile.get(field) != want:
-                        problems.append(f"{person.name}: {field} {profile.get(field)!r}, company says {want!r}")
+                        problems.append(
+                            f"{person.name}: {field} {profile.get(field)!r}, company says {want!r}"
+                        )
                 want_groups = set(company.groups_of(person)) & set(group_ids)
                 in_groups = {key for key, ids in members.items() if uid in ids}
                 if in_groups != want_groups:
-                    problems.append(f"{person.name}: in groups {sorted(in_groups)}, company says {sorted(want_groups)}")
+                    problems.append(
+                        f"{person.name}: in groups {sorted(in_groups)}, company says {sorted(want_groups)}"
+                    )
                 direct = set()
                 for label in set(person.apps) | {e for e in apps}:
                     if label not in apps:
@@ -88,18 +111,25 @@ class OktaCase:
                     if found.status_code == 200 and found.json().get("scope") == "USER":
                         direct.add(label)
                 if direct != {a for a in person.apps if a in apps}:
-                    problems.append(f"{person.name}: direct apps {sorted(direct)}, company says {sorted(person.apps)}")
+                    problems.append(
+                        f"{person.name}: direct apps {sorted(direct)}, company says {sorted(person.apps)}"
+                    )
                 if person.status == ACTIVE:
-                    factors = {f["factorType"] for f in (await api.get(f"/api/v1/users/{uid}/factors")).json()}
+                    factors = {
+                        f["factorType"] for f in (await api.get(f"/api/v1/users/{uid}/factors")).json()
+                    }
                     if not set(person.factors) <= factors:
-                        problems.append(f"{person.name}: factors {sorted(factors)}, company says {person.factors}")
+                        problems.append(
+                            f"{person.name}: factors {sorted(factors)}, company says {person.factors}"
+                        )
         return problems
 
 
 @contextlib.asynccontextmanager
 async def _api(base: str) -> Any:
-    async with httpx.AsyncClient(base_url=base, headers={"Authorization": f"SSWS {DEFAULT_TOKEN}"},
-                                 timeout=30) as client:
+    async with httpx.AsyncClient(
+        base_url=base, headers={"Authorization": f"SSWS {DEFAULT_TOKEN}"}, timeout=30
+    ) as client:
         yield client
 
 

@@ -52,7 +52,9 @@ async def drive(sim: Simulation, kind: str) -> bool:
 
 
 @pytest.mark.parametrize("case", CASES, ids=lambda c: c.name)
-async def test_platform_shows_the_company_through_every_event_and_cleans_up(case: Any, tmp_path: Path) -> None:
+async def test_platform_shows_the_company_through_every_event_and_cleans_up(
+    case: Any, tmp_path: Path
+) -> None:
     with case.tenant() as base:
         before = await case.snapshot(base)
         ctx = make_context(tmp_path, case.config(base, 40), seed=5)
@@ -92,8 +94,9 @@ BROKEN = {  # a deliberately broken platform call -> the event that must then sh
 
 
 @pytest.mark.parametrize("breakage", list(BROKEN))
-async def test_the_suite_fails_when_an_okta_event_is_not_reflected(breakage: str, tmp_path: Path,
-                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_the_suite_fails_when_an_okta_event_is_not_reflected(
+    breakage: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """A suite that cannot fail proves nothing: break one call and the platform no longer agrees."""
     from tenantsim.connectors.okta.client import OktaClient
 

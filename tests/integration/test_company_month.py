@@ -7,6 +7,7 @@ month the job shows at any ``time_scale`` (20,000 makes it about two real minute
 
 from __future__ import annotations
 
+import itertools
 from collections import Counter
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -31,7 +32,9 @@ async def users_by_login(api: httpx.AsyncClient) -> dict[str, dict[str, Any]]:
 async def test_a_midsize_month_reads_like_a_real_company(tmp_path: Path) -> None:
     case = OktaCase()
     with case.tenant() as base:
-        ctx = make_context(tmp_path, {**case.config(base, 200), "org_size": "midsize", "time_scale": 20000}, seed=17)
+        ctx = make_context(
+            tmp_path, {**case.config(base, 200), "org_size": "midsize", "time_scale": 20000}, seed=17
+        )
         sim = await Simulation.open(ctx, [await case.connector().open_adapter(ctx)])
         await sim.build()
         company = sim.company
@@ -40,6 +43,7 @@ async def test_a_midsize_month_reads_like_a_real_company(tmp_path: Path) -> None
         history: dict[str, list[tuple[datetime, str, str]]] = {}  # login -> (day, department, title)
         leave_share: list[float] = []
         async with _api(base) as api:
+
             async def look(day: datetime) -> None:
                 users = [u for login, u in (await users_by_login(api)).items() if login.endswith(domain)]
                 employed = [u for u in users if u["status"] in ("ACTIVE", "SUSPENDED")]
@@ -50,8 +54,11 @@ async def test_a_midsize_month_reads_like_a_real_company(tmp_path: Path) -> None
                     if not seen or seen[-1][1:] != state:
                         seen.append((day, *state))
 
-            initial = {u["profile"]["login"] for u in (await users_by_login(api)).values()
-                       if u["profile"]["login"].endswith(domain)}
+            initial = {
+                u["profile"]["login"]
+                for u in (await users_by_login(api)).values()
+                if u["profile"]["login"].endswith(domain)
+            }
             await look(start)
             next_look = start + timedelta(days=1)
             while company.clock() < start + timedelta(days=DAYS):
@@ -79,7 +86,7 @@ async def test_a_midsize_month_reads_like_a_real_company(tmp_path: Path) -> None
     assert 0.003 <= mean_leave <= 0.06, mean_leave
     for login, seen in history.items():  # nobody moved (department or title) twice within 90 days
         changes = [day for day, *_ in seen[1:]]
-        assert all((b - a).days >= 90 for a, b in zip(changes, changes[1:], strict=False)), (login, seen)
+        assert all((b - a).days >= 90 for a, b in itertools.pairwise(changes)), (login, seen)
     # The org chart through Okta: one chief executive; every active person's manager is active and in
     # their department, or is the chief executive (for department heads).
     by_id = {u["id"]: u for u in ours.values()}

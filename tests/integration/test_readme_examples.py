@@ -35,7 +35,7 @@ def test_readme_curl_starts_a_job_and_cleanup_restores_the_tenant(tmp_path: Path
     port = free_port()
     body = json.loads(json.dumps(readme_bodies()[index]).replace("127.0.0.1:5001", f"127.0.0.1:{port}"))
     body["initial_users"] = min(body.get("initial_users", 12), 12)  # keep the test quick
-    body["time_scale"] = 3600
+    body["time_scale"] = 1_000_000  # a simulated month in a few seconds: events at real rates come quickly
     settings = Settings(var_dir=tmp_path, port=port, sandbox_rate_limit=60_000)
     with running_server(tmp_path, "", sandbox_apps=build_sandbox_apps(settings), port=port,
                         sandbox_rate_limit=60_000) as srv:

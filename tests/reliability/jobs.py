@@ -24,7 +24,7 @@ def asana_job(emulator: Emulator, seed: int, *, tokens: int = 3, first_token: in
     users = described["users"][first_token:first_token + tokens]
     return {"connection_type": "asana", "industry": "technology", "workspace_gid": org,
             "base_url": emulator.api_base, "initial_projects": 2, "content_provider": "offline",
-            "time_scale": 3600.0, "activity_level": "high", "seed": seed,
+            "time_scale": 100_000.0, "activity_level": "high", "seed": seed,
             "user_tokens": [{"name": f"user{first_token + i}", "token": u["token"]}
                             for i, u in enumerate(users)], **extra}
 
@@ -32,6 +32,6 @@ def asana_job(emulator: Emulator, seed: int, *, tokens: int = 3, first_token: in
 def okta_job(emulator: Emulator, seed: int, **extra: Any) -> dict[str, Any]:
     org_url = emulator.root
     return {"connection_type": "okta", "industry": "technology", "org_url": org_url, "org_size": "startup",
-            "initial_users": 30, "content_provider": "offline", "time_scale": 3600.0,
+            "initial_users": 30, "content_provider": "offline", "time_scale": 1_000_000.0,
             "activity_level": "high", "seed": seed,
             "user_tokens": [{"name": "admin", "token": OKTA_TOKEN, "org_url": org_url}], **extra}

@@ -4,7 +4,8 @@ create is recorded with its reason; progress is written in the ledger row's tran
 
 The crash is staged exactly: after a real seed, chosen ledger rows are put back to bare intents (as
 if the process died before recording the gid), optionally with the object removed from the emulator
-(as if it died before the call), and then a new service opens the job like a restarted server would.
+(as if it died before the call), and then a new adapter opens the job (``open_adapter`` + ``prepare``)
+like a restarted server would.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from typing import Any
 import pytest
 from sqlalchemy import and_, update
 
+from tenantsim.connectors.asana.adapter import AsanaAdapter
 from tenantsim.connectors.asana.connector import AsanaConnector
 from tenantsim.connectors.asana.reconcile import NOT_MADE
 from tenantsim.connectors.base import ConnectorRuntime
@@ -25,6 +27,7 @@ from tenantsim.jobs.context import RunningJobContext
 from tenantsim.sandbox.asana import AsanaSandbox, create_app
 from tenantsim.store import jobs_repo
 from tenantsim.store.tables import ledger
+from tests.connectors.asana_support import found
 from tests.support.jobctx import make_context
 from tests.support.servers import serve_asgi
 
@@ -44,6 +47,17 @@ def connector() -> AsanaConnector:
     return AsanaConnector(ConnectorRuntime(budgets=BudgetRegistry(window_seconds=2), sandbox_mode=True))
 
 
+async def opened(ctx: RunningJobContext) -> AsanaAdapter:
+    """What a (re)started job does first: open the adapter and let it settle the ledger."""
+    adapter = await connector().open_adapter(ctx)
+    await adapter.prepare()
+    return adapter
+
+
+async def build(adapter: AsanaAdapter, ctx: RunningJobContext) -> None:
+    await adapter.build(await found(ctx, adapter))
+
+
 @pytest.fixture
 def seeded(tmp_path: Path) -> Any:
     sandbox = create_app(users=3, seed=12, window_seconds=2)
@@ -58,8 +72,8 @@ def seeded(tmp_path: Path) -> Any:
 
 async def test_created_but_unrecorded_objects_are_adopted_not_duplicated(seeded: Any) -> None:
     sandbox, ctx = seeded
-    first = await connector().open_service(ctx)
-    await first.seed()
+    first = await opened(ctx)
+    await build(first, ctx)
     await first.aclose()
     before = made(sandbox)
     picks = {kind: ctx.ledger.entries(kind, ("created",))[-1] for kind in
@@ -67,12 +81,12 @@ async def test_created_but_unrecorded_objects_are_adopted_not_duplicated(seeded:
     for kind, entry in picks.items():
         forget(ctx, kind, entry.key)
 
-    again = await connector().open_service(ctx)  # what a restarted server does
+    again = await opened(ctx)  # what a restarted server does
     try:
         for kind, entry in picks.items():
             now = ctx.ledger.get(kind, entry.key)
             assert now is not None and now.status == "created" and now.platform_id == entry.platform_id, kind
-        await again.seed()  # resumes: nothing is made twice
+        await build(again, ctx)  # resumes: nothing is made twice
         assert made(sandbox) == before
         await again.cleanup()
         assert made(sandbox) == Counter(), "the adopted objects were cleaned up too"
@@ -82,8 +96,8 @@ async def test_created_but_unrecorded_objects_are_adopted_not_duplicated(seeded:
 
 async def test_intents_that_never_reached_asana_are_failed_with_a_reason_then_retried(seeded: Any) -> None:
     sandbox, ctx = seeded
-    first = await connector().open_service(ctx)
-    await first.seed()
+    first = await opened(ctx)
+    await build(first, ctx)
     await first.aclose()
     before = made(sandbox)
     task = ctx.ledger.entries("task", ("created",))[0]
@@ -101,12 +115,12 @@ async def test_intents_that_never_reached_asana_are_failed_with_a_reason_then_re
         if entry.parent_key == task.key:  # they went with their task: as if never made
             forget(ctx, entry.kind, entry.key)
 
-    again = await connector().open_service(ctx)
+    again = await opened(ctx)
     try:
         settled = ctx.ledger.get("task", task.key)
         assert settled is not None and settled.status == "failed" and settled.error == NOT_MADE
         assert ctx.ledger.entries(statuses=("intent",)) == []
-        await again.seed()  # the seed makes them again, once
+        await build(again, ctx)  # the build makes them again, once
         assert ctx.ledger.get("task", task.key).status == "created"  # type: ignore[union-attr]
         assert ctx.ledger.get("tag", tag.key).status == "created"  # type: ignore[union-attr]
         assert made(sandbox)["task"] == before["task"] and made(sandbox)["tag"] == before["tag"]
@@ -121,7 +135,7 @@ async def test_same_named_objects_from_before_the_intent_are_never_adopted(seede
     ctx.ledger.intent("tag", "tag:99", actor="u0", attrs={"name": "legacy"})
     legacy_field = next(r for r in sandbox.store.of_type("custom_field") if r["name"] == "Legacy Score")
     ctx.ledger.intent("custom_field", "legacy", actor="u0", attrs={"name": "Legacy Score", "role": "legacy"})
-    service = await connector().open_service(ctx)
+    service = await opened(ctx)
     await service.aclose()
     for kind, key in (("tag", "tag:99"), ("custom_field", "legacy")):
         entry = ctx.ledger.get(kind, key)
@@ -131,9 +145,9 @@ async def test_same_named_objects_from_before_the_intent_are_never_adopted(seede
 
 async def test_a_failed_create_is_recorded_with_its_reason(seeded: Any) -> None:
     sandbox, ctx = seeded
-    service = await connector().open_service(ctx)
+    service = await opened(ctx)
     try:
-        builder = await service.builder()
+        builder = service.builder
         sandbox.faults.update({"fault_rate": 1.0, "kinds": ["error"]})  # Asana is down
         with pytest.raises(Retriable):
             await builder.create_tag(0, "quick-win", "light-green", service.pool.members[0])

@@ -5,8 +5,8 @@ the ledger update is settled on the next start, so the ledger keeps matching the
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest

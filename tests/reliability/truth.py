@@ -12,9 +12,9 @@ from typing import Any
 import httpx
 from sqlalchemy import Engine
 
-from tenantsim.store.ledger_types import LedgerEntry
 from tenantsim.store import jobs_repo
 from tenantsim.store.ledger_repo import SqlLedger
+from tenantsim.store.ledger_types import LedgerEntry
 from tests.reliability.procs import Emulator
 
 # Ledger kinds that are objects of their own on the Asana emulator (sections go with their project).

@@ -101,13 +101,13 @@ def exercise(run: Scan, tenants: dict[str, Any]) -> None:
     okta_job = run.post("/api/jobs/start", {
         "connection_type": "okta", "industry": "healthcare", "org_url": org, "org_size": "startup",
         "initial_users": 4, "content_provider": "offline", "anthropic_api_key": ANTHROPIC_KEY,
-        "time_scale": 3600, "activity_level": "high",
+        "time_scale": 1_000_000, "activity_level": "high",
         "user_tokens": [{"name": "admin", "token": OKTA_TOKEN, "org_url": org},
                         {"name": "revoked", "token": OKTA_REJECTED, "org_url": org}]})
     asana_job = run.post("/api/jobs/start", {
         "industry": "technology", "workspace_gid": asana["workspaces"][0]["gid"],
         "base_url": asana["base_url"], "initial_projects": 1, "content_provider": "offline",
-        "anthropic_api_key": ANTHROPIC_KEY, "time_scale": 3600, "activity_level": "high",
+        "anthropic_api_key": ANTHROPIC_KEY, "time_scale": 100_000, "activity_level": "high",
         "user_tokens": [{"name": f"user{i}", "token": t} for i, t in enumerate(asana_tokens)]
         + [{"name": "bad", "token": BAD_ASANA}]})
     assert okta_job.status_code == 200 and asana_job.status_code == 200, (okta_job.text, asana_job.text)

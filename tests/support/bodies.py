@@ -12,7 +12,7 @@ OKTA_URL = "https://dev-123456.okta.com"
 def asana_body(**overrides: Any) -> dict[str, Any]:
     body = {"industry": "technology", "workspace_gid": "123456789",
             "user_tokens": [{"name": "user1", "token": "good-asana-1"}],
-            "content_provider": "offline", "time_scale": 3600.0, "activity_level": "high"}
+            "content_provider": "offline", "time_scale": 200000.0, "activity_level": "high"}
     body.update(overrides)
     return body
 

@@ -42,9 +42,11 @@ class _Offices:
         return self.names[min(bisect.bisect_right(self.cumulative, draw), len(self.names) - 1)]
 
 
-def _title(pack: IndustryPack, department: str, level: int, rng: random.Random) -> str:
+def _title(pack: IndustryPack, department: str, level: int, rng: random.Random, head: bool = False) -> str:
+    """A title for the level; a department's head gets the level's first title, the one that names
+    the whole department ("Director of Marketing" rather than "Director of Brand")."""
     titles = pack.department(department).titles_at(level)
-    return titles[rng.randrange(len(titles))]
+    return titles[0] if head else titles[rng.randrange(len(titles))]
 
 
 def build_org_plan(pack: IndustryPack, headcount: int, seed: int,
@@ -87,7 +89,7 @@ def _fill(pack: IndustryPack, pos: Position, seed: int, registry: NameRegistry, 
         last_name=last,
         login=login,
         department=pos.department,
-        title=_title(pack, pos.department, pos.level, rng),
+        title=_title(pack, pos.department, pos.level, rng, head=pos.ordinal == 0),
         level=pos.level,
         location=location,
         employee_number=f"E{100001 + pos.index}",

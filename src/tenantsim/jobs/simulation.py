@@ -25,8 +25,13 @@ from tenantsim.store.types import utcnow
 
 
 class Simulation:
-    def __init__(self, ctx: RunningJobContext, adapters: Sequence[PlatformAdapter], company: Company,
-                 director: Director) -> None:
+    def __init__(
+        self,
+        ctx: RunningJobContext,
+        adapters: Sequence[PlatformAdapter],
+        company: Company,
+        director: Director,
+    ) -> None:
         self.ctx = ctx
         self.adapters = list(adapters)
         self.company = company
@@ -51,13 +56,16 @@ class Simulation:
             company_repo.save(ctx.engine, ctx.job_id, company.to_dict())
         config = ctx.config
         zone = config.get("timezone") or company.home_zone
-        model = ActivityModel(level=str(config.get("activity_level") or "medium"),
-                              working_hours=parse_working_hours(config.get("working_hours")),
-                              zone=parse_timezone(zone))
+        model = ActivityModel(
+            level=str(config.get("activity_level") or "medium"),
+            working_hours=parse_working_hours(config.get("working_hours")),
+            zone=parse_timezone(zone),
+        )
         kinds = sorted({kind for a in adapters for kind in a.handles})
         actors = [p.key for p in company.people.values()] if known else []
-        director = Director(company, ctx.content, seed=ctx.seed, model=model, kinds=kinds, catalogue=catalogue,
-                            actors=actors)
+        director = Director(
+            company, ctx.content, seed=ctx.seed, model=model, kinds=kinds, catalogue=catalogue, actors=actors
+        )
         return cls(ctx, adapters, company, director)
 
     @property
@@ -98,13 +106,26 @@ class Simulation:
             try:
                 await adapter.apply(event, self.company)
             except Skippable as exc:  # the platform refuses this one change: say so, do not retry it
-                self.ctx.activity("notice", f"{event.sentence or event.kind} — not reflected in "
-                                  f"{adapter.platform}: {exc.message}", [])
+                self.ctx.activity(
+                    "notice",
+                    f"{event.sentence or event.kind} — not reflected in {adapter.platform}: {exc.message}",
+                    [],
+                )
         self.company.pending = None
         if event.sentence:
             person = self.company.people.get(event.person or "")
-            objects = [{"type": "person", "key": person.key, "name": person.name,
-                        "email": self.company.email(person)}] if person else []
+            objects = (
+                [
+                    {
+                        "type": "person",
+                        "key": person.key,
+                        "name": person.name,
+                        "email": self.company.email(person),
+                    }
+                ]
+                if person
+                else []
+            )
             self.ctx.activity(event.kind, event.sentence, objects)
         self.save()
 

@@ -79,7 +79,8 @@ async def run_events(ctx: RunningJobContext, sim: Simulation, control: JobContro
             if poked:
                 break
         if poked:  # generate-now: one event of a kind drawn now, at the present simulated moment
-            due, kind, item = max(sim.company.clock(), clock.sim_now(time.time())), sim.director.draw_kind(), None
+            due, item = max(sim.company.clock(), clock.sim_now(time.time())), None
+            kind = sim.director.draw_kind()
         if kind is None:  # nothing due within the director's horizon: time passes
             sim.company.sim_now = due.isoformat()
             sim.save()

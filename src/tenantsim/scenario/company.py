@@ -137,16 +137,21 @@ class Company:
         return next((g for g in self.groups if g.key == key), None)
 
     def department_group(self, department: str) -> str | None:
-        return next((g.key for g in self.groups if g.kind == "department" and g.department == department), None)
+        return next(
+            (g.key for g in self.groups if g.kind == "department" and g.department == department), None
+        )
 
     def teams_of(self, department: str) -> list[str]:
         return [g.key for g in self.groups if g.kind == "team" and g.department == department]
 
     def groups_of(self, person: Employee) -> list[str]:
         """The group keys a person belongs in: department, office, team, communities."""
-        keys = [g.key for g in self.groups
-                if (g.kind == "department" and g.department == person.department)
-                or (g.kind == "location" and g.location == person.office)]
+        keys = [
+            g.key
+            for g in self.groups
+            if (g.kind == "department" and g.department == person.department)
+            or (g.kind == "location" and g.location == person.office)
+        ]
         if person.team and self.group(person.team) is not None:
             keys.append(person.team)
         keys.extend(k for k in person.communities if self.group(k) is not None and k not in keys)
@@ -176,24 +181,42 @@ class Company:
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Company:
         return cls(
-            name=data["name"], industry=data["industry"], domain=data["domain"],
-            departments=[DepartmentInfo(d["name"], d["cost_center"], d["share"], tuple(d["apps"]))
-                         for d in data["departments"]],
+            name=data["name"],
+            industry=data["industry"],
+            domain=data["domain"],
+            departments=[
+                DepartmentInfo(d["name"], d["cost_center"], d["share"], tuple(d["apps"]))
+                for d in data["departments"]
+            ],
             offices={name: Office(**o) for name, o in data["offices"].items()},
             groups=[GroupSpec(**g) for g in data["groups"]],
             people={k: Employee.from_dict(p) for k, p in data["people"].items()},
-            next_index=int(data["next_index"]), founded_at=data["founded_at"], sim_now=data["sim_now"],
-            event_seq=int(data.get("event_seq", 0)), agenda=list(data.get("agenda") or []),
+            next_index=int(data["next_index"]),
+            founded_at=data["founded_at"],
+            sim_now=data["sim_now"],
+            event_seq=int(data.get("event_seq", 0)),
+            agenda=list(data.get("agenda") or []),
             pending=data.get("pending"),
         )
 
 
 def employee_from(person: Person, *, team: str | None, communities: list[str], hired_at: str) -> Employee:
-    return Employee(key=person.key, first_name=person.first_name, last_name=person.last_name,
-                    login=person.login, title=person.title, level=person.level, department=person.department,
-                    office=person.location, employee_number=person.employee_number,
-                    cost_center=person.cost_center, manager=person.manager_key, team=team,
-                    communities=communities, hired_at=hired_at)
+    return Employee(
+        key=person.key,
+        first_name=person.first_name,
+        last_name=person.last_name,
+        login=person.login,
+        title=person.title,
+        level=person.level,
+        department=person.department,
+        office=person.location,
+        employee_number=person.employee_number,
+        cost_center=person.cost_center,
+        manager=person.manager_key,
+        team=team,
+        communities=communities,
+        hired_at=hired_at,
+    )
 
 
 def group_spec(idea: GroupIdea) -> GroupSpec:

@@ -33,8 +33,17 @@ def weekly_weight(model: ActivityModel, start: datetime) -> float:
 
 
 class Director:
-    def __init__(self, company: Company, content: ContentProvider, *, seed: int, model: ActivityModel,
-                 kinds: Sequence[str], catalogue: Sequence[str] = (), actors: Sequence[str] = ()) -> None:
+    def __init__(
+        self,
+        company: Company,
+        content: ContentProvider,
+        *,
+        seed: int,
+        model: ActivityModel,
+        kinds: Sequence[str],
+        catalogue: Sequence[str] = (),
+        actors: Sequence[str] = (),
+    ) -> None:
         self.company = company
         self.content = content
         self.seed = seed
@@ -122,7 +131,9 @@ class Director:
         company.pending = event.to_dict()
         return event
 
-    async def _step(self, kind: str, at: datetime, rng: random.Random, subject: Employee | None) -> Event | None:
+    async def _step(
+        self, kind: str, at: datetime, rng: random.Random, subject: Employee | None
+    ) -> Event | None:
         company = self.company
         if kind == "hire":
             return await self._hire(at, rng)
@@ -136,19 +147,24 @@ class Director:
             event = hr.transfer(company, rng, at, {d.name for d in company.staffed_departments()})
             if event is not None:  # the title at their own level in the new department
                 person = company.people[event.person or ""]
-                person.title = await self.content.title_for(company.industry, person.department, person.level,
-                                                            company.event_seq)
+                person.title = await self.content.title_for(
+                    company.industry, person.department, person.level, company.event_seq
+                )
                 event.details["title"] = person.title
-                event.sentence = (f"{person.name} moved from {event.details['from']} to {person.department} "
-                                  f"as {person.title}, reporting to "
-                                  f"{company.people[person.manager or ''].name}.")
+                event.sentence = (
+                    f"{person.name} moved from {event.details['from']} to {person.department} "
+                    f"as {person.title}, reporting to "
+                    f"{company.people[person.manager or ''].name}."
+                )
             return event
         if kind == "promotion":
             titles: dict[str, list[str]] = {}
             for d in company.staffed_departments():
                 for level in (5, 6):
-                    found = {await self.content.title_for(company.industry, d.name, level, n)
-                             for n in range(TITLE_CHOICES)}
+                    found = {
+                        await self.content.title_for(company.industry, d.name, level, n)
+                        for n in range(TITLE_CHOICES)
+                    }
                     titles[f"{d.name}/{level}"] = sorted(found)
             return hr.promotion(company, rng, at, titles)
         if kind == "app_grant":
@@ -175,21 +191,39 @@ class Director:
         if manager is None:
             return None
         company.next_index += 1
-        office = manager.office if manager.office in company.offices and rng.random() < 0.6 else person.location
+        office = (
+            manager.office if manager.office in company.offices and rng.random() < 0.6 else person.location
+        )
         if office not in company.offices:
             company.offices.update(offices_for([*company.offices, office]))
         teams = company.teams_of(department)
         key = f"p{company.next_index - 1:05d}"
-        employee = Employee(key=key, first_name=person.first_name, last_name=person.last_name, login=person.login,
-                            title=person.title, level=person.level, department=department, office=office,
-                            employee_number=f"E{100001 + company.next_index - 1}",
-                            cost_center=person.cost_center, manager=manager.key,
-                            team=teams[rng.randrange(len(teams))] if teams else None, hired_at=at.isoformat())
+        employee = Employee(
+            key=key,
+            first_name=person.first_name,
+            last_name=person.last_name,
+            login=person.login,
+            title=person.title,
+            level=person.level,
+            department=department,
+            office=office,
+            employee_number=f"E{100001 + company.next_index - 1}",
+            cost_center=person.cost_center,
+            manager=manager.key,
+            team=teams[rng.randrange(len(teams))] if teams else None,
+            hired_at=at.isoformat(),
+        )
         company.people[key] = employee
         if "mfa_enrollment" in self.kinds:
             enrol = at + timedelta(days=rng.uniform(*rates.NEW_HIRE_MFA_DAYS))
             company.agenda.append({"at": enrol.isoformat(), "kind": "mfa_enrollment", "person": key})
-        return Event(0, "hire", at.isoformat(), key, [key], {"department": department, "manager": manager.key},
-                     f"{employee.name} joined {company.name} as {employee.title} in {department}, reporting to "
-                     f"{manager.name}.")
-
+        return Event(
+            0,
+            "hire",
+            at.isoformat(),
+            key,
+            [key],
+            {"department": department, "manager": manager.key},
+            f"{employee.name} joined {company.name} as {employee.title} in {department}, reporting to "
+            f"{manager.name}.",
+        )

@@ -18,12 +18,14 @@ from typing import Any
 from tenantsim.content.base import OrgPlan, Person, derive_seed
 from tenantsim.scenario import rates
 from tenantsim.scenario.company import (
+    ON_LEAVE,
     Company,
     DepartmentInfo,
     email_domain,
     employee_from,
     group_spec,
 )
+from tenantsim.scenario.hr import morning_after
 from tenantsim.scenario.offices import offices_for
 
 HEADCOUNTS = {"startup": 30, "midsize": 200, "enterprise": 2000}
@@ -60,12 +62,15 @@ def initial_factor(rng: random.Random) -> list[str]:
     return [weighted_choice(rng, rates.FACTOR_MIX)]
 
 
-def found_company(plan: OrgPlan, seed: int, now: datetime,
-                  known: Sequence[KnownPerson] | None = None) -> Company:
+def found_company(
+    plan: OrgPlan, seed: int, now: datetime, known: Sequence[KnownPerson] | None = None
+) -> Company:
     people: Sequence[Person] = plan.people
     if known:
-        people = [dataclasses.replace(p, first_name=k.first_name, last_name=k.last_name, login=k.login)
-                  for p, k in zip(plan.people, known, strict=False)]
+        people = [
+            dataclasses.replace(p, first_name=k.first_name, last_name=k.last_name, login=k.login)
+            for p, k in zip(plan.people, known, strict=False)
+        ]
     size = rates.size_of(len(people))
     age_days = COMPANY_AGE_YEARS[size] * 365
     groups = [group_spec(g) for g in plan.groups]
@@ -79,23 +84,39 @@ def found_company(plan: OrgPlan, seed: int, now: datetime,
         rng = random.Random(derive_seed(seed, "founding", person.key))
         teams = team_keys.get(person.department, [])
         team = teams[rng.randrange(len(teams))] if teams else None
-        joined = [communities[rng.randrange(len(communities))]] if communities and \
-            rng.random() < COMMUNITY_SHARE else []
-        tenure = age_days if person.manager_key is None else min(age_days, rng.expovariate(1 / MEAN_TENURE_DAYS))
-        employee = employee_from(person, team=team, communities=joined,
-                                 hired_at=(now - timedelta(days=max(30.0, tenure))).isoformat())
+        joined = (
+            [communities[rng.randrange(len(communities))]]
+            if communities and rng.random() < COMMUNITY_SHARE
+            else []
+        )
+        tenure = (
+            age_days if person.manager_key is None else min(age_days, rng.expovariate(1 / MEAN_TENURE_DAYS))
+        )
+        employee = employee_from(
+            person,
+            team=team,
+            communities=joined,
+            hired_at=(now - timedelta(days=max(30.0, tenure))).isoformat(),
+        )
         employee.factors = initial_factor(rng)
         if rng.random() < RECENT_MOVE_SHARE and tenure > 365:
             employee.last_moved_at = (now - timedelta(days=rng.uniform(20, 365))).isoformat()
         employees[person.key] = employee
     numbers = [int(k[1:]) for k in employees if k[1:].isdigit()]
-    return Company(
-        name=plan.company_name, industry=plan.industry, domain=email_domain(plan.company_name),
+    company = Company(
+        name=plan.company_name,
+        industry=plan.industry,
+        domain=email_domain(plan.company_name),
         departments=[DepartmentInfo(d.name, d.cost_center, d.share, tuple(d.apps)) for d in plan.departments],
         offices=offices_for(list(plan.locations) + [p.location for p in people]),
-        groups=groups, people=employees, next_index=max(numbers, default=-1) + 1,
-        founded_at=now.isoformat(), sim_now=now.isoformat(),
+        groups=groups,
+        people=employees,
+        next_index=max(numbers, default=-1) + 1,
+        founded_at=now.isoformat(),
+        sim_now=now.isoformat(),
     )
+    _already_on_leave(company, seed, now)
+    return company
 
 
 def initial_exceptions(company: Company, catalogue: Sequence[str], seed: int) -> None:
@@ -108,3 +129,16 @@ def initial_exceptions(company: Company, catalogue: Sequence[str], seed: int) ->
         options = sorted(label for label in catalogue if label not in held)
         if options:
             person.apps.append(rng.choice(options))
+
+
+def _already_on_leave(company: Company, seed: int, now: datetime) -> None:
+    """A real company always has a few people away: founded in steady state, not with everyone in."""
+    kinds = list(rates.LEAVE_KINDS.items())
+    for person in company.people.values():
+        rng = random.Random(derive_seed(seed, "on-leave", person.key))
+        if person.manager is None or company.reports_of(person.key) or rng.random() >= rates.LEAVE_SHARE:
+            continue
+        kind, (_, shortest, longest) = rng.choices(kinds, weights=[spec[0] for _, spec in kinds])[0]
+        until = morning_after(company, person, now, rng.uniform(1, longest))
+        person.status, person.leave_kind, person.leave_until = ON_LEAVE, kind, until.isoformat()
+        company.agenda.append({"at": until.isoformat(), "kind": "return_from_leave", "person": person.key})

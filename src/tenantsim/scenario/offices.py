@@ -12,23 +12,51 @@ from dataclasses import dataclass
 
 # US state (or DC) -> IANA zone of its main population centre.
 _US_ZONES = {
-    "AZ": "America/Phoenix", "CA": "America/Los_Angeles", "CO": "America/Denver", "DC": "America/New_York",
-    "FL": "America/New_York", "GA": "America/New_York", "HI": "Pacific/Honolulu", "IA": "America/Chicago",
-    "IL": "America/Chicago", "IN": "America/Indiana/Indianapolis", "KY": "America/New_York",
-    "MA": "America/New_York", "MI": "America/Detroit", "MN": "America/Chicago", "MO": "America/Chicago",
-    "NC": "America/New_York", "NE": "America/Chicago", "NV": "America/Los_Angeles", "NY": "America/New_York",
-    "OH": "America/New_York", "SC": "America/New_York", "SD": "America/Chicago", "TN": "America/Chicago",
-    "TX": "America/Chicago", "WA": "America/Los_Angeles", "WI": "America/Chicago",
+    "AZ": "America/Phoenix",
+    "CA": "America/Los_Angeles",
+    "CO": "America/Denver",
+    "DC": "America/New_York",
+    "FL": "America/New_York",
+    "GA": "America/New_York",
+    "HI": "Pacific/Honolulu",
+    "IA": "America/Chicago",
+    "IL": "America/Chicago",
+    "IN": "America/Indiana/Indianapolis",
+    "KY": "America/New_York",
+    "MA": "America/New_York",
+    "MI": "America/Detroit",
+    "MN": "America/Chicago",
+    "MO": "America/Chicago",
+    "NC": "America/New_York",
+    "NE": "America/Chicago",
+    "NV": "America/Los_Angeles",
+    "NY": "America/New_York",
+    "OH": "America/New_York",
+    "SC": "America/New_York",
+    "SD": "America/Chicago",
+    "TN": "America/Chicago",
+    "TX": "America/Chicago",
+    "WA": "America/Los_Angeles",
+    "WI": "America/Chicago",
 }
 # Country as packs write it -> (ISO 3166 code, zone of its business capital, locale).
 _COUNTRIES = {
-    "UK": ("GB", "Europe/London", "en_GB"), "Ireland": ("IE", "Europe/Dublin", "en_IE"),
-    "India": ("IN", "Asia/Kolkata", "en_IN"), "Germany": ("DE", "Europe/Berlin", "de_DE"),
-    "Mexico": ("MX", "America/Mexico_City", "es_MX"), "Canada": ("CA", "America/Toronto", "en_CA"),
+    "UK": ("GB", "Europe/London", "en_GB"),
+    "Ireland": ("IE", "Europe/Dublin", "en_IE"),
+    "India": ("IN", "Asia/Kolkata", "en_IN"),
+    "Germany": ("DE", "Europe/Berlin", "de_DE"),
+    "Mexico": ("MX", "America/Mexico_City", "es_MX"),
+    "Canada": ("CA", "America/Toronto", "en_CA"),
 }
 # A few cities whose zone differs from their country's default.
-_CITY_ZONES = {"Cancún": "America/Cancun", "Monterrey": "America/Monterrey", "Dayton": "America/New_York",
-               "Austin": "America/Chicago", "Dallas": "America/Chicago", "Louisville": "America/Kentucky/Louisville"}
+_CITY_ZONES = {
+    "Cancún": "America/Cancun",
+    "Monterrey": "America/Monterrey",
+    "Dayton": "America/New_York",
+    "Austin": "America/Chicago",
+    "Dallas": "America/Chicago",
+    "Louisville": "America/Kentucky/Louisville",
+}
 US = ("US", "America/New_York", "en_US")
 
 

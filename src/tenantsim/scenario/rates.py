@@ -64,8 +64,8 @@ MIN_TENURE_DAYS_TO_MOVE = 120
 EARLY_DEPARTURE_DAYS = 30  # a departure this soon after joining is rare
 EARLY_DEPARTURE_WEIGHT = 0.05
 PASSWORD_RESETS_PER_DAY = 1 / 91.0  # about once a quarter
-ACCESS_REQUESTS_PER_YEAR = 1.5  # a direct app grant after an approved request
-ACCESS_REVOKES_PER_YEAR = 0.9  # access reviews remove a share of exceptions
+ACCESS_REQUESTS_PER_YEAR = 0.4  # a direct app grant after an approved request, per person
+ACCESS_REVOKES_PER_YEAR = 0.9  # access reviews remove exceptions, per exception held
 FACTOR_ADDS_PER_YEAR = 0.15  # a new phone, a security key
 NEW_HIRE_MFA_DAYS = (0.2, 3.0)  # a new hire enrols within their first days
 

@@ -32,7 +32,8 @@ class SqlLedger:
     def intent(self, kind: str, key: str, *, parent_key: str | None = None, actor: str | None = None,
                attrs: dict[str, Any] | None = None) -> LedgerEntry:
         now = utcnow()
-        values = {"job_id": self.job_id, "platform": self.platform, "kind": kind, "key": key, "parent_key": parent_key, "actor": actor,
+        values = {"job_id": self.job_id, "platform": self.platform, "kind": kind, "key": key,
+                  "parent_key": parent_key, "actor": actor,
                   "status": "intent", "attrs": attrs or {}, "created_at": now, "updated_at": now}
         try:
             with self.engine.begin() as conn:

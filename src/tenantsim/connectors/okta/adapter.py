@@ -62,8 +62,13 @@ class OktaAdapter:
     def build_total(self, company: Company) -> int:
         state = self.state(company)
         people = [p for p in company.people.values() if p.status != DEPARTED]
-        grants = sum(1 for d in company.departments if company.department_group(d.name)
-                     for label in d.apps if label.lower() in state.apps)
+        grants = sum(
+            1
+            for d in company.departments
+            if company.department_group(d.name)
+            for label in d.apps
+            if label.lower() in state.apps
+        )
         extras = sum(1 for p in people for label in p.apps if label.lower() in state.apps)
         factors = sum(len(p.factors) for p in people)
         return len(company.groups) + grants + len(people) + extras + factors
@@ -72,9 +77,12 @@ class OktaAdapter:
         state, ctx = self.state(company), self.ctx
         await bounded(company.groups, lambda spec: ensure_group(state, spec))
         granted = await grant_department_apps(state)
-        ctx.activity("groups_created", f"{len(state.groups)} department, office and team groups exist for "
-                     f"{company.name}; {granted} department app grants made to groups.",
-                     [{"type": "group", "id": gid, "key": key} for key, gid in list(state.groups.items())[:50]])
+        ctx.activity(
+            "groups_created",
+            f"{len(state.groups)} department, office and team groups exist for "
+            f"{company.name}; {granted} department app grants made to groups.",
+            [{"type": "group", "id": gid, "key": key} for key, gid in list(state.groups.items())[:50]],
+        )
         done = 0
 
         async def one(person: Any) -> None:
@@ -88,10 +96,13 @@ class OktaAdapter:
         for wave in waves(people):
             await bounded(wave, one)
         ctx.checkpoint(seed_done=done)
-        ctx.activity("okta_built", f"{company.name} is in Okta: {len(people)} people in "
-                     f"{len(company.staffed_departments()) + 1} departments with managers, offices, MFA "
-                     f"factors and {len(department_grants(state))} department app grants, on {company.domain}.",
-                     [{"type": "org", "users": len(people), "groups": len(state.groups)}])
+        ctx.activity(
+            "okta_built",
+            f"{company.name} is in Okta: {len(people)} people in "
+            f"{len(company.staffed_departments()) + 1} departments with managers, offices, MFA "
+            f"factors and {len(department_grants(state))} department app grants, on {company.domain}.",
+            [{"type": "org", "users": len(people), "groups": len(state.groups)}],
+        )
 
     async def apply(self, event: Event, company: Company) -> None:
         state = self.state(company)
@@ -105,8 +116,11 @@ class OktaAdapter:
             try:
                 await converge_person(state, person)
             except NotFoundOnPlatform as exc:  # removed outside the job: say so and go on
-                self.ctx.activity("notice", f"{person.name} was not found in Okta ({exc.message}); "
-                                  "the change was not made there.", [])
+                self.ctx.activity(
+                    "notice",
+                    f"{person.name} was not found in Okta ({exc.message}); the change was not made there.",
+                    [],
+                )
 
     async def _reset_password(self, state: OrgState, event: Event) -> None:
         person = state.company.people.get(event.person or "")
@@ -120,8 +134,11 @@ class OktaAdapter:
 
     def user_ids(self) -> dict[str, str]:
         """Person key -> Okta id for everyone the job made (tests and read helpers)."""
-        return {e.key: str(e.platform_id) for e in self.ctx.ledger.entries("user", statuses=["created"])
-                if e.platform_id}
+        return {
+            e.key: str(e.platform_id)
+            for e in self.ctx.ledger.entries("user", statuses=["created"])
+            if e.platform_id
+        }
 
     async def cleanup(self) -> dict[str, Any]:
         return await cleanup_job(self.ctx, self.pool)

@@ -136,7 +136,8 @@ async def ensure_person(state: OrgState, person: Employee) -> str | None:
     recorded = {"login": profile["login"], "status": "ACTIVE", "groups": group_keys,
                 "profile": {k: profile[k] for k in TRACKED_PROFILE}}
     try:
-        uid = await ensure(state, "user", person.key, attrs=recorded, parent_key=None, find=find, create=create)
+        uid = await ensure(state, "user", person.key, attrs=recorded, parent_key=None, find=find,
+                           create=create)
     except Skippable as exc:
         ledger.failed("user", person.key, exc.message)
         state.ctx.activity("notice", f"{person.name} could not be created in Okta: {exc.message}",
@@ -146,8 +147,8 @@ async def ensure_person(state: OrgState, person: Employee) -> str | None:
 
 
 # The profile attributes the company changes over time (the rest never change for a person).
-TRACKED_PROFILE = ("title", "department", "division", "costCenter", "manager", "managerId", "city", "countryCode",
-                   "timezone", "locale", "preferredLanguage")
+TRACKED_PROFILE = ("title", "department", "division", "costCenter", "manager", "managerId", "city",
+                   "countryCode", "timezone", "locale", "preferredLanguage")
 
 
 def waves(people: Sequence[Employee]) -> list[list[Employee]]:

@@ -1,12 +1,14 @@
-"""Helpers for the Asana connector tests: a content provider, a sandbox snapshot, a job config."""
+"""Helpers for the Asana connector tests: a content provider, a sandbox snapshot, the job's company."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
 
+from tenantsim.connectors.asana.adapter import AsanaAdapter
 from tenantsim.content.base import (
     CommentIdea,
     ContentContext,
@@ -17,7 +19,10 @@ from tenantsim.content.base import (
     ProjectIdea,
     TaskIdea,
 )
+from tenantsim.jobs.context import RunningJobContext
 from tenantsim.sandbox.asana import AsanaSandbox
+from tenantsim.scenario.company import Company
+from tenantsim.scenario.founding import found_company
 
 
 class StubContent:
@@ -104,3 +109,10 @@ def snapshot(sandbox: AsanaSandbox, base: str) -> dict[str, set[str]]:
                 )
                 seen["portfolios"] |= {p["gid"] for p in owned.json().get("data", [])}
     return seen
+
+
+async def found(ctx: RunningJobContext, adapter: AsanaAdapter) -> Company:
+    """The company an Asana-only job plays: founded with exactly the people its tokens belong to."""
+    known = adapter.known_people() or []
+    plan = await ctx.content.org_plan(str(ctx.config.get("industry", "technology")), len(known))
+    return found_company(plan, ctx.seed, datetime.now(UTC), known=known)

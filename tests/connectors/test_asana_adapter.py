@@ -1,29 +1,85 @@
-"""End to end over real loopback HTTP against the Asana sandbox, with three user tokens: seed the
-company, run activity, clean up, and only the pre-existing objects remain."""
+"""End to end over real loopback HTTP against the Asana sandbox, with three user tokens: found the company
+from the tokens' owners, build it, apply one event of each work kind as a company person, and check
+Asana's own state (read back through its API) against the desired state the ledger records; then clean
+up, and only the pre-existing objects remain."""
 
 from __future__ import annotations
 
-from collections import Counter
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import httpx
 
+from tenantsim.connectors.asana.adapter import AsanaAdapter, known_person
 from tenantsim.connectors.asana.connector import AsanaConnector
+from tenantsim.connectors.asana.pool import Member
 from tenantsim.connectors.base import ConnectorRuntime
 from tenantsim.connectors.ratelimit import BudgetRegistry
+from tenantsim.jobs.context import RunningJobContext
 from tenantsim.sandbox.asana import create_app
-from tests.connectors.asana_support import content_provider, snapshot
+from tenantsim.scenario.events import WORK_KINDS, Event
+from tenantsim.scenario.founding import KnownPerson
+from tests.connectors.asana_support import content_provider, found, snapshot
 from tests.support.jobctx import activity_types, make_context
 from tests.support.servers import serve_asgi
 
 
 async def _data(base: str, token: str, path: str) -> Any:
     async with httpx.AsyncClient(base_url=base, headers={"Authorization": f"Bearer {token}"}) as http:
-        return (await http.get(path)).json()["data"]
+        response = await http.get(path)
+        response.raise_for_status()
+        return response.json()["data"]
 
 
-async def test_three_users_seed_live_and_clean_up(tmp_path: Path) -> None:
+def _connector() -> AsanaConnector:
+    return AsanaConnector(ConnectorRuntime(budgets=BudgetRegistry(window_seconds=2), sandbox_mode=True))
+
+
+def _event(seq: int, kind: str, person: str) -> Event:
+    return Event(seq, kind, datetime.now(UTC).isoformat(), person)
+
+
+def _gid(ctx: RunningJobContext, task_key: str | None) -> str:
+    entry = ctx.ledger.get("task", str(task_key))
+    assert entry is not None
+    return str(entry.platform_id)
+
+
+def _tasks(ctx: RunningJobContext) -> dict[str, dict[str, Any]]:
+    return {e.key: {**e.attrs, "gid": e.platform_id} for e in ctx.ledger.entries("task", ("created",))}
+
+
+async def _assert_asana_matches_ledger(ctx: RunningJobContext, base: str, token: str) -> int:
+    """Every task the job made shows in Asana exactly what the ledger says the job set."""
+    sections = {e.key: [s[0] for s in e.attrs.get("sections", [])] for e in ctx.ledger.entries("project")}
+    checked = 0
+    for key, attrs in _tasks(ctx).items():
+        task = await _data(base, token, f"/tasks/{attrs['gid']}")
+        where = sections[attrs["project_key"]]
+        assert [m["section"]["gid"] for m in task["memberships"]] == [where[attrs["section"]]], key
+        assert task["completed"] == attrs["completed"], key
+        assert (task["assignee"] or {}).get("gid") == attrs["assignee"], key
+        values = {f["name"]: (f.get("enum_value") or {}).get("name") for f in task["custom_fields"]}
+        assert values.get("Priority") == attrs.get("priority"), key
+        if "status" in attrs:
+            assert values.get("Status") == attrs["status"], key
+        assert set(attrs.get("tags", [])) <= {t["gid"] for t in task["tags"]}, key
+        checked += 1
+    return checked
+
+
+def test_known_people_come_from_the_token_owners() -> None:
+    def member(name: str, email: str | None) -> Member:
+        return Member("label", "1", name, email, client=None)  # type: ignore[arg-type]
+
+    assert known_person(member("Ana María López", "ana.lopez@example.com")) == KnownPerson(
+        "Ana", "María López", "ana.lopez")
+    assert known_person(member("Cher", None)) == KnownPerson("Cher", "", "cher")
+    assert known_person(member("Zoë O'Brien", None)) == KnownPerson("Zoë", "O'Brien", "zoe.obrien")
+
+
+async def test_three_users_build_apply_every_work_kind_and_clean_up(tmp_path: Path) -> None:
     sandbox = create_app(users=5, seed=21, window_seconds=2)
     described = sandbox.describe("http://unused/api/1.0")
     org = next(w["gid"] for w in described["workspaces"] if w["is_organization"])
@@ -42,12 +98,20 @@ async def test_three_users_seed_live_and_clean_up(tmp_path: Path) -> None:
             "user_tokens": [{"name": f"user{i}", "token": u["token"]} for i, u in enumerate(users)],
         }
         ctx = make_context(tmp_path, config, content=content_provider(7))
-        connector = AsanaConnector(
-            ConnectorRuntime(budgets=BudgetRegistry(window_seconds=2), sandbox_mode=True)
-        )
-        service = await connector.open_service(ctx)
+        adapter = await _connector().open_adapter(ctx)
         try:
-            await service.seed()
+            assert adapter.platform == "asana" and adapter.handles == frozenset(WORK_KINDS)
+            assert list(adapter.catalogue()) == []
+            await adapter.prepare()
+            known = adapter.known_people() or []
+            assert [f"{k.first_name} {k.last_name}" for k in known] == [u["name"] for u in users]
+            assert [k.login for k in known] == [u["email"].split("@")[0] for u in users]
+            company = await found(ctx, adapter)
+            assert [p.name for p in company.people.values()] == [u["name"] for u in users]
+            gid_of = {p.key: u["gid"] for p, u in zip(company.people.values(), users, strict=True)}
+            assert adapter.build_total(company) > 0
+
+            await adapter.build(company)
             counts = ctx.ledger.counts()
             assert counts["project"] == 2 and counts["task"] >= 10 and counts["subtask"] >= 5
             assert counts["custom_field"] == 3 and counts["tag"] == 5 and counts["portfolio"] == 1
@@ -63,52 +127,103 @@ async def test_three_users_seed_live_and_clean_up(tmp_path: Path) -> None:
                     if s["resource_subtype"] == "comment_added"
                 }
             assert authors == {u["gid"] for u in users}, "comments come from all three people"
-
-            project_gid = ctx.ledger.entries("project")[0].platform_id
-            sections = await _data(base, token, f"/projects/{project_gid}/sections")
-            assert len(sections) >= 3
             full = [await _data(base, token, f"/tasks/{gid}") for gid in tasks]
             assert sum(1 for t in full if t["assignee"]) >= len(full) // 2
             assert len({t["due_on"] for t in full if t["due_on"]}) >= 3, "due dates are spread out"
             assert any(t["tags"] for t in full)
-            with_values = [t for t in full if any(f["display_value"] for f in t["custom_fields"])]
-            assert len(with_values) == len(full)
-            portfolio = ctx.ledger.entries("portfolio")[0].platform_id
-            owner_token = next(
-                u["token"]
-                for u in users
-                if f"user{users.index(u)}" == ctx.ledger.entries("portfolio")[0].actor
-            )
-            items = await _data(base, owner_token, f"/portfolios/{portfolio}/items")
+            assert all(any(f["display_value"] for f in t["custom_fields"]) for t in full)
+            portfolio = ctx.ledger.entries("portfolio")[0]
+            owner_token = next(u["token"] for i, u in enumerate(users) if f"user{i}" == portfolio.actor)
+            items = await _data(base, owner_token, f"/portfolios/{portfolio.platform_id}/items")
             assert {i["gid"] for i in items} == {e.platform_id for e in ctx.ledger.entries("project")}
+            assert await _assert_asana_matches_ledger(ctx, base, token) == len(tasks)
 
-            for _ in range(60):
-                await service.run_event()
-            kinds = Counter(activity_types(ctx, limit=5000))
-            assert kinds["task_completed"] >= 1 and kinds["comment_added"] >= 1 and kinds["task_moved"] >= 1
-            done = [
-                t
-                for e in ctx.ledger.entries("task", ("created",))
-                if (t := await _data(base, token, f"/tasks/{e.platform_id}"))["completed"]
-            ]
-            assert done, "activity completed tasks on the platform"
+            people = list(company.people)
+            for seq, kind in enumerate(WORK_KINDS, start=1):
+                person = people[seq % len(people)]
+                actor = gid_of[person]
+                was = _tasks(ctx)
+                await adapter.apply(_event(seq, kind, person), company)
+                now = _tasks(ctx)
+                changed = {k: a for k, a in now.items() if k in was and a != was[k]}
+                if kind == "create_task":
+                    made = now[f"task:ev{seq}"]
+                    task = await _data(base, token, f"/tasks/{made['gid']}")
+                    assert task["created_by"]["gid"] == actor
+                elif kind == "comment":
+                    entry = ctx.ledger.get("comment", f"comment:e{seq}")
+                    assert entry is not None and entry.status == "created"
+                    stories = await _data(base, token, f"/tasks/{_gid(ctx, entry.parent_key)}/stories")
+                    story = next(s for s in stories if s["gid"] == entry.platform_id)
+                    assert story["created_by"]["gid"] == actor and story["text"] == entry.attrs["text"]
+                elif kind == "move_task":
+                    moved = [k for k, a in changed.items() if a["section"] == was[k]["section"] + 1]
+                    assert len(moved) == 1
+                elif kind == "complete_task":
+                    done = [k for k, a in changed.items() if a["completed"] and not was[k]["completed"]]
+                    assert len(done) == 1
+                    task = await _data(base, token, f"/tasks/{now[done[0]]['gid']}")
+                    assert task["completed"] and task["completed_by"]["gid"] == actor
+                elif kind == "add_subtask":
+                    entry = ctx.ledger.get("subtask", f"subtask:ev{seq}")
+                    assert entry is not None and entry.status == "created"
+                    subtasks = await _data(base, token, f"/tasks/{_gid(ctx, entry.parent_key)}/subtasks")
+                    assert entry.platform_id in {s["gid"] for s in subtasks}
+                elif kind == "reassign_task":
+                    handed = [k for k, a in changed.items() if a["assignee"] != was[k]["assignee"]]
+                    assert len(handed) == 1
+                    colleagues = {gid_of[k] for k, p in company.people.items() if p.active} - {
+                        actor, was[handed[0]]["assignee"]}
+                    assert now[handed[0]]["assignee"] in colleagues or not colleagues, "to a colleague"
+                elif kind == "tag_task":
+                    tagged = [k for k, a in changed.items() if a.get("tags") != was[k].get("tags")]
+                    assert len(tagged) == 1
+                elif kind == "update_priority":
+                    set_to = [k for k, a in changed.items() if a.get("priority") != was[k].get("priority")]
+                    assert len(set_to) == 1 and now[set_to[0]]["priority"] in {"Low", "Medium", "High",
+                                                                               "Urgent"}
+                assert ctx.progress["asana_last_event"] == seq
+                # Asana shows exactly what the ledger says the job set, after every event.
+                assert await _assert_asana_matches_ledger(ctx, base, token) == len(now), kind
+            sentences = {"task_created", "comment_added", "task_moved", "task_completed", "subtask_created",
+                         "task_reassigned", "task_tagged", "priority_changed"}
+            assert sentences <= set(activity_types(ctx, limit=5000))
 
-            result = await service.cleanup()
+            # After a restart the same events come again: nothing is made or changed twice.
+            after_events = snapshot(sandbox, base)
+            ledger_rows = [(e.kind, e.key, e.status, e.attrs) for e in ctx.ledger.entries()]
+            await adapter.aclose()
+            adapter = await _connector().open_adapter(ctx)
+            await adapter.prepare()
+            for seq, kind in enumerate(WORK_KINDS, start=1):
+                await adapter.apply(_event(seq, kind, people[0]), company)
+            # ... even when the progress of the creating events was lost: they are keyed by the event.
+            for seq in (1, 2, 5):
+                ctx.checkpoint(asana_last_event=None)
+                await adapter.apply(_event(seq, WORK_KINDS[seq - 1], people[0]), company)
+            assert snapshot(sandbox, base) == after_events
+            assert [(e.kind, e.key, e.status, e.attrs) for e in ctx.ledger.entries()] == ledger_rows
+            comment = ctx.ledger.get("comment", "comment:e2")
+            assert comment is not None
+            stories = await _data(base, token, f"/tasks/{_gid(ctx, comment.parent_key)}/stories")
+            assert sum(1 for s in stories if s.get("text") == comment.attrs["text"]) == 1
+
+            result = await adapter.cleanup()
             assert result["deleted_projects"] == result["total_projects"] == 2
             assert result["failed_projects"] == [] and result["errors"] == []
-            assert result["deleted_tasks"] == len(ctx.ledger.entries("task", ("deleted",))) >= 10
-            assert result["deleted_subtasks"] >= 5
+            assert result["deleted_tasks"] == len(ctx.ledger.entries("task", ("deleted",))) >= 11
+            assert result["deleted_subtasks"] >= 6
             assert (
                 result["deleted_custom_fields"],
                 result["deleted_tags"],
                 result["deleted_portfolios"],
             ) == (3, 5, 1)
             assert snapshot(sandbox, base) == before, "only the pre-existing objects remain"
-            again = await service.cleanup()
+            again = await adapter.cleanup()
             assert again == result, "cleanup is idempotent"
             assert ctx.ledger.counts().get("task", 0) == 0 and ctx.ledger.counts().get("comment", 0) == 0
         finally:
-            await service.aclose()
+            await adapter.aclose()
 
 
 async def test_free_plan_job_skips_paid_features(tmp_path: Path) -> None:
@@ -131,23 +246,27 @@ async def test_free_plan_job_skips_paid_features(tmp_path: Path) -> None:
             ],
         }
         ctx = make_context(tmp_path, config, content=content_provider(3))
-        connector = AsanaConnector(
-            ConnectorRuntime(budgets=BudgetRegistry(window_seconds=2), sandbox_mode=True)
-        )
-        service = await connector.open_service(ctx)
+        adapter = await _connector().open_adapter(ctx)
         try:
-            await service.seed()
+            await adapter.prepare()
+            assert len(adapter.known_people() or []) == 1, "the rejected token plays nobody"
+            company = await found(ctx, adapter)
+            await adapter.build(company)
             counts = ctx.ledger.counts()
             assert counts["project"] == 1 and "custom_field" not in counts and "portfolio" not in counts
             assert "notice" in activity_types(ctx)
-            result = await service.cleanup()
+            # No Priority field on this plan: the event falls back to a comment.
+            await adapter.apply(_event(1, "update_priority", next(iter(company.people))), company)
+            assert ctx.ledger.get("comment", "comment:e1") is not None
+            assert all("priority" not in a for a in _tasks(ctx).values())
+            result = await adapter.cleanup()
             assert result["deleted_projects"] == 1 and result["errors"] == []
             assert snapshot(sandbox, base) == before
         finally:
-            await service.aclose()
+            await adapter.aclose()
 
 
-async def test_seed_resumes_without_duplicates(tmp_path: Path) -> None:
+async def test_build_resumes_without_duplicates(tmp_path: Path) -> None:
     sandbox = create_app(users=3, seed=8, window_seconds=2)
     org = sandbox.store.organization["gid"]
     with serve_asgi(sandbox) as url:
@@ -161,19 +280,24 @@ async def test_seed_resumes_without_duplicates(tmp_path: Path) -> None:
             "user_tokens": [{"name": f"u{i}", "token": t} for i, t in enumerate(sandbox.tokens)],
         }
         ctx = make_context(tmp_path, config, content=content_provider(5))
-        connector = AsanaConnector(
-            ConnectorRuntime(budgets=BudgetRegistry(window_seconds=2), sandbox_mode=True)
-        )
-        first = await connector.open_service(ctx)
-        await first.seed()
+        first: AsanaAdapter = await _connector().open_adapter(ctx)
+        await first.prepare()
+        company = await found(ctx, first)
+        await first.build(company)
         await first.aclose()
         after_first = snapshot(sandbox, base)
         counts = ctx.ledger.counts()
-        again = await connector.open_service(ctx)  # a restarted job rebuilds its state from the ledger
+        again = await _connector().open_adapter(ctx)  # a restarted job rebuilds its state from the ledger
         try:
-            await again.seed()
+            await again.prepare()
+            await again.build(company)
             assert snapshot(sandbox, base) == after_first and ctx.ledger.counts() == counts
-            assert await again.run_event("complete_task") == "complete_task"
+            open_before = {k for k, a in _tasks(ctx).items() if not a["completed"]}
+            await again.apply(_event(1, "complete_task", next(iter(company.people))), company)
+            completed = [k for k in open_before if _tasks(ctx)[k]["completed"]]
+            assert len(completed) == 1
+            task = await _data(base, sandbox.tokens[0], f"/tasks/{_tasks(ctx)[completed[0]]['gid']}")
+            assert task["completed"] is True
             await again.cleanup()
         finally:
             await again.aclose()

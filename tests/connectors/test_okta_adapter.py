@@ -11,13 +11,13 @@ from typing import Any
 import pytest
 
 from tenantsim.connectors.base import ConnectorRuntime
-from tenantsim.connectors.okta.connector import OktaConnector
 from tenantsim.connectors.okta.adapter import OktaAdapter
+from tenantsim.connectors.okta.connector import OktaConnector
 from tenantsim.connectors.ratelimit import BudgetRegistry
 from tenantsim.errors import AuthError
-from tenantsim.sandbox.okta import DEFAULT_TOKEN, OktaSandbox, create_app
 from tenantsim.jobs.context import RunningJobContext
 from tenantsim.jobs.simulation import Simulation
+from tenantsim.sandbox.okta import DEFAULT_TOKEN, OktaSandbox, create_app
 from tests.conformance.test_conformance import drive
 from tests.support.jobctx import activity_types, make_context
 from tests.support.servers import serve_asgi

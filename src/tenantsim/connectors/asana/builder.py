@@ -225,6 +225,7 @@ class Builder:
     def field_values(
         self, rng: random.Random, section: int, sections: int, completed: bool
     ) -> dict[str, Any]:
+        """Custom field values for a new task, by field gid (option gids for enums)."""
         values: dict[str, Any] = {}
         priority, effort, status = (self.state.fields.get(r) for r in ("priority", "effort", "status"))
         if priority:
@@ -239,13 +240,22 @@ class Builder:
                 values[status.gid] = status.options[name]
         return values
 
+    def priority_of(self, values: dict[str, Any]) -> str | None:
+        """The Priority option name among a task's field values, if it has one."""
+        priority = self.state.fields.get("priority")
+        if priority is None or priority.gid not in values:
+            return None
+        return next((name for name, gid in priority.options.items() if gid == values[priority.gid]), None)
+
     async def create_task(
         self, key: str, project: ProjectState, idea: TaskIdea, rng: random.Random, today: date,
-        progress: dict[str, Any] | None = None,
+        progress: dict[str, Any] | None = None, member: Member | None = None,
     ) -> TaskState | None:
+        """Create the task as ``member`` (someone from the pool when None); None when the ledger says it
+        was made already but the state does not hold it (deleted since)."""
         if key in self.state.tasks:
             return self.state.tasks[key]
-        member = self.pool.pick(rng)
+        member = member or self.pool.pick(rng)
         section = rng.randrange(len(project.sections)) if project.sections else 0
         assignee = rng.choice(self.state.users)[0] if self.state.users and rng.random() < 0.85 else None
         entry = self.ctx.ledger.intent(
@@ -274,11 +284,12 @@ class Builder:
             body["custom_fields"] = values
         made = await self.post_create("task", key, member, "/tasks", body)
         task = TaskState(key, str(made["gid"]), idea.name, project.key, section, done, assignee, member.label)
-        self.ctx.record_created(
-            "task", key, task.gid,
-            {"section": section, "assignee": assignee, "completed": done, "comments": 0, "seed_done": False},
-            **(progress or {}),
-        )
+        attrs: dict[str, Any] = {"section": section, "assignee": assignee, "completed": done, "comments": 0,
+                                 "seed_done": False}
+        level = self.priority_of(values)
+        if level is not None:
+            attrs["priority"] = level
+        self.ctx.record_created("task", key, task.gid, attrs, **(progress or {}))
         self.state.tasks[key] = task
         who = f", assigned to {self.state.user_name(assignee)}" if assignee else ""
         due = f", due {body['due_on']}" if body["due_on"] else ""
@@ -293,9 +304,12 @@ class Builder:
         return task
 
     async def add_subtask(self, task: TaskState, index: int, name: str, rng: random.Random,
-                          progress: dict[str, Any] | None = None) -> None:
-        key = f"{task.key}:sub{index}"
-        member = self.actor(task.actor, rng)
+                          progress: dict[str, Any] | None = None, *, key: str | None = None,
+                          member: Member | None = None) -> None:
+        """A subtask under ``task``, by ``member`` (the task's creator when None). ``key`` overrides the
+        ledger key (an event's subtask is keyed by the event, so re-applying it never makes two)."""
+        key = key or f"{task.key}:sub{index}"
+        member = member or self.actor(task.actor, rng)
         entry = self.ctx.ledger.intent(
             "subtask", key, parent_key=task.key, actor=member.label, attrs={"name": name}
         )
@@ -305,7 +319,7 @@ class Builder:
         made = await self.post_create(
             "subtask", key, member, f"/tasks/{task.gid}/subtasks", {"name": name, "assignee": assignee}
         )
-        self.ctx.record_created("subtask", key, str(made["gid"]), **(progress or {}))
+        self.ctx.record_created("subtask", key, str(made["gid"]), {"assignee": assignee}, **(progress or {}))
         self.ctx.activity(
             "subtask_created",
             f"{member.user_name} broke out “{name}” as a subtask of “{task.name}”.",

@@ -1,4 +1,4 @@
-"""AsanaConnector: token checks, workspace listing and the job service. The real base URL is fixed;
+"""AsanaConnector: token checks, workspace listing and the job's adapter. The real base URL is fixed;
 a job may point at a loopback Asana (base_url) only when the server runs in sandbox mode."""
 
 from __future__ import annotations
@@ -7,10 +7,9 @@ import ipaddress
 from typing import Any
 from urllib.parse import urlsplit
 
+from tenantsim.connectors.asana.adapter import AsanaAdapter
 from tenantsim.connectors.asana.client import ASANA_BASE_URL, AsanaClient
 from tenantsim.connectors.asana.pool import AsanaClientPool
-from tenantsim.connectors.asana.reconcile import reconcile
-from tenantsim.connectors.asana.service import ContinuousService
 from tenantsim.connectors.base import ConnectorRuntime, JobContext, ValidatedUser
 from tenantsim.errors import InputError
 
@@ -82,7 +81,9 @@ class AsanaConnector:
             for w in found
         ]
 
-    async def open_service(self, ctx: JobContext) -> ContinuousService:
+    async def open_adapter(self, ctx: JobContext) -> AsanaAdapter:
+        """Validate the job's tokens (AuthError when none works). Intents a crash left without an id
+        are settled by ``AsanaAdapter.prepare`` before anything reads the ledger."""
         capacity = float(ctx.config.get("max_api_capacity") or 100) / 100.0
         pool = AsanaClientPool(
             ctx.config["user_tokens"],
@@ -96,8 +97,6 @@ class AsanaConnector:
         )
         try:
             await pool.validate()
-            # Intents a crash left without an id are settled before anything else reads the ledger.
-            await reconcile(ctx, pool, str(ctx.config["workspace_gid"]))
         except BaseException:
             await pool.aclose()
             raise
@@ -108,4 +107,4 @@ class AsanaConnector:
                 f"rejected by Asana and are not used: {', '.join(pool.rejected)}.",
                 [],
             )
-        return ContinuousService(ctx, pool)
+        return AsanaAdapter(ctx, pool)

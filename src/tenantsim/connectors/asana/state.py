@@ -1,4 +1,4 @@
-"""What the Asana service knows about its own work, rebuilt from the ledger on every (re)start, and the
+"""What the Asana adapter knows about its own work, rebuilt from the ledger on every (re)start, and the
 small realistic-data helpers (due dates, field values) it draws from."""
 
 from __future__ import annotations

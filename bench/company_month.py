@@ -16,10 +16,11 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from tenantsim.jobs.simulation import Simulation
-from tenantsim.scenario import invariants
 from tests.conformance.okta_case import OktaCase, _all, _api
 from tests.support.jobctx import make_context
+
+from tenantsim.jobs.simulation import Simulation
+from tenantsim.scenario import invariants
 
 RESULTS = Path(__file__).resolve().parent / "results"
 DAYS = 30

@@ -67,7 +67,9 @@ async def test_seed_events_and_cleanup_leave_only_the_org_own_objects(served: tu
     org = sandbox.org
     made = [u for u in org.users.values() if not u.preexisting]
     assert len(made) == 50
-    assert all(u.status == "ACTIVE" and u.has_password for u in made)
+    assert all(u.status in ("ACTIVE", "SUSPENDED") and u.has_password for u in made)
+    on_leave = [u for u in made if u.status == "SUSPENDED"]  # a real company always has someone away
+    assert len(on_leave) == sum(p.status == "on_leave" for p in service.company.people.values()) <= 5
     assert all(u.login.endswith(".example.com") and u.profile["email"] == u.login for u in made)
     roots = [u for u in made if not u.profile.get("managerId")]
     assert len(roots) == 1 and roots[0].profile["title"] == "Chief Executive Officer"

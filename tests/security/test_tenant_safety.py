@@ -100,7 +100,8 @@ def asana_made(asana: dict[str, Any]) -> set[str]:
 
 def start(srv: RunningServer, body: dict[str, Any]) -> str:
     response = srv.client.post("/api/jobs/start", json={
-        "industry": "technology", "content_provider": "offline", "time_scale": 400_000, "activity_level": "high",
+        "industry": "technology", "content_provider": "offline", "time_scale": 400_000,
+        "activity_level": "high",
         **body})
     assert response.status_code == 200, response.text
     return str(response.json()["job_id"])

@@ -271,9 +271,8 @@ class JobManager:
             if not ctx.progress.get("seeded"):
                 total = sim.build_total()
                 ctx.checkpoint(seed_total=total, seed_started_at=now.isoformat())
-                people = len(sim.company.people)
-                ctx.activity("seed_started", f"Building {sim.company.name}: {people} people, {total} objects.",
-                             [])
+                name, people = sim.company.name, len(sim.company.people)
+                ctx.activity("seed_started", f"Building {name}: {people} people, {total} objects.", [])
                 await self._seed_with_retries(ctx, sim, worker.control)
                 ctx.checkpoint(seeded=True, seed_finished_at=utcnow().isoformat())
                 ctx.activity("seed_completed", "Initial company built; continuous activity begins.",

@@ -138,7 +138,7 @@ def _already_on_leave(company: Company, seed: int, now: datetime) -> None:
         rng = random.Random(derive_seed(seed, "on-leave", person.key))
         if person.manager is None or company.reports_of(person.key) or rng.random() >= rates.LEAVE_SHARE:
             continue
-        kind, (_, shortest, longest) = rng.choices(kinds, weights=[spec[0] for _, spec in kinds])[0]
+        kind, (_, _shortest, longest) = rng.choices(kinds, weights=[spec[0] for _, spec in kinds])[0]
         until = morning_after(company, person, now, rng.uniform(1, longest))
         person.status, person.leave_kind, person.leave_until = ON_LEAVE, kind, until.isoformat()
         company.agenda.append({"at": until.isoformat(), "kind": "return_from_leave", "person": person.key})

@@ -6,6 +6,7 @@ reload, pause and resume, clean up and see it finish. Screenshots are kept in te
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -80,7 +81,7 @@ def test_new_user_starts_watches_pauses_and_cleans_up_a_sandbox_okta_job(
     expect(page.locator("[data-token-check]").first).to_contain_text("Valid", timeout=15_000)
     expect(page.locator("#org-check")).to_contain_text("reachable", timeout=15_000)
     page.fill("[name=initial_users]", "4")
-    page.select_option("[name=time_scale]", "3600")
+    page.select_option("[name=time_scale]", "86400")  # a small company's day of changes in a second
     page.select_option("[name=working_hours]", "always")
     page.locator("label", has_text="High").click()
     page.screenshot(path=str(ARTIFACTS / "dashboard-new-job.png"), full_page=True)
@@ -92,6 +93,14 @@ def test_new_user_starts_watches_pauses_and_cleans_up_a_sandbox_okta_job(
     # Live: the build finishes and entries keep arriving while we only watch.
     expect(page.locator("#build-phase")).to_have_text("done", timeout=60_000)
     expect(page.locator("#live")).to_have_text("live")
+
+    # The company's own clock: weekday, date and time where it is, running on at the job's speed.
+    expect(page.locator("#sim-panel h2")).to_have_text("Simulated time")
+    expect(page.locator("#sim-time")).to_have_text(re.compile(r"^\d{2}:\d{2}"), timeout=20_000)
+    expect(page.locator("#sim-date")).to_have_text(re.compile(r"\d{4}"))
+    expect(page.locator("#sim-pace")).to_contain_text("real time")
+    shown = page.locator("#sim-time").text_content()
+    expect(page.locator("#sim-time")).not_to_have_text(shown or "", timeout=10_000)  # 86400×: a day a second
     before = log_count(page)
     wait_for_more_entries(page, before + 3)
     assert page.evaluate("window.__sameDocument === true")
@@ -99,6 +108,7 @@ def test_new_user_starts_watches_pauses_and_cleans_up_a_sandbox_okta_job(
     # Pause: the status changes and the log goes quiet; resume: it moves again.
     page.locator("[data-act=pause]").click()
     expect(page.locator("#job-sub .status")).to_have_text("paused")
+    expect(page.locator("#sim-pace")).to_contain_text("standing still")
     page.wait_for_timeout(1000)  # an event already in flight may still land
     quiet = log_count(page)
     page.wait_for_timeout(1500)

@@ -92,7 +92,8 @@ def platform_key(entry: LedgerEntry) -> tuple[str, str]:
 
 
 def ledger(engine: Engine, job_id: str) -> list[LedgerEntry]:
-    return SqlLedger(engine, job_id).entries()
+    row = jobs_repo.get_job(engine, job_id) or {}
+    return SqlLedger(engine, job_id, str(row.get("connection_type") or "asana")).entries()
 
 
 def job(engine: Engine, job_id: str) -> dict[str, Any]:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from tenantsim.api.validation import check_asana_base_url, check_org_url
+from tenantsim.connectors.asana.config import check_asana_base_url
+from tenantsim.connectors.okta.config import check_org_url
 from tenantsim.errors import InputError
 
 ALLOWED = ["sso.example.org"]

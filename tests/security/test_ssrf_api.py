@@ -12,8 +12,8 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from tenantsim.api.validation import is_loopback_host
 from tenantsim.connectors.base import ConnectorRuntime, ValidatedUser
+from tenantsim.connectors.urlcheck import is_loopback_host
 from tests.security.support import ConnectionCounter, RecordingTransport, counting_listener, serve_app
 from tests.support.apiserver import RunningServer, running_server
 from tests.support.bodies import okta_body

@@ -15,6 +15,7 @@ import pytest
 
 from tenantsim.sandbox.asana import create_app as create_asana
 from tenantsim.sandbox.okta import create_app as create_okta
+from tenantsim.store import jobs_repo
 from tenantsim.store.ledger_repo import SqlLedger
 from tests.security.support import serve_app
 from tests.support.apiserver import RunningServer
@@ -119,7 +120,8 @@ def run_until_busy_then_stop(srv: RunningServer, job_ids: list[str]) -> None:
 
 
 def ledger_ids(srv: RunningServer, job_id: str, kinds: tuple[str, ...]) -> set[str]:
-    ledger = SqlLedger(srv.app.state.manager.engine, job_id)
+    engine = srv.app.state.manager.engine
+    ledger = SqlLedger(engine, job_id, jobs_repo.get_job(engine, job_id)["connection_type"])  # type: ignore[index]
     return {str(e.platform_id) for kind in kinds for e in ledger.entries(kind, statuses=["created"])
             if e.platform_id}
 

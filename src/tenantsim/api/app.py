@@ -23,6 +23,7 @@ from tenantsim.api.routes import dashboard as dashboard_routes
 from tenantsim.api.routes import jobs as job_routes
 from tenantsim.api.routes import metrics as metrics_routes
 from tenantsim.api.routes import okta as okta_routes
+from tenantsim.api.routes import platforms as platform_routes
 from tenantsim.api.routes import stream as stream_routes
 from tenantsim.api.routes import system as system_routes
 from tenantsim.api.routes import templates as template_routes
@@ -125,8 +126,6 @@ def create_app(settings: Settings | None = None, sandbox_apps: dict[str, Any] | 
     base = f"http://127.0.0.1:{settings.port}"
     app.state.sandbox_descriptions = {name: sub.describe(f"{base}/sandbox/{name}")
                                       for name, sub in sandbox_apps.items()}
-    asana_info = app.state.sandbox_descriptions.get("asana") or {}
-    app.state.sandbox_asana_base_url = asana_info.get("base_url")
     # A compressed sandbox window (benchmarks, demos) is the budgets' first guess; Okta's headers refine it.
     window = settings.sandbox_window_seconds if settings.sandbox else 60.0
     runtime = runtime or ConnectorRuntime(budgets=BudgetRegistry(window_seconds=window),
@@ -141,7 +140,7 @@ def create_app(settings: Settings | None = None, sandbox_apps: dict[str, Any] | 
     app.state.connectors = connectors if connectors is not None else build_connectors(runtime)
     envelope.install(app)
     for module in (system_routes, job_routes, control_routes, stream_routes, template_routes, chart_routes,
-                   dashboard_routes, metrics_routes, okta_routes, asana_routes):
+                   dashboard_routes, platform_routes, metrics_routes, okta_routes, asana_routes):
         app.include_router(module.router)
     for name, sub in sandbox_apps.items():
         app.mount(f"/sandbox/{name}", sub)

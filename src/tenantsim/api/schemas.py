@@ -1,5 +1,6 @@
 """Request and response models: they document the API in /openapi.json. Checks with the seed's
-messages happen in validation.py, so every field here is optional and extra fields are kept.
+messages happen in validation.py and each platform's ``connectors/<platform>/config.py``, so every
+field here is optional and extra fields are kept.
 
 Every operation documents the error envelope for each status the app can answer with
 (``document_errors``), and FastAPI's 422 is dropped: validation failures are answered with 400.
@@ -186,6 +187,8 @@ class JobDetailResponse(Envelope):
     status: str
     connection_type: str
     config: dict[str, Any]
+    sim_time: str | None = Field(default=None, description="The job's simulated clock (ISO 8601), null "
+                                 "before it has one; advances with time_scale while the job runs")
     job: dict[str, Any]
 
 
@@ -196,6 +199,15 @@ class CleanupResponse(Envelope):
     model_config = ConfigDict(extra="allow")
 
 
+class PlatformsResponse(Envelope):
+    """GET /api/platforms: each platform's label, mark, form fields and token form, in display order."""
+
+    platforms: list[dict[str, Any]]
+    default_connection_type: str
+
+
 class SandboxResponse(Envelope):
     sandbox: bool
     tenants: dict[str, Any]
+    form: dict[str, Any] = Field(default_factory=dict, description="connection_type -> the new-job form's "
+                                 "values for that sandbox tenant: fields, select options, user_tokens")

@@ -9,22 +9,25 @@ from fastapi import FastAPI
 
 from tenantsim.api.validation import validate_start
 from tenantsim.connectors.base import Connector
+from tenantsim.connectors.registry import platform_for
+from tenantsim.connectors.spec import ConfigContext
 from tenantsim.content.packs import list_industries
 from tenantsim.errors import AuthError, InputError, PlatformError
 from tenantsim.settings import Settings
+
+
+def config_context(settings: Settings) -> ConfigContext:
+    return ConfigContext(sandbox_mode=settings.sandbox, okta_allowed_hosts=tuple(settings.okta_allowed_hosts))
 
 
 async def prepare_job(app: FastAPI, body: dict[str, Any]) -> dict[str, Any]:
     settings: Settings = app.state.settings
     if "template" in body and getattr(app.state, "templates", None) is not None:
         body = app.state.templates.apply(body)
-    config = validate_start(body, sandbox_mode=settings.sandbox,
+    config = validate_start(body, ctx=config_context(settings),
                             server_has_anthropic_key=settings.anthropic_api_key is not None,
-                            industries=list_industries(), okta_allowed_hosts=settings.okta_allowed_hosts)
-    if config["connection_type"] == "asana" and not config.get("base_url"):
-        routed = sandbox_asana_base(app, [t["token"] for t in config["user_tokens"]])
-        if routed:
-            config["base_url"] = routed
+                            industries=list_industries())
+    route_to_sandbox(app, config["connection_type"], config, [t["token"] for t in config["user_tokens"]])
     connector: Connector = app.state.connectors[config["connection_type"]]
     await check_tokens(connector, config)
     if config["content_provider"] == "anthropic":
@@ -32,15 +35,26 @@ async def prepare_job(app: FastAPI, body: dict[str, Any]) -> dict[str, Any]:
     return config
 
 
-def sandbox_asana_base(app: FastAPI, tokens: list[str]) -> str | None:
-    """In sandbox mode, tokens of the embedded Asana sandbox go to it without an explicit base_url."""
+def sandbox_route(app: FastAPI, connection_type: str, tokens: list[str]) -> dict[str, str]:
+    """In sandbox mode, the fields (a base URL) that send the embedded sandbox's own tokens to it."""
     state = app.state
-    base: str | None = getattr(state, "sandbox_asana_base_url", None)
-    if not base or not state.settings.sandbox:
-        return None
-    described = (getattr(state, "sandbox_descriptions", None) or {}).get("asana") or {}
-    known = {user.get("token") for user in described.get("users", [])}
-    return base if any(token in known for token in tokens) else None
+    spec = platform_for(connection_type)
+    described = (getattr(state, "sandbox_descriptions", None) or {}).get(connection_type)
+    if not state.settings.sandbox or not described or spec.sandbox_route is None:
+        return {}
+    return spec.sandbox_route(described, tokens)
+
+
+def route_to_sandbox(app: FastAPI, connection_type: str, data: dict[str, Any], tokens: list[str]) -> None:
+    """Fill in what ``sandbox_route`` gives for the fields ``data`` does not set itself."""
+    for key, value in sandbox_route(app, connection_type, tokens).items():
+        if not data.get(key):
+            data[key] = value
+
+
+def started_message(connection_type: str, job_id: str) -> str:
+    """The seed's answer to a start: "<Platform> continuous generation started - Job ID: <id>"."""
+    return f"{platform_for(connection_type).label} continuous generation started - Job ID: {job_id}"
 
 
 async def check_tokens(connector: Connector, config: dict[str, Any]) -> None:

@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from tenantsim.connectors.registry import DEFAULT_CONNECTION_TYPE
 from tenantsim.store.ledger_repo import counts_by_status
+from tenantsim.store.types import utcnow
+
+# How far (in real seconds) the simulated clock of a running job is shown past its last checkpoint:
+# one poll interval of a live job (its server's heartbeat). A worker keeps ``progress.sim_now``
+# current; if it stops doing so (a dead server), the clock shown stops too instead of running on.
+SIM_POLL_SECONDS = 5.0
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -30,7 +37,7 @@ def summary(row: dict[str, Any]) -> dict[str, Any]:
     return {
         "job_id": row["id"],
         "job_name": row.get("name") or "",
-        "connection_type": row.get("connection_type") or "asana",
+        "connection_type": row.get("connection_type") or DEFAULT_CONNECTION_TYPE,
         "industry": row.get("industry") or "",
         "status": row["status"],
         "created_at": _iso(created),
@@ -80,7 +87,48 @@ def detail(row: dict[str, Any], engine: Any, live_http: dict[str, Any] | None) -
         "stop_at": _iso(row.get("stop_at")),
         "cleanup_at": _iso(row.get("cleanup_at")),
     })
+    view.update(sim_clock(row))
     return view
+
+
+def _parse_sim(value: Any) -> datetime | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        when = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return when if when.tzinfo else when.replace(tzinfo=UTC)
+
+
+def sim_clock(row: dict[str, Any], now: datetime | None = None) -> dict[str, Any]:
+    """The job's simulated clock: ``sim_time`` (ISO 8601, null before the job has one) and
+    ``sim_clock`` (its zone, scale, whether it runs and how far it may run before the next checkpoint).
+
+    A running job's clock is its last checkpoint (``progress.sim_now``) advanced by the real time since
+    the row was last written, times ``time_scale``, at most one poll interval's worth. Any other job's
+    clock stands still at its checkpoint.
+    """
+    progress = row.get("progress") or {}
+    checkpoint = _parse_sim(progress.get("sim_now"))
+    zone = progress.get("sim_zone") if isinstance(progress.get("sim_zone"), str) else None
+    raw = (row.get("config") or {}).get("time_scale")
+    scale = float(raw) if isinstance(raw, int | float) and not isinstance(raw, bool) and raw > 0 else 1.0
+    running = row.get("status") == "running" and checkpoint is not None
+    if not running or checkpoint is None:  # standing still: exactly the checkpoint
+        stored = progress.get("sim_now") if checkpoint is not None else None
+        return {"sim_time": stored, "sim_clock": {"zone": zone, "time_scale": scale, "running": False,
+                                                  "limit": stored}}
+    written = row.get("updated_at")
+    elapsed = ((now or utcnow()) - written).total_seconds() if isinstance(written, datetime) else 0.0
+    lead = min(max(elapsed, 0.0), SIM_POLL_SECONDS)
+    try:
+        shown, limit = (checkpoint + timedelta(seconds=lead * scale),
+                        checkpoint + timedelta(seconds=SIM_POLL_SECONDS * scale))
+    except OverflowError:  # a checkpoint at the end of the calendar
+        shown = limit = checkpoint
+    return {"sim_time": shown.isoformat(),
+            "sim_clock": {"zone": zone, "time_scale": scale, "running": True, "limit": limit.isoformat()}}
 
 
 def _build_progress(progress: dict[str, Any], done: int) -> dict[str, Any]:

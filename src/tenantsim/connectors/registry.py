@@ -1,14 +1,41 @@
-"""connection_type -> Connector. A new platform is a new folder plus one line here."""
+"""connection_type -> the platform's spec and its Connector. A new platform is its folder (with a
+``config.py`` that defines ``PLATFORM``, a ``PlatformSpec``) plus its name in ``SUPPORTED``."""
 
 from __future__ import annotations
 
-from tenantsim.connectors.base import Connector, ConnectorRuntime
+import importlib
 
-SUPPORTED = ("asana", "okta")
+from tenantsim.connectors.base import Connector, ConnectorRuntime
+from tenantsim.connectors.spec import PlatformSpec
+from tenantsim.errors import InputError
+
+SUPPORTED = ("asana", "okta")  # the seed's order (GET /api/health lists it)
+DEFAULT_CONNECTION_TYPE = "asana"  # the seed: a request (or a stored job) without one is an Asana one
+
+
+def _load(connection_type: str) -> PlatformSpec:
+    spec = importlib.import_module(f"tenantsim.connectors.{connection_type}.config").PLATFORM
+    if not isinstance(spec, PlatformSpec) or spec.connection_type != connection_type:
+        raise TypeError(f"connectors/{connection_type}/config.py must define PLATFORM for {connection_type}")
+    return spec
+
+
+PLATFORMS: dict[str, PlatformSpec] = {name: _load(name) for name in SUPPORTED}
+
+
+def platform_for(connection_type: str | None) -> PlatformSpec:
+    """The spec of ``connection_type`` (the default when empty); a 400 for a type we do not support."""
+    name = connection_type or DEFAULT_CONNECTION_TYPE
+    spec = PLATFORMS.get(name) if isinstance(name, str) else None
+    if spec is None:
+        raise InputError(f"Unsupported connection type: {name}")
+    return spec
+
+
+def in_display_order() -> list[PlatformSpec]:
+    """Identity platforms first (they create the company's people), then work platforms."""
+    return sorted(PLATFORMS.values(), key=lambda spec: spec.role != "identity")
 
 
 def build_connectors(runtime: ConnectorRuntime) -> dict[str, Connector]:
-    from tenantsim.connectors.asana.connector import AsanaConnector
-    from tenantsim.connectors.okta.connector import OktaConnector
-
-    return {"asana": AsanaConnector(runtime), "okta": OktaConnector(runtime)}
+    return {name: spec.connector(runtime) for name, spec in PLATFORMS.items()}

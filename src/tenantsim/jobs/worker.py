@@ -55,6 +55,7 @@ async def run_events(ctx: RunningJobContext, sim: Simulation, control: JobContro
     clock = SimClock(origin_real=time.time(), origin_sim=sim.company.clock(),
                      time_scale=float(ctx.config.get("time_scale") or 1.0))
     failures = 0
+    sim.save()  # the clock the API shows starts now, not at the first event
     while True:
         try:
             await sim.finish_pending()  # an event a crash or a failed call left half-reflected

@@ -6,7 +6,7 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 
-from tenantsim.api.starting import sandbox_asana_base
+from tenantsim.api.starting import sandbox_route
 from tenantsim.errors import InputError
 
 router = APIRouter(tags=["asana"])
@@ -23,7 +23,7 @@ async def list_workspaces(request: Request) -> dict[str, Any]:
     api_key = body.get("api_key") or body.get("token")
     if not isinstance(api_key, str) or not api_key.strip():
         raise InputError("Missing required field: api_key")
-    base_url = body.get("base_url") or sandbox_asana_base(request.app, [api_key.strip()])
+    base_url = body.get("base_url") or sandbox_route(request.app, "asana", [api_key.strip()]).get("base_url")
     connector = request.app.state.connectors["asana"]
     workspaces = await connector.list_workspaces(api_key.strip(), base_url=base_url)
     return {"success": True, "workspaces": workspaces}

@@ -6,7 +6,8 @@ from typing import Any
 
 from fastapi import APIRouter, Body, Request
 
-from tenantsim.api.starting import prepare_job
+from tenantsim.api.starting import prepare_job, started_message
+from tenantsim.connectors.registry import PLATFORMS
 from tenantsim.errors import InputError
 from tenantsim.jobs.manager import JobManager
 
@@ -15,8 +16,9 @@ router = APIRouter(prefix="/api/jobs", tags=["jobs"])
 # Not carried over to a clone: the clone gets its own seed (same seed = same logins = collisions in a
 # shared tenant) and its own name, unless the overrides say otherwise.
 NOT_CLONED = ("seed",)
-# Fields that say where the tokens are sent.
-TENANT_FIELDS = ("connection_type", "org_url", "base_url")
+# Fields that say where the tokens are sent: the platform, and each platform's own (Okta's org_url, ...).
+TENANT_FIELDS = ("connection_type",
+                 *dict.fromkeys(name for spec in PLATFORMS.values() for name in spec.destination))
 
 
 def _manager(request: Request) -> JobManager:
@@ -64,7 +66,6 @@ async def clone_job(request: Request, job_id: str,
     config = clone_config(full, overrides or {})
     prepared = await prepare_job(request.app, config)
     row = manager.create_job(prepared)
-    platform = "Okta" if row["connection_type"] == "okta" else "Asana"
     return {"success": True, "job_id": row["id"], "connection_type": row["connection_type"],
             "cloned_from": job_id,
-            "message": f"{platform} continuous generation started - Job ID: {row['id']} (clone of {job_id})"}
+            "message": f"{started_message(row['connection_type'], row['id'])} (clone of {job_id})"}

@@ -11,10 +11,10 @@ from fastapi import APIRouter, Query, Request
 from sqlalchemy import Engine, and_, func, select
 
 from tenantsim.api import views
-from tenantsim.api.validation import ACTIVITY_LEVELS, CONTENT_PROVIDERS, ORG_SIZES
+from tenantsim.api.validation import ACTIVITY_LEVELS, CONTENT_PROVIDERS
+from tenantsim.connectors.registry import PLATFORMS
 from tenantsim.content.packs import display_names
 from tenantsim.scenario.activity import EVENTS_PER_HOUR, WORKING_HOURS
-from tenantsim.scenario.founding import HEADCOUNTS
 from tenantsim.store import jobs_repo
 from tenantsim.store.tables import ledger
 
@@ -72,11 +72,13 @@ async def overview(request: Request, include_finished: bool = Query(default=True
 async def options(request: Request) -> dict[str, Any]:
     """The choices the new-job form offers, so it never hard-codes a list the server does not know."""
     settings = request.app.state.settings
+    platform_choices: dict[str, Any] = {}  # each platform's own lists: Okta's org_sizes, org_size_people
+    for spec in PLATFORMS.values():
+        platform_choices.update(spec.options())
     return {
         "success": True,
         "industries": [{"key": k, "label": v} for k, v in display_names().items()],
-        "org_sizes": list(ORG_SIZES),
-        "org_size_people": {size: HEADCOUNTS.get(size) for size in ORG_SIZES},
+        **platform_choices,
         "activity_levels": [{"key": k, "events_per_hour": EVENTS_PER_HOUR[k]} for k in ACTIVITY_LEVELS],
         "working_hours": [{"key": k, "start": v[0], "end": v[1], "weekends": v[2]}
                           for k, v in WORKING_HOURS.items()],

@@ -20,7 +20,7 @@ from tenantsim.api.schemas import (
     StartJobRequest,
     StartJobResponse,
 )
-from tenantsim.api.starting import prepare_job
+from tenantsim.api.starting import prepare_job, started_message
 from tenantsim.jobs.manager import JobManager
 from tenantsim.store import activity_repo, jobs_repo
 
@@ -36,9 +36,8 @@ def _manager(request: Request) -> JobManager:
 async def start_job(request: Request, body: StartJobRequest) -> dict[str, Any]:
     config = await prepare_job(request.app, body.model_dump(exclude_unset=True))
     row = _manager(request).create_job(config)
-    platform = "Okta" if row["connection_type"] == "okta" else "Asana"
     return {"success": True, "job_id": row["id"], "connection_type": row["connection_type"],
-            "message": f"{platform} continuous generation started - Job ID: {row['id']}"}
+            "message": started_message(row["connection_type"], row["id"])}
 
 
 @router.get("", response_model=JobListResponse)

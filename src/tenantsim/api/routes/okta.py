@@ -10,7 +10,7 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 
-from tenantsim.api.validation import check_org_url
+from tenantsim.connectors.okta.config import check_org_url
 from tenantsim.errors import InputError
 
 router = APIRouter(tags=["okta"])

@@ -16,10 +16,8 @@ from tenantsim.api.schemas import (
     ValidateTokenRequest,
     ValidateTokenResponse,
 )
-from tenantsim.api.starting import sandbox_asana_base
-from tenantsim.api.validation import check_org_url
-from tenantsim.connectors.registry import SUPPORTED
-from tenantsim.errors import InputError
+from tenantsim.api.starting import config_context, route_to_sandbox
+from tenantsim.connectors.registry import DEFAULT_CONNECTION_TYPE, PLATFORMS, platform_for
 
 router = APIRouter(tags=["system"], responses=ERROR_RESPONSES)
 
@@ -36,38 +34,23 @@ async def health(request: Request) -> dict[str, Any]:
         checks["database"] = {"ok": True, "backend": state.engine.dialect.name}
     except Exception as exc:  # health reports, it does not fail
         checks["database"] = {"ok": False, "error": type(exc).__name__}
-    for kind in SUPPORTED:
+    for kind in PLATFORMS:
         jobs = [w for w in state.manager.workers.values()
-                if w.ctx is not None and w.ctx.config.get("connection_type", "asana") == kind]
+                if w.ctx is not None and w.ctx.config.get("connection_type", DEFAULT_CONNECTION_TYPE) == kind]
         throttled = sum(w.ctx.http_stats.as_dict()["throttled"] for w in jobs if w.ctx is not None)
         checks[kind] = {"ok": kind in state.connectors, "active_jobs": len(jobs), "throttled": throttled,
                         "sandbox": kind in state.sandbox_apps}
     return {"success": True, "status": "running", "active_jobs": state.manager.active_count,
-            "connection_types_supported": list(SUPPORTED), "version": __version__, "checks": checks}
+            "connection_types_supported": list(PLATFORMS), "version": __version__, "checks": checks}
 
 
 @router.post("/api/validate_token", response_model=ValidateTokenResponse)
 async def validate_token(request: Request, body: ValidateTokenRequest) -> dict[str, Any]:
-    data = body.model_dump(exclude_unset=True)
-    connection_type = data.get("connection_type") or "asana"
-    if connection_type not in SUPPORTED:
-        raise InputError(f"Unsupported connection type: {connection_type}")
-    if connection_type == "okta":
-        for field in ("token", "org_url"):
-            if not data.get(field):
-                raise InputError(f"Missing required field: {field}")
-        settings = request.app.state.settings
-        data["org_url"] = check_org_url(data["org_url"], sandbox_mode=settings.sandbox,
-                                        allowed_hosts=settings.okta_allowed_hosts)
-    else:
-        if not data.get("api_key"):
-            if not data.get("token"):
-                raise InputError("Missing required field: api_key")
-            data["api_key"] = data["token"]
-        if not data.get("base_url"):
-            routed = sandbox_asana_base(request.app, [data["api_key"]])
-            if routed:
-                data["base_url"] = routed
+    spec = platform_for(body.connection_type)
+    connection_type = spec.connection_type
+    data = spec.token_request(body.model_dump(exclude_unset=True), config_context(request.app.state.settings))
+    token = str(data.get("api_key") or data.get("token") or "")
+    route_to_sandbox(request.app, connection_type, data, [token])
     user = await request.app.state.connectors[connection_type].validate_token(data)
     return {"success": True, "valid": True, "connection_type": connection_type, "user": user.as_dict()}
 
@@ -76,4 +59,8 @@ async def validate_token(request: Request, body: ValidateTokenRequest) -> dict[s
 async def sandbox(request: Request) -> dict[str, Any]:
     state = request.app.state
     tenants = {name: info for name, info in state.sandbox_descriptions.items()}
-    return {"success": True, "sandbox": bool(state.settings.sandbox and tenants), "tenants": tenants}
+    sandbox = bool(state.settings.sandbox and tenants)
+    # The new-job form's values for each sandbox tenant, as its platform fills them in.
+    form = {name: spec.sandbox_fill(tenants[name]) for name, spec in PLATFORMS.items()
+            if sandbox and name in tenants and spec.sandbox_fill is not None}
+    return {"success": True, "sandbox": sandbox, "tenants": tenants, "form": form}

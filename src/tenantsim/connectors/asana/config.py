@@ -136,7 +136,7 @@ PLATFORM = PlatformSpec(
                      name_prefix="user", placeholder="1/1234…"),
     fields=lambda: FIELDS,
     required=("industry", "workspace_gid", "user_tokens", "anthropic_api_key"),
-    missing_prefix="Missing required field", token_fields=(),
+    missing_prefix="Missing required field", token_fields=(), destination=("base_url",),
     validate=validate, token_request=token_request, connector=_connector,
     size_fields=("initial_projects",), size_default="default number of projects",
     sandbox_fill=_sandbox_fill, sandbox_route=_sandbox_route,

@@ -19,6 +19,8 @@ from tenantsim.connectors.spec import (
     TokenForm,
     check_choice,
     check_number,
+    context_of,
+    validated,
 )
 from tenantsim.connectors.urlcheck import (
     HOSTNAME,
@@ -75,7 +77,7 @@ def check_org_url(url: Any, *, sandbox_mode: bool, allowed_hosts: Sequence[str])
 
 
 def _org_url(value: Any, info: ValidationInfo) -> str:
-    ctx: ConfigContext = (info.context or {}).get("ctx") or ConfigContext()
+    ctx = context_of(info)
     return check_org_url(value, sandbox_mode=ctx.sandbox_mode, allowed_hosts=ctx.okta_allowed_hosts)
 
 
@@ -122,8 +124,7 @@ def validate(body: dict[str, Any], config: dict[str, Any], ctx: ConfigContext) -
     """The Okta fields of ``config`` (``body`` after the shared checks), validated and normalised."""
     data = {"org_size": body.get("org_size"), "initial_users": body.get("initial_users"),
             "org_url": body.get("org_url"), "user_tokens": config["user_tokens"]}
-    model = OktaJobConfig.model_validate(data, context={"ctx": ctx})
-    return model.model_dump(exclude_none=True)
+    return validated(OktaJobConfig, data, ctx)
 
 
 def token_request(data: dict[str, Any], ctx: ConfigContext) -> dict[str, Any]:
@@ -184,7 +185,7 @@ PLATFORM = PlatformSpec(
                      name_prefix="admin", placeholder="00abc…"),
     fields=_fields,
     required=("industry", "org_url", "user_tokens", "org_size", "anthropic_api_key"),
-    missing_prefix="Missing required field for Okta", token_fields=("org_url",),
+    missing_prefix="Missing required field for Okta", token_fields=("org_url",), destination=("org_url",),
     validate=validate, token_request=token_request, connector=_connector,
     size_fields=("initial_users", "org_size"), options=_options, sandbox_fill=_sandbox_fill,
 )

@@ -3,6 +3,7 @@ import { get } from "./api.js";
 import { mountJob } from "./job.js";
 import { mountJobs } from "./jobs.js";
 import { mountNewJob } from "./newjob.js";
+import { loadPlatforms, platformOf } from "./platforms.js";
 
 const root = document.getElementById("view");
 let unmount = null;
@@ -53,14 +54,22 @@ async function refreshHealth() {
 async function showSandboxBadge() {
   try {
     const info = await get("/api/sandbox");
-    document.getElementById("sandbox-badge").hidden = !info.sandbox;
+    const badge = document.getElementById("sandbox-badge");
+    badge.hidden = !info.sandbox;
+    const names = Object.keys(info.tenants || {}).map((type) => platformOf(type).label);
+    if (names.length) badge.title = `Emulated ${names.join(" and ")} tenants run inside this server`;
   } catch (err) {
     /* the badge is a nicety */
   }
 }
 
-window.addEventListener("hashchange", route);
-route();
+// Views render platforms from /api/platforms: load it first (a view still opens if it cannot).
+loadPlatforms()
+  .catch((err) => console.error("platforms", err))
+  .finally(() => {
+    window.addEventListener("hashchange", route);
+    route();
+  });
 refreshHealth();
 showSandboxBadge();
 setInterval(refreshHealth, 15000);

@@ -1,4 +1,5 @@
 // Small formatting and DOM helpers shared by every view.
+import { platformOf } from "./platforms.js";
 
 export function esc(value) {
   return String(value ?? "").replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]);
@@ -49,9 +50,14 @@ export function status(value, pill = false) {
   return `<span class="status st-${s}${pill ? " pill" : ""}">${s}</span>`;
 }
 
+// A platform's coloured one-letter mark, as its spec (GET /api/platforms) describes it.
+export function platformMark(type) {
+  const p = platformOf(type);
+  return `<span class="platform-mark ${esc(p.css_class)}"${p.color ? ` style="background:${esc(p.color)}"` : ""}>${esc(p.mark)}</span>`;
+}
+
 export function platform(type) {
-  const okta = type === "okta";
-  return `<span class="platform"><span class="platform-mark ${okta ? "pm-okta" : "pm-asana"}">${okta ? "O" : "A"}</span>${okta ? "Okta" : "Asana"}</span>`;
+  return `<span class="platform">${platformMark(type)}${esc(platformOf(type).label)}</span>`;
 }
 
 // Stable colours per event type: the same type looks the same in every chart and log line.

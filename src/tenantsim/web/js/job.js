@@ -4,9 +4,25 @@ import { WINDOWS, stackedBars, windowFor } from "./charts.js";
 import {
   ago, clock, colorFor, compact, confirmDialog, duration, esc, meterClass, num, platform, status, title, toast,
 } from "./format.js";
+import { platformOf } from "./platforms.js";
 
 const MAX_LOG = 500;
 const LIVE = ["pending", "running", "paused"];
+const WORKDAY = [9, 17]; // local hours of a working day, Monday to Friday
+
+// A clock face for an instant in a zone: weekday, date and time, and whether it is working time.
+function simFace(ms, zone, withSeconds) {
+  let tz = zone || "UTC";
+  try { new Intl.DateTimeFormat(undefined, { timeZone: tz }); } catch (err) { tz = "UTC"; }
+  const when = new Date(ms);
+  const time = when.toLocaleTimeString([], { timeZone: tz, hour: "2-digit", minute: "2-digit", second: withSeconds ? "2-digit" : undefined, hour12: false });
+  const date = when.toLocaleDateString([], { timeZone: tz, weekday: "long", day: "numeric", month: "long", year: "numeric" });
+  const parts = Object.fromEntries(new Intl.DateTimeFormat("en-US", { timeZone: tz, weekday: "short", hour: "numeric", hourCycle: "h23" })
+    .formatToParts(when).map((p) => [p.type, p.value]));
+  const hour = Number(parts.hour) % 24;
+  const working = !["Sat", "Sun"].includes(parts.weekday) && hour >= WORKDAY[0] && hour < WORKDAY[1];
+  return { time, date, zone: tz, working };
+}
 
 function sum(obj) {
   return Object.values(obj || {}).reduce((a, n) => a + n, 0);
@@ -22,6 +38,8 @@ export function mountJob(root, jobId) {
   let chartDirty = false;
   let stopped = false;
   const timers = [];
+  let sim = null; // the simulated clock as last received: {at, received, running, limit, scale, zone}
+  let simShown = null; // while running, the clock shown never goes back
 
   root.innerHTML = `
     <div class="page-head">
@@ -50,6 +68,8 @@ export function mountJob(root, jobId) {
         </section>
       </div>
       <div class="stack">
+        <section class="panel" id="sim-panel"><div class="panel-head"><h2>Simulated time</h2><span class="hint" id="sim-zone"></span></div>
+          <div class="panel-body sim-clock" id="sim-clock"><div class="faint">No simulated time yet: the clock starts with the company.</div></div></section>
         <section class="panel"><div class="panel-head"><h2>Figures</h2></div><div class="panel-body" id="figures"></div></section>
         <section class="panel"><div class="panel-head"><h2>Objects in the tenant</h2><span class="hint">created by this job</span></div><div class="panel-body" id="objects"></div></section>
         <section class="panel"><div class="panel-head"><h2>Rate limits</h2><span class="hint">this job's calls</span></div><div class="panel-body" id="limits"></div></section>
@@ -208,8 +228,51 @@ export function mountJob(root, jobId) {
     $("#config").innerHTML = `<dl class="kv small">${rows.join("")}${tokens ? `<dt>Tokens</dt><dd>${tokens}</dd>` : ""}</dl>`;
   }
 
+  // -- simulated clock: from the job view, then run on locally at time_scale (never past its limit) ----
+  function takeSim() {
+    const c = job.sim_clock || {};
+    if (!job.sim_time) { sim = null; simShown = null; return; }
+    sim = { at: new Date(job.sim_time).getTime(), received: Date.now(), running: Boolean(c.running),
+      limit: c.limit ? new Date(c.limit).getTime() : null, scale: Number(c.time_scale) || 1, zone: c.zone || "UTC" };
+    if (!sim.running) simShown = null;
+  }
+
+  function simNow() {
+    if (!sim) return null;
+    if (!sim.running) return sim.at;
+    let t = sim.at + (Date.now() - sim.received) * sim.scale;
+    if (sim.limit !== null) t = Math.min(t, sim.limit);
+    simShown = simShown === null ? t : Math.max(simShown, t);
+    return simShown;
+  }
+
+  function renderSim() {
+    const host = $("#sim-clock");
+    const at = simNow();
+    if (at === null || Number.isNaN(at)) {
+      $("#sim-zone").textContent = "";
+      if (!host.querySelector(".faint")) host.innerHTML = `<div class="faint">No simulated time yet: the clock starts with the company.</div>`;
+      return;
+    }
+    const face = simFace(at, sim.zone, sim.scale < 30);
+    const everyDay = (job.config || {}).working_hours === "always";
+    const pace = sim.running ? (sim.scale === 1 ? "real time" : `${num(sim.scale, 3)}× real time`) : `standing still (${job.status})`;
+    if (!host.querySelector("#sim-time")) {
+      host.innerHTML = `<div class="sim-time" id="sim-time"></div><div class="sim-date" id="sim-date"></div>
+        <div class="sim-note small" id="sim-note"></div><div class="faint small" id="sim-pace"></div>`;
+    }
+    $("#sim-zone").textContent = face.zone;
+    $("#sim-time").textContent = face.time;
+    $("#sim-date").textContent = face.date;
+    $("#sim-note").textContent = face.working ? "Working hours" : everyDay ? "Outside office hours: this company works around the clock" : "Nights and weekends are quiet";
+    $("#sim-note").className = `sim-note small${face.working ? " on" : ""}`;
+    $("#sim-pace").textContent = pace;
+  }
+
   function renderAll() {
     if (!job) return;
+    takeSim();
+    renderSim();
     renderHead();
     renderBanner();
     renderBuild();
@@ -324,6 +387,11 @@ export function mountJob(root, jobId) {
       if (String(message.entry.event_type).endsWith("_failed") || message.entry.event_type === "error") renderErrors();
     } else if (message.type === "status" && job) {
       job.status = message.status;
+      if (sim && message.status !== "running" && sim.running) { // frozen until the next job view says where
+        sim = { ...sim, at: simNow(), received: Date.now(), running: false };
+        simShown = null;
+      }
+      renderSim();
       renderHead();
       renderBanner();
     }
@@ -346,7 +414,7 @@ export function mountJob(root, jobId) {
     const objects = sum(job.created_objects);
     try {
       if (action === "cleanup") {
-        const tenant = job.config.org_url || job.config.workspace_gid || "the tenant";
+        const tenant = job.config[platformOf(job.connection_type).tenant_field] || "the tenant";
         const ok = await confirmDialog({
           heading: "Clean up this job?",
           body: `This stops the job and deletes the <strong>${num(objects)}</strong> objects it created in <code>${esc(tenant)}</code>. Nothing it did not create is touched.`,
@@ -423,6 +491,7 @@ export function mountJob(root, jobId) {
   renderLogCount();
   const onResize = () => drawChart();
   window.addEventListener("resize", onResize);
+  timers.push(setInterval(() => { if (job && !document.hidden) renderSim(); }, 1000));
   timers.push(setInterval(() => {
     if (!chart || document.hidden) return;
     rollChart(Date.now());

@@ -2,6 +2,7 @@
 import { ApiError, get, post } from "./api.js";
 import { WINDOWS, rateLimitList, stackedBars, windowFor } from "./charts.js";
 import { ago, compact, esc, meterClass, num, platform, status, title, toast } from "./format.js";
+import { platforms } from "./platforms.js";
 
 const FILTERS = {
   all: { label: "All", match: () => true },
@@ -10,6 +11,12 @@ const FILTERS = {
   finished: { label: "Finished", match: (s) => ["stopped", "cleaned"].includes(s) },
 };
 const REFRESH_MS = 2500;
+
+// "an Okta org or an Asana workspace": the kinds of tenant this server's platforms have.
+function tenantNouns() {
+  const nouns = platforms().map((p) => `${/^[aeiou]/i.test(p.tenant_noun) ? "an" : "a"} ${p.tenant_noun}`);
+  return nouns.length ? nouns.join(" or ") : "a SaaS tenant";
+}
 const CHART_REFRESH_MS = 10000;
 
 export function mountJobs(root, params) {
@@ -92,7 +99,7 @@ export function mountJobs(root, params) {
     renderFilters();
     const shown = jobs.filter((j) => FILTERS[filter].match(j.status));
     if (!jobs.length) {
-      $("#table").innerHTML = `<div class="empty"><h2>No jobs yet</h2><p>A job plays a company inside an Okta org or an Asana workspace: people, groups, projects and a steady stream of realistic activity. Everything it creates can be cleaned up again.</p><a class="btn btn-primary btn-lg" href="#/new">Start your first job</a></div>`;
+      $("#table").innerHTML = `<div class="empty"><h2>No jobs yet</h2><p>A job plays a company inside ${esc(tenantNouns())}: people, groups, projects and a steady stream of realistic activity. Everything it creates can be cleaned up again.</p><a class="btn btn-primary btn-lg" href="#/new">Start your first job</a></div>`;
       return;
     }
     if (!shown.length) {

@@ -1,25 +1,31 @@
 // The new-job form: where (tenant and tokens, checked as they are typed), what company, what rhythm.
+// Each platform's part of the form (its fields, tokens, checks) is drawn from its description in
+// GET /api/platforms, and a sandbox tenant's values from GET /api/sandbox; nothing here knows one
+// platform from another.
 import { ApiError, get, post } from "./api.js";
-import { esc, num, title, toast } from "./format.js";
+import { esc, num, platformMark, title, toast } from "./format.js";
+import { loadPlatforms, platformOf, platforms } from "./platforms.js";
 
 const SPEEDS = [
   [1, "Real time"],
   [60, "60× — an hour per minute"],
   [600, "600× — a working day in under a minute"],
   [3600, "3600× — an hour per second"],
+  [86400, "86400× — a day per second"],
+  [604800, "604800× — a week per second"],
 ];
 const DEBOUNCE_MS = 450;
 
 export function mountNewJob(root, params) {
   let options = null;
   let templates = [];
-  let sandbox = { sandbox: false, tenants: {} };
-  let type = params.get("type") === "asana" ? "asana" : "okta";
+  let offered = platforms();
+  let sandbox = { sandbox: false, tenants: {}, form: {} };
+  let type = null;
   let tokenSeq = 0;
-  const sizeHint = (size) => {
-    const people = options && options.org_size_people ? options.org_size_people[size] : null;
-    return people ? `about ${num(people)} people` : "";
-  };
+  const spec = () => platformOf(type);
+  const fieldsIn = (section) => spec().fields.filter((f) => (f.section || "tenant") === section);
+  const fieldNamed = (name) => spec().fields.find((f) => f.name === name);
   let stopped = false;
   const timers = new Map();
 
@@ -31,46 +37,62 @@ export function mountNewJob(root, params) {
     return items.map(([value, label]) => `<option value="${esc(value)}"${String(value) === String(selected) ? " selected" : ""}>${esc(label)}</option>`).join("");
   }
 
+  // One platform field, as its description says: a text/url/number input, a segmented choice, a
+  // select filled once a token is valid, or a hidden value (set by the sandbox button).
+  function fieldHtml(f) {
+    const check = f.lookup ? `<span class="check" id="${esc(f.lookup.id)}"></span>` : "";
+    const help = f.help ? `<span class="help">${esc(f.help)}</span>` : "";
+    const wide = f.wide ? " wide" : "";
+    if (f.type === "hidden") return `<input type="hidden" name="${esc(f.name)}">`;
+    if (f.type === "choice") {
+      return `<div class="field${wide}"><span class="label">${esc(f.label)}</span>
+        <div class="segmented">${(f.choices || []).map((c) => `<label><input type="radio" name="${esc(f.name)}" value="${esc(c.value)}"${c.value === f.default ? " checked" : ""}>${esc(c.label)}</label>`).join("")}</div>
+        <span class="help" data-hint-for="${esc(f.name)}">${esc(f.help || "")}</span></div>`;
+    }
+    if (f.type === "select") {
+      return `<label class="field${wide}"><span class="label">${esc(f.label)}</span><select name="${esc(f.name)}"><option value="">${esc(f.empty || "")}</option></select>${check}${help}</label>`;
+    }
+    const number = f.type === "number";
+    const attrs = [
+      number && f.minimum != null ? `min="${esc(f.minimum)}"` : "", number && f.maximum != null ? `max="${esc(f.maximum)}"` : "",
+      f.placeholder ? `placeholder="${esc(f.placeholder)}"` : "", number ? "" : `spellcheck="false"`,
+    ].filter(Boolean).join(" ");
+    return `<label class="field${wide}"><span class="label">${esc(f.label)}</span><input type="${number ? "number" : f.type === "url" ? "url" : "text"}" name="${esc(f.name)}" ${attrs}>${check}${help}</label>`;
+  }
+
   function render() {
     const zone = Intl.DateTimeFormat().resolvedOptions().timeZone || "UTC";
     const zones = typeof Intl.supportedValuesOf === "function" ? Intl.supportedValuesOf("timeZone") : [];
+    const p = spec();
+    const sandboxed = sandbox.sandbox ? offered.filter((x) => (sandbox.form || {})[x.connection_type]) : [];
+    const afterTokens = fieldsIn("tokens");
     $("#form-host").innerHTML = `
-      ${sandbox.sandbox ? `<div class="callout" id="sandbox-callout"><div><p><strong>Sandbox mode.</strong> This server runs an emulated Okta org and Asana workspace, so you can try everything without a real tenant.</p></div>
+      ${sandboxed.length ? `<div class="callout" id="sandbox-callout"><div><p><strong>Sandbox mode.</strong> This server runs an emulated ${esc(sandboxed.map((x) => x.tenant_noun).join(" and "))}, so you can try everything without a real tenant.</p></div>
         <button type="button" class="btn btn-primary" data-fill-sandbox>Use the sandbox tenant</button></div>` : ""}
       <div class="grid grid-main">
       <form class="panel job-form" novalidate autocomplete="off">
         <div class="form-section">
           <h3>Platform</h3>
           <div class="choices">
-            <label class="choice"><input type="radio" name="connection_type" value="okta"${type === "okta" ? " checked" : ""}><span class="platform-mark pm-okta">O</span><span><strong>Okta</strong><small>People, groups, app assignments, lifecycle changes</small></span></label>
-            <label class="choice"><input type="radio" name="connection_type" value="asana"${type === "asana" ? " checked" : ""}><span class="platform-mark pm-asana">A</span><span><strong>Asana</strong><small>Projects, tasks, subtasks, comments, status updates</small></span></label>
+            ${offered.map((x) => `<label class="choice"><input type="radio" name="connection_type" value="${esc(x.connection_type)}"${x.connection_type === type ? " checked" : ""}>${platformMark(x.connection_type)}<span><strong>${esc(x.label)}</strong><small>${esc(x.description)}</small></span></label>`).join("")}
           </div>
         </div>
         <div class="form-section">
           <h3>Tenant and tokens</h3>
-          <div class="fields">
-            <label class="field wide" data-for="okta"><span class="label">Okta org URL</span><input type="url" name="org_url" placeholder="https://dev-123456.okta.com" spellcheck="false"><span class="check" id="org-check"></span></label>
-          </div>
-          <div class="field wide" style="margin-top:14px"><span class="label">${type === "okta" ? "Admin API tokens (SSWS)" : "Personal access tokens"}</span>
-            <span class="help">${type === "okta" ? "Each token acts as one admin. The job uses every token that works." : "Each token is one person in the workspace; more tokens make conversations between people."}</span>
+          <div class="fields">${fieldsIn("tenant").map(fieldHtml).join("")}</div>
+          <div class="field wide" style="margin-top:14px"><span class="label">${esc(p.tokens.label)}</span>
+            <span class="help">${esc(p.tokens.help)}</span>
             <div id="tokens" style="margin-top:6px"></div>
             <div><button type="button" class="btn btn-sm" data-add-token style="margin-top:8px">Add another token</button></div>
           </div>
-          <div class="fields" style="margin-top:14px" data-for="asana">
-            <label class="field"><span class="label">Workspace</span><select name="workspace_gid"><option value="">Enter a valid token first</option></select><span class="check" id="workspace-check"></span></label>
-            <input type="hidden" name="base_url">
-          </div>
+          ${afterTokens.length ? `<div class="fields" style="margin-top:14px">${afterTokens.map(fieldHtml).join("")}</div>` : ""}
         </div>
         <div class="form-section">
           <h3>Company</h3>
           <div class="fields">
             <label class="field"><span class="label">Start from a template</span><select name="template"><option value="">No template</option>${templates.filter((t) => t.connection_type === type).map((t) => `<option value="${esc(t.name)}" title="${esc(t.description)}">${esc(t.title)}</option>`).join("")}</select><span class="help" id="template-help">Presets fill the fields below; you can still change them.</span></label>
             <label class="field"><span class="label">Industry</span><select name="industry">${optionList(options.industries.map((i) => [i.key, i.label]), "technology")}</select></label>
-            <div class="field" data-for="okta"><span class="label">Size</span>
-              <div class="segmented">${options.org_sizes.map((s) => `<label><input type="radio" name="org_size" value="${esc(s)}"${s === "startup" ? " checked" : ""}>${esc(title(s))}</label>`).join("")}</div>
-              <span class="help" id="size-hint">${esc(sizeHint("startup"))}</span></div>
-            <label class="field" data-for="okta"><span class="label">People to create</span><input type="number" name="initial_users" min="1" max="100000" placeholder="by size"><span class="help">Leave empty to follow the size.</span></label>
-            <label class="field" data-for="asana"><span class="label">Projects to start with</span><input type="number" name="initial_projects" min="1" max="200" placeholder="default"></label>
+            ${fieldsIn("company").map(fieldHtml).join("")}
           </div>
         </div>
         <div class="form-section">
@@ -122,16 +144,13 @@ export function mountNewJob(root, params) {
     const industry = options.industries.find((i) => i.key === f.industry.value);
     const level = options.activity_levels.find((l) => l.key === radio("activity_level"));
     const scale = Number(f.time_scale.value) || 1;
-    const workspace = f.workspace_gid.selectedOptions[0];
-    const tenant = type === "okta" ? (f.org_url.value.trim() || "no org URL yet")
-      : (workspace && workspace.value ? workspace.textContent : "no workspace yet");
-    const size = type === "okta"
-      ? (f.initial_users.value ? `${num(Number(f.initial_users.value))} people` : `${title(radio("org_size"))}, ${sizeHint(radio("org_size"))}`)
-      : (f.initial_projects.value ? `${num(Number(f.initial_projects.value))} projects to start` : "default number of projects");
+    const p = spec();
+    const tenant = describeTenant(f, p);
+    const size = describeSize(f, p, radio);
     const duration = f.duration_days.selectedOptions[0].textContent;
     const cleanup = f.cleanup_after.selectedOptions[0].textContent;
     $("#summary").innerHTML = `<dl class="kv">
-        <dt>Platform</dt><dd>${esc(title(type))}</dd>
+        <dt>Platform</dt><dd>${esc(p.label)}</dd>
         <dt>Tenant</dt><dd class="small">${esc(tenant)}</dd>
         <dt>Tokens</dt><dd>${withToken ? `<span class="${valid === withToken ? "check ok" : "check"}" style="justify-content:flex-end">${num(valid)} of ${num(withToken)} valid</span>` : "none yet"}</dd>
         <dt>Company</dt><dd>${esc(industry ? industry.label : "")}</dd>
@@ -140,24 +159,54 @@ export function mountNewJob(root, params) {
         <dt>Runs</dt><dd class="small">${esc(duration)} · cleanup ${esc(cleanup.toLowerCase())}</dd>
       </dl>
       <ol class="next small">
-        <li>The job builds the company: people${type === "okta" ? ", groups and app assignments" : ", projects and tasks"}. Its page shows progress and an ETA.</li>
+        <li>The job builds the company: ${esc(p.builds)}. Its page shows progress and an ETA.</li>
         <li>Then it keeps the tenant busy, in working hours of its time zone, within the rate limits.</li>
         <li><strong>Clean up</strong> removes exactly what the job created, and nothing else.</li>
       </ol>`;
   }
 
+  // The summary's "Tenant": the platform's tenant field (a select shows its chosen option).
+  function describeTenant(f, p) {
+    const input = f[p.tenant_field];
+    if (!input) return p.tenant_missing || "";
+    if (input.tagName === "SELECT") {
+      const chosen = input.selectedOptions[0];
+      return chosen && chosen.value ? chosen.textContent : p.tenant_missing;
+    }
+    return input.value.trim() || p.tenant_missing;
+  }
+
+  // The summary's "Size": the first of the platform's size fields with a value.
+  function describeSize(f, p, radio) {
+    for (const name of p.size_fields || []) {
+      const field = fieldNamed(name);
+      if (!field) continue;
+      if (field.type === "choice") {
+        const value = radio(name);
+        if (!value) continue;
+        const choice = (field.choices || []).find((c) => c.value === value);
+        return choice ? `${choice.label}${choice.hint ? `, ${choice.hint}` : ""}` : title(value);
+      }
+      if (f[name] && f[name].value) return `${num(Number(f[name].value))} ${field.unit || ""}`.trim();
+    }
+    return p.size_default || "";
+  }
+
   const form = () => $("form.job-form");
 
   function applyType() {
-    root.querySelectorAll("[data-for]").forEach((el) => { el.hidden = el.dataset.for !== type; });
     const provider = form().querySelector("[name=content_provider]:checked").value;
     root.querySelectorAll("[data-for-content]").forEach((el) => { el.hidden = el.dataset.forContent !== provider; });
   }
 
   function updateHints() {
     const f = form();
-    const size = f.querySelector("[name=org_size]:checked");
-    if (size) $("#size-hint").textContent = sizeHint(size.value);
+    root.querySelectorAll("[data-hint-for]").forEach((el) => {
+      const field = fieldNamed(el.dataset.hintFor);
+      const picked = f.querySelector(`[name=${CSS.escape(el.dataset.hintFor)}]:checked`);
+      const choice = field && picked ? (field.choices || []).find((c) => c.value === picked.value) : null;
+      el.textContent = (choice && choice.hint) || (field && field.help) || "";
+    });
     const level = f.querySelector("[name=activity_level]:checked").value;
     const rate = options.activity_levels.find((l) => l.key === level);
     const scale = Number(f.time_scale.value) || 1;
@@ -169,9 +218,10 @@ export function mountNewJob(root, params) {
   function addToken(name = "", token = "") {
     const id = ++tokenSeq;
     const index = $("#tokens").children.length + 1;
+    const tokens = spec().tokens;
     $("#tokens").insertAdjacentHTML("beforeend", `<div class="token-row-wrap" data-token="${id}">
-      <div class="token-row"><input type="text" name="token_name" placeholder="${type === "okta" ? `admin${index}` : `user${index}`}" value="${esc(name)}" aria-label="Token name">
-      <input type="password" name="token_value" placeholder="${type === "okta" ? "00abc…" : "1/1234…"}" value="${esc(token)}" aria-label="Token" spellcheck="false">
+      <div class="token-row"><input type="text" name="token_name" placeholder="${esc(tokens.name_prefix)}${index}" value="${esc(name)}" aria-label="Token name">
+      <input type="password" name="token_value" placeholder="${esc(tokens.placeholder)}" value="${esc(token)}" aria-label="Token" spellcheck="false">
       <button type="button" class="btn btn-sm" data-remove-token title="Remove this token"${index === 1 ? " hidden" : ""}>Remove</button></div>
       <div class="check" data-token-check></div></div>`);
     if (token) scheduleCheck(id);
@@ -190,29 +240,38 @@ export function mountNewJob(root, params) {
     timers.set(id, setTimeout(() => checkToken(id), delay));
   }
 
+  // The platform's fields that go along with each token check (an org URL, a sandbox base URL).
+  function withToken() {
+    const f = form();
+    const sent = {};
+    for (const field of spec().fields.filter((x) => x.with_token)) {
+      const value = f[field.name] ? String(f[field.name].value).trim() : "";
+      if (value) sent[field.name] = value;
+    }
+    return sent;
+  }
+
   async function checkToken(id) {
     const row = root.querySelector(`[data-token="${id}"]`);
     if (!row || stopped) return;
     const check = row.querySelector("[data-token-check]");
     const token = row.querySelector("[name=token_value]").value.trim();
-    const orgUrl = form().org_url.value.trim();
+    const sent = withToken();
+    const needed = spec().fields.find((x) => x.with_token === "required" && !sent[x.name]);
     row.dataset.valid = "";
     if (!token) { check.className = "check"; check.textContent = ""; return; }
-    if (type === "okta" && !orgUrl) { check.className = "check"; check.textContent = "Enter the org URL to check this token."; return; }
+    if (needed) { check.className = "check"; check.textContent = `Enter the ${needed.noun || needed.label} to check this token.`; return; }
     check.className = "check";
     check.textContent = "Checking…";
-    const body = type === "okta" ? { connection_type: "okta", token, org_url: orgUrl } : { connection_type: "asana", api_key: token };
-    if (type === "asana" && form().base_url.value) body.base_url = form().base_url.value;
     try {
-      const data = await post("/api/validate_token", body);
+      const data = await post("/api/validate_token", { connection_type: type, token, ...sent });
       if (token !== row.querySelector("[name=token_value]").value.trim()) return; // typed on since
       const who = data.user || {};
       check.className = "check ok";
       check.textContent = `✓ Valid — ${who.name || "user"}${who.email ? ` <${who.email}>` : ""}`;
       row.dataset.valid = "1";
       renderSummary();
-      if (type === "okta") checkOrg(token, orgUrl);
-      else loadWorkspaces(token);
+      spec().fields.filter((x) => x.lookup).forEach((field) => lookup(field, token, sent));
     } catch (err) {
       check.className = "check bad";
       check.textContent = `✗ ${err.message}`;
@@ -220,32 +279,29 @@ export function mountNewJob(root, params) {
     }
   }
 
-  async function checkOrg(token, orgUrl) {
-    const el = $("#org-check");
-    try {
-      const data = await post("/api/okta/orgs", { token, org_url: orgUrl });
-      const org = data.org || {};
-      el.className = "check ok";
-      el.textContent = `✓ ${org.org_name || orgUrl} is reachable${org.authenticated_user && org.authenticated_user.name ? ` as ${org.authenticated_user.name}` : ""}`;
-    } catch (err) {
-      el.className = "check bad";
-      el.textContent = `✗ ${err.message}`;
-    }
-  }
+  const dig = (obj, path) => String(path || "").split(".").filter(Boolean).reduce((o, k) => (o == null ? o : o[k]), obj);
 
-  async function loadWorkspaces(token) {
-    const select = form().workspace_gid;
-    const el = $("#workspace-check");
-    const body = { api_key: token };
-    if (form().base_url.value) body.base_url = form().base_url.value;
+  // Once a token works: show that the tenant answers (probe), or fill a select from what the token
+  // can see (options), as the field's description says.
+  async function lookup(field, token, sent) {
+    const how = field.lookup;
+    const el = $(`#${CSS.escape(how.id)}`);
     try {
-      const data = await post("/api/workspaces", body);
-      const current = select.value || select.dataset.want || "";
-      const list = data.workspaces || [];
-      select.innerHTML = list.length ? list.map((w) => `<option value="${esc(w.gid)}"${w.gid === current ? " selected" : ""}>${esc(w.name)}</option>`).join("") : `<option value="">No workspaces for this token</option>`;
-      el.className = "check ok";
-      el.textContent = list.length ? `${num(list.length)} workspace${list.length === 1 ? "" : "s"} available` : "";
-      renderSummary();
+      const data = await post(how.path, { token, ...sent });
+      if (how.kind === "options") {
+        const select = form()[field.name];
+        const current = select.value || select.dataset.want || "";
+        const list = dig(data, how.items) || [];
+        select.innerHTML = list.length ? list.map((item) => `<option value="${esc(dig(item, how.value))}"${String(dig(item, how.value)) === current ? " selected" : ""}>${esc(dig(item, how.label))}</option>`).join("") : `<option value="">${esc(how.none || "")}</option>`;
+        el.className = "check ok";
+        el.textContent = list.length ? `${num(list.length)} ${how.noun}${list.length === 1 ? "" : "s"} available` : "";
+        renderSummary();
+      } else {
+        const name = dig(data, how.name) || sent[field.name];
+        const as = dig(data, how.as);
+        el.className = "check ok";
+        el.textContent = `✓ ${name} is reachable${as ? ` as ${as}` : ""}`;
+      }
     } catch (err) {
       el.className = "check bad";
       el.textContent = `✗ ${err.message}`;
@@ -265,9 +321,10 @@ export function mountNewJob(root, params) {
     const f = form();
     const c = template.config;
     if (c.industry) f.industry.value = c.industry;
-    if (c.org_size) setRadio("org_size", c.org_size);
-    f.initial_users.value = c.initial_users ?? "";
-    f.initial_projects.value = c.initial_projects ?? "";
+    for (const field of fieldsIn("company")) {
+      if (field.type === "choice") { if (c[field.name]) setRadio(field.name, c[field.name]); }
+      else if (f[field.name]) f[field.name].value = c[field.name] ?? "";
+    }
     if (c.activity_level) setRadio("activity_level", c.activity_level);
     if (c.working_hours) f.working_hours.value = c.working_hours;
     if (c.timezone) f.timezone.value = c.timezone;
@@ -290,27 +347,23 @@ export function mountNewJob(root, params) {
   }
 
   function fillSandbox() {
-    const tenant = sandbox.tenants[type];
-    if (!tenant) { toast(`The sandbox has no ${title(type)} tenant`, true); return; }
+    const p = spec();
+    const fill = (sandbox.form || {})[type];
+    if (!fill) { toast(`The sandbox has no ${p.label} tenant`, true); return; }
     const f = form();
     $("#tokens").innerHTML = "";
-    if (type === "okta") {
-      f.org_url.value = tenant.org_url;
-      (tenant.tokens || []).slice(0, 1).forEach((token, i) => addToken(`admin${i + 1}`, token));
-    } else {
-      f.base_url.value = tenant.base_url || "";
-      const workspace = (tenant.workspaces || [])[0];
-      if (workspace) {
-        f.workspace_gid.dataset.want = workspace.gid;
-        f.workspace_gid.innerHTML = `<option value="${esc(workspace.gid)}">${esc(workspace.name)}</option>`;
-      }
-      (tenant.users || []).slice(0, 3).forEach((user) => addToken(user.name.split(" ")[0].toLowerCase(), user.token));
+    for (const [name, value] of Object.entries(fill.fields || {})) if (f[name]) f[name].value = value ?? "";
+    for (const [name, items] of Object.entries(fill.options || {})) {
+      if (!f[name] || !items.length) continue;
+      f[name].dataset.want = items[0].value;
+      f[name].innerHTML = items.map((o) => `<option value="${esc(o.value)}">${esc(o.label)}</option>`).join("");
     }
+    (fill.user_tokens || []).forEach((t) => addToken(t.name, t.token));
     if (!tokenRows().length) addToken();
     // A demo should be watchable whatever the hour: 60× speed, activity around the clock.
-    f.time_scale.value = "60";
+    f.time_scale.value = "3600";
     f.working_hours.value = "always";
-    if (!f.job_name.value) f.job_name.value = `Sandbox ${title(type)} demo`;
+    if (!f.job_name.value) f.job_name.value = `Sandbox ${p.label} demo`;
     updateHints();
     renderSummary();
     toast("Filled in the sandbox tenant (60× speed, active around the clock). Pick a company and start.");
@@ -332,17 +385,12 @@ export function mountNewJob(root, params) {
     };
     if (body.content_provider === "anthropic" && value("anthropic_api_key")) body.anthropic_api_key = value("anthropic_api_key");
     const tokens = tokenRows().filter((t) => t.token);
-    if (type === "okta") {
-      body.org_url = value("org_url");
-      body.org_size = radio("org_size");
-      body.initial_users = numberOf("initial_users");
-      body.user_tokens = tokens.map((t) => ({ name: t.name, token: t.token, org_url: body.org_url }));
-    } else {
-      body.workspace_gid = value("workspace_gid");
-      body.initial_projects = numberOf("initial_projects");
-      if (value("base_url")) body.base_url = value("base_url");
-      body.user_tokens = tokens.map((t) => ({ name: t.name, token: t.token }));
+    const fields = spec().fields;
+    for (const field of fields) {
+      body[field.name] = field.type === "choice" ? radio(field.name) : field.type === "number" ? numberOf(field.name) : value(field.name);
     }
+    const perToken = fields.filter((field) => field.per_token).map((field) => [field.name, body[field.name]]);
+    body.user_tokens = tokens.map((t) => ({ name: t.name, token: t.token, ...Object.fromEntries(perToken) }));
     return Object.fromEntries(Object.entries(body).filter(([, v]) => v !== undefined && v !== ""));
   }
 
@@ -375,7 +423,9 @@ export function mountNewJob(root, params) {
     const t = event.target;
     queueMicrotask(renderSummary);
     if (t.name === "token_value") scheduleCheck(t.closest("[data-token]").dataset.token);
-    if (t.name === "org_url") tokenRows().forEach((row) => scheduleCheck(row.id, DEBOUNCE_MS * 1.5));
+    if (spec().fields.some((field) => field.with_token && field.name === t.name)) {
+      tokenRows().forEach((row) => scheduleCheck(row.id, DEBOUNCE_MS * 1.5));
+    }
   });
   root.addEventListener("change", (event) => {
     const t = event.target;
@@ -383,7 +433,7 @@ export function mountNewJob(root, params) {
     if (t.name === "connection_type") switchType(t.value);
     else if (t.name === "template") applyTemplate(t.value);
     else if (t.name === "content_provider") applyType();
-    if (["org_size", "activity_level", "time_scale"].includes(t.name)) updateHints();
+    if (t.type === "radio" || t.name === "time_scale") updateHints();
   });
   root.addEventListener("click", (event) => {
     if (event.target.closest("[data-add-token]")) addToken();
@@ -392,13 +442,18 @@ export function mountNewJob(root, params) {
   });
   root.addEventListener("submit", submit);
 
-  Promise.all([get("/api/options"), get("/api/templates"), get("/api/sandbox").catch(() => sandbox)])
-    .then(([opts, tpl, sb]) => {
+  Promise.all([get("/api/options"), get("/api/templates"), offered.length ? offered : loadPlatforms(),
+    get("/api/sandbox").catch(() => sandbox)])
+    .then(([opts, tpl, known, sb]) => {
       if (stopped) return;
       options = opts;
       templates = tpl.templates || [];
+      offered = known;
       sandbox = sb;
-      const wanted = templates.find((t) => t.name === params.get("template"));
+      if (!offered.length) throw new Error("This server offers no platforms");
+      const asked = offered.find((x) => x.connection_type === params.get("type"));
+      type = (asked || offered[0]).connection_type; // identity platforms come first
+      const wanted = templates.find((t) => t.name === params.get("template") && offered.some((x) => x.connection_type === t.connection_type));
       if (wanted) type = wanted.connection_type;
       render();
       if (wanted) { form().template.value = wanted.name; applyTemplate(wanted.name); }

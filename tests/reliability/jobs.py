@@ -24,7 +24,7 @@ def asana_job(emulator: Emulator, seed: int, *, tokens: int = 3, first_token: in
     users = described["users"][first_token:first_token + tokens]
     return {"connection_type": "asana", "industry": "technology", "workspace_gid": org,
             "base_url": emulator.api_base, "initial_projects": 2, "content_provider": "offline",
-            "time_scale": 100_000.0, "activity_level": "high", "seed": seed,
+            "time_scale": 20_000.0, "activity_level": "high", "seed": seed,
             "user_tokens": [{"name": f"user{first_token + i}", "token": u["token"]}
                             for i, u in enumerate(users)], **extra}
 

@@ -95,7 +95,7 @@ def test_two_servers_share_jobs_and_take_over_after_kill(tmp_path: Path) -> None
 
 def _start(server: Server, emulator: Any, seed: int, **extra: Any) -> str:
     body = asana_job(emulator, seed, tokens=1, first_token=seed % 4, initial_projects=1,
-                     activity_level="high", time_scale=100_000.0, **extra)
+                     activity_level="high", time_scale=20_000.0, **extra)
     job_id: str = server.ok("POST", "/api/jobs/start", body)["job_id"]
     return job_id
 

@@ -121,7 +121,8 @@ def assert_ledger_matches(entries: list[LedgerEntry], platform: set[tuple[str, s
     recorded = {platform_key(e) for e in live}
     ids = Counter(platform_key(e) for e in live)
     assert not [i for i, n in ids.items() if n > 1], "one platform object recorded under two keys"
-    assert not [e for e in entries if e.status == "intent"], "intents left unsettled"
+    unsettled = [(e.kind, e.key, e.platform_id) for e in entries if e.status == "intent"]
+    assert not unsettled, f"intents left unsettled: {unsettled[:5]}"
     unexplained = [e for e in entries if e.status == "failed" and not e.error]
     assert not unexplained, f"failed without a reason: {unexplained[:3]}"
     assert platform - recorded == set(), f"made on the platform but not in the ledger: {platform - recorded}"

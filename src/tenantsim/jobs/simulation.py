@@ -127,7 +127,8 @@ class Simulation:
                 else []
             )
             self.ctx.activity(event.kind, event.sentence, objects)
-        self.save()
+        self.ctx.events_total += 1
+        self.save(events_total=self.ctx.events_total, http=self.ctx.http_stats.as_dict())
 
     async def cleanup(self) -> dict[str, Any]:
         result: dict[str, Any] = {}

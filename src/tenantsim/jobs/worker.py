@@ -57,6 +57,7 @@ async def run_events(ctx: RunningJobContext, sim: Simulation, control: JobContro
     failures = 0
     sim.save()  # the clock the API shows starts now, not at the first event
     while True:
+        await control.checkpoint()  # pause and stop take effect here even when events are overdue
         try:
             await sim.finish_pending()  # an event a crash or a failed call left half-reflected
             failures = 0
@@ -87,14 +88,11 @@ async def run_events(ctx: RunningJobContext, sim: Simulation, control: JobContro
             sim.save()
             continue
         try:
-            event = await sim.step(kind, due, item)
+            await sim.step(kind, due, item)  # counted and saved with the company once reflected
             failures = 0
         except PlatformError as exc:
             failures = await _failed(ctx, control, exc, failures)
             continue
-        if event is not None:
-            ctx.events_total += 1
-        sim.save(events_total=ctx.events_total, http=ctx.http_stats.as_dict())
         if poked:
             ctx.activity("generate_now", "Generated one event on request.", [])
 

@@ -133,7 +133,7 @@ async def test_open_adapter_refuses_when_no_token_works(served: tuple[OktaSandbo
 
 
 async def test_parallel_work_stops_at_once_on_a_stop_signal() -> None:
-    from tenantsim.connectors.okta.build import bounded
+    from tenantsim.connectors.kit.concurrency import bounded
     from tenantsim.errors import JobStopping
 
     finished: list[int] = []

@@ -110,10 +110,10 @@ class AsanaAdapter:
         self._emails = {str(u["gid"]): str(u["email"]) for u in users if u.get("email")}
         self._user_index = {}
         for member in self.pool.members:  # the job's own people are always assignable
-            if all(g != member.user_gid for g, _ in self.state.users):
-                self.state.users.append((member.user_gid, member.user_name))
+            if all(g != member.user_id for g, _ in self.state.users):
+                self.state.users.append((member.user_id, member.user_name))
             if member.email:
-                self._emails.setdefault(member.user_gid, member.email)
+                self._emails.setdefault(member.user_id, member.email)
         self._builder = Builder(self.ctx, self.pool, self.state, self.state.workspace_name or "the company")
 
     @property
@@ -144,9 +144,9 @@ class AsanaAdapter:
             users: set[str] = set()
             logins: set[str] = set()
             for member in self.pool.members:
-                if member.user_gid in users:
+                if member.user_id in users:
                     continue
-                users.add(member.user_gid)
+                users.add(member.user_id)
                 known = known_person(member)
                 login, number = known.login, 2
                 while login in logins:
@@ -243,7 +243,7 @@ class AsanaAdapter:
 
     def _doer(self, task: TaskState, rng: random.Random) -> Member:
         """While building: the assignee tags their own task when we hold their token; otherwise anyone."""
-        return next((m for m in self.pool.members if m.user_gid == task.assignee), None) or self.pool.pick(
+        return next((m for m in self.pool.members if m.user_id == task.assignee), None) or self.pool.pick(
             rng
         )
 
@@ -313,7 +313,7 @@ class AsanaAdapter:
     @staticmethod
     def _own_first(tasks: list[TaskState], member: Member) -> list[TaskState]:
         """People mostly work on what is assigned to them."""
-        return [t for t in tasks if t.assignee == member.user_gid] or tasks
+        return [t for t in tasks if t.assignee == member.user_id] or tasks
 
     async def _create_task(self, seq: int, member: Member, rng: random.Random) -> bool:
         if not self.state.projects:
@@ -449,7 +449,7 @@ class AsanaAdapter:
         if not open_tasks or len(self.state.users) < 2:
             return False
         task = rng.choice(open_tasks)
-        colleagues = self._colleagues({task.assignee, member.user_gid})
+        colleagues = self._colleagues({task.assignee, member.user_id})
         if not colleagues:
             colleagues = [u for u in self.state.users if u[0] != task.assignee]
         new_gid, new_name = rng.choice(colleagues)

@@ -116,7 +116,7 @@ class AsanaReconciler:
         name = str(entry.attrs.get("name", "")).lower()
         for field in fields:
             creator = (field.get("created_by") or {}).get("gid")
-            if str(field.get("name", "")).lower() == name and creator == member.user_gid \
+            if str(field.get("name", "")).lower() == name and creator == member.user_id \
                     and str(field.get("gid")) not in self._claimed("custom_field"):
                 return field
         return None
@@ -159,7 +159,7 @@ class AsanaReconciler:
         text = entry.attrs.get("text")
 
         def by_this_user(item: dict[str, Any]) -> bool:
-            mine = (item.get("created_by") or {}).get("gid") == member.user_gid
+            mine = (item.get("created_by") or {}).get("gid") == member.user_id
             return item.get("type") == "comment" and mine and (text is None or item.get("text") == text)
 
         return self._pick("comment", entry, stories, by_this_user)

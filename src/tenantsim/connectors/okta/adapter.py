@@ -7,8 +7,8 @@ from collections.abc import Sequence
 from typing import Any
 
 from tenantsim.connectors.base import JobContext
+from tenantsim.connectors.kit.concurrency import bounded
 from tenantsim.connectors.okta.build import (
-    bounded,
     department_grants,
     ensure_group,
     grant_department_apps,

@@ -7,45 +7,15 @@ person); then people, managers before their reports, each created active and alr
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
+from tenantsim.connectors.kit.concurrency import bounded
 from tenantsim.connectors.okta.people import new_password, profile_for
 from tenantsim.connectors.okta.pool import Member
-from tenantsim.connectors.okta.state import OrgState, ensure
+from tenantsim.connectors.okta.state import OrgState
 from tenantsim.errors import Skippable
 from tenantsim.scenario.company import Employee, GroupSpec
-
-PARALLEL = 8  # calls in flight while seeding; the shared budget still paces them
-
-
-async def bounded(items: Sequence[Any], work: Callable[[Any], Awaitable[None]]) -> None:
-    """``work`` on every item, a few at a time. The first failure (or JobStopping) cancels the rest
-    and is raised as itself, so pause and stop take effect at once and the runner sees the real error."""
-    gate = asyncio.Semaphore(PARALLEL)
-
-    async def one(item: Any) -> None:
-        async with gate:
-            await work(item)
-
-    tasks = [asyncio.ensure_future(one(item)) for item in items]
-    if not tasks:
-        return
-    try:
-        _, pending = await asyncio.wait(tasks, return_when=asyncio.FIRST_EXCEPTION)
-    except BaseException:
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
-        raise
-    for task in pending:
-        task.cancel()
-    await asyncio.gather(*pending, return_exceptions=True)
-    for task in tasks:
-        error = None if task.cancelled() else task.exception()
-        if error is not None:
-            raise error
 
 
 async def load_apps(state: OrgState) -> None:
@@ -68,7 +38,7 @@ async def ensure_group(state: OrgState, spec: GroupSpec) -> None:
         return await member.client.create_group(spec.name, f"{spec.description} {mark}".strip())
 
     try:
-        gid = await ensure(state, "group", spec.key, attrs={"name": spec.name, "kind": spec.kind},
+        gid = await state.intents.ensure("group", spec.key, attrs={"name": spec.name, "kind": spec.kind},
                            parent_key=None, find=find, create=create)
     except Skippable as exc:  # a group of that name already exists in the org: not ours, leave it be
         state.ctx.ledger.failed("group", spec.key, exc.message)
@@ -107,7 +77,7 @@ async def grant_department_apps(state: OrgState) -> int:
         async def find(member: Member) -> dict[str, Any] | None:
             return None  # re-granting is harmless (PUT), so an unsettled intent simply grants again
 
-        await ensure(state, "app_group_assignment", f"{group_key}>{app['id']}", parent_key=group_key,
+        await state.intents.ensure("app_group_assignment", f"{group_key}>{app['id']}", parent_key=group_key,
                      attrs={"app_id": app["id"], "app_label": app.get("label"), "group_key": group_key},
                      find=find, create=create)
 
@@ -136,7 +106,7 @@ async def ensure_person(state: OrgState, person: Employee) -> str | None:
     recorded = {"login": profile["login"], "status": "ACTIVE", "groups": group_keys,
                 "profile": {k: profile[k] for k in TRACKED_PROFILE}}
     try:
-        uid = await ensure(state, "user", person.key, attrs=recorded, parent_key=None, find=find,
+        uid = await state.intents.ensure("user", person.key, attrs=recorded, parent_key=None, find=find,
                            create=create)
     except Skippable as exc:
         ledger.failed("user", person.key, exc.message)
@@ -177,6 +147,6 @@ async def grant_direct(state: OrgState, person: Employee, user_id: str, app: dic
     async def find(member: Member) -> dict[str, Any] | None:
         return None  # assigning again is harmless
 
-    made = await ensure(state, "app_assignment", key, parent_key=person.key, find=find, create=create,
+    made = await state.intents.ensure("app_assignment", key, parent_key=person.key, find=find, create=create,
                         attrs={"app_id": app["id"], "app_label": app.get("label"), "user_key": person.key})
     return made is not None

@@ -11,9 +11,9 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from tenantsim.connectors.base import JobContext
-from tenantsim.connectors.okta.build import bounded
+from tenantsim.connectors.kit.concurrency import bounded
+from tenantsim.connectors.kit.intents import made_after
 from tenantsim.connectors.okta.pool import OktaClientPool
-from tenantsim.connectors.okta.state import CLOCK_SKEW, parse_time
 from tenantsim.errors import NotFoundOnPlatform, PlatformError
 from tenantsim.store.ledger_types import LedgerEntry
 
@@ -28,9 +28,10 @@ async def _user_id(pool: OktaClientPool, entry: LedgerEntry) -> str | None:
     login, requested_at = entry.attrs.get("login"), entry.attrs.get("requested_at")
     if not login or not requested_at:
         return None
-    found = await pool.by_label(entry.actor).client.find_user_by_login(str(login))
-    if found is None or parse_time(str(found["created"])) < parse_time(str(requested_at)) - CLOCK_SKEW:
+    found = await pool.acting_as(entry.actor).client.find_user_by_login(str(login))
+    if not made_after(found, str(requested_at)):
         return None
+    assert found is not None
     return str(found["id"])
 
 
@@ -51,7 +52,7 @@ async def cleanup_job(ctx: JobContext, pool: OktaClientPool) -> dict[str, Any]:
         if owner_id:
             await ctx.checkpoint_now()
             try:
-                await unassign(pool.by_label(entry.actor).client, str(entry.attrs["app_id"]), owner_id)
+                await unassign(pool.acting_as(entry.actor).client, str(entry.attrs["app_id"]), owner_id)
                 result["assignments_removed"] += 1
             except NotFoundOnPlatform:
                 pass
@@ -68,7 +69,7 @@ async def cleanup_job(ctx: JobContext, pool: OktaClientPool) -> dict[str, Any]:
                                 unassign=lambda client, app, gid: client.unassign_group_from_app(app, gid))
 
     async def remove_user(entry: LedgerEntry) -> None:
-        client = pool.by_label(entry.actor).client
+        client = pool.acting_as(entry.actor).client
         label = str(entry.attrs.get("login") or entry.key)
         try:
             user_id = await _user_id(pool, entry)
@@ -90,13 +91,12 @@ async def cleanup_job(ctx: JobContext, pool: OktaClientPool) -> dict[str, Any]:
         try:
             group_id = entry.platform_id
             if group_id is None and entry.attrs.get("requested_at"):
-                found = await pool.by_label(entry.actor).client.find_group_by_name(label)
-                if found is not None and parse_time(str(found["created"])) >= \
-                        parse_time(str(entry.attrs["requested_at"])) - CLOCK_SKEW:
+                found = await pool.acting_as(entry.actor).client.find_group_by_name(label)
+                if found is not None and made_after(found, str(entry.attrs["requested_at"])):
                     group_id = str(found["id"])
             if group_id is not None:
                 await ctx.checkpoint_now()
-                await pool.by_label(entry.actor).client.delete_group(group_id)
+                await pool.acting_as(entry.actor).client.delete_group(group_id)
                 result["groups_deleted"] += 1
         except NotFoundOnPlatform:
             pass

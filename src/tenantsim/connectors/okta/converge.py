@@ -117,7 +117,7 @@ async def _converge_apps(state: OrgState, person: Employee, uid: str) -> None:
         await state.ctx.checkpoint_now()
         ledger.update_attrs("app_assignment", entry.key, {REMOVING: True})
         try:
-            await state.pool.by_label(entry.actor).client.unassign_user_from_app(app_id, uid)
+            await state.pool.acting_as(entry.actor).client.unassign_user_from_app(app_id, uid)
         except NotFoundOnPlatform:
             pass
         ledger.deleted("app_assignment", entry.key)

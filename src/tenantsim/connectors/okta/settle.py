@@ -13,11 +13,10 @@ Okta no longer holds, and never misses one it does.
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
+from tenantsim.connectors.kit.intents import made_after
 from tenantsim.connectors.okta.pool import Member, OktaClientPool
-from tenantsim.connectors.okta.state import CLOCK_SKEW, parse_time
 from tenantsim.errors import NotFoundOnPlatform
 from tenantsim.store.ledger_types import Ledger, LedgerEntry
 
@@ -43,7 +42,7 @@ async def settle(ledger: Ledger, pool: OktaClientPool) -> int:
         if not entry.attrs.get(REMOVING):
             continue
         user = users.get(str(entry.attrs.get("user_key")))
-        member = pool.by_label(entry.actor) or pool.members[0]
+        member = pool.acting_as(entry.actor)
         if user is not None and user.platform_id:
             try:  # unassigning again is harmless; 404 means it was done
                 await member.client.unassign_user_from_app(str(entry.attrs["app_id"]), user.platform_id)
@@ -69,11 +68,7 @@ async def settle(ledger: Ledger, pool: OktaClientPool) -> int:
 
 
 def _made_after(found: dict[str, Any] | None, entry: LedgerEntry) -> bool:
-    if found is None or "created" not in found:
-        return False
-    requested = entry.attrs.get("requested_at")
-    since: datetime | None = parse_time(str(requested)) if requested else entry.recorded_at
-    return since is not None and parse_time(str(found["created"])) >= since - CLOCK_SKEW
+    return made_after(found, entry.attrs.get("requested_at") or entry.recorded_at)
 
 
 async def _granted(member: Member, path: str, scope: str | None) -> bool:
@@ -90,7 +85,7 @@ async def settle_intents(ledger: Ledger, pool: OktaClientPool, seeded: bool) -> 
     for entry in ledger.entries(statuses=["intent"]):
         if entry.platform_id:
             continue
-        member = pool.by_label(entry.actor) or pool.members[0]
+        member = pool.acting_as(entry.actor)
         found_id: str | None = None
         if entry.kind == "user" and entry.attrs.get("login"):
             user = await member.client.find_user_by_login(str(entry.attrs["login"]))

@@ -1,0 +1,93 @@
+"""The ledger discipline for one create: an intent before the call, the platform id after.
+
+An intent left without an id (a crash mid-call), or a create refused because the object exists (a
+retried call that had in fact succeeded), is settled by looking the object up and adopting it only if
+the platform made it after the intent was written — so no one else's object is ever claimed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any, Generic, TypeVar
+
+from tenantsim.errors import Skippable
+from tenantsim.store.ledger_types import Ledger, LedgerEntry
+
+# The allowance for clock skew between us and the platform is kept small: a wrongly refused adoption
+# leaves an orphan (reported), a wrong one would let cleanup delete someone else's object.
+CLOCK_SKEW = timedelta(seconds=5)
+
+M = TypeVar("M")
+
+
+def parse_time(value: str) -> datetime:
+    return datetime.fromisoformat(value.replace("Z", "+00:00"))
+
+
+def made_after(
+    found: dict[str, Any] | None, since: str | datetime | None, created_field: str = "created"
+) -> bool:
+    """The platform made ``found`` after ``since`` (an intent's time), allowing for clock skew."""
+    if found is None or not since or not found.get(created_field):
+        return False
+    start = parse_time(since) if isinstance(since, str) else since
+    return parse_time(str(found[created_field])) >= start - CLOCK_SKEW
+
+
+@dataclass
+class Intents(Generic[M]):
+    """How one platform's objects are named and found: which member acts, the id and creation fields."""
+
+    ledger: Ledger
+    checkpoint: Callable[[], Awaitable[None]]  # honours pause and stop before each create
+    member_for: Callable[[LedgerEntry | None, str, str], M]  # (existing entry, kind, key) -> who acts
+    label_of: Callable[[M], str]
+    id_field: str = "id"
+    created_field: str = "created"
+
+    async def ensure(
+        self,
+        kind: str,
+        key: str,
+        *,
+        attrs: dict[str, Any],
+        parent_key: str | None,
+        find: Callable[[M], Awaitable[dict[str, Any] | None]],
+        create: Callable[[M], Awaitable[dict[str, Any]]],
+    ) -> str | None:
+        """Create the object once; its platform id, or None when the ledger says it failed."""
+        ledger = self.ledger
+        entry = ledger.get(kind, key)
+        if entry is not None and (entry.platform_id or entry.status == "failed"):
+            return entry.platform_id if entry.status == "created" else None
+        member = self.member_for(entry, kind, key)
+        requested_at: str | None
+        if entry is None:
+            requested_at = datetime.now(UTC).isoformat()
+            ledger.intent(
+                kind,
+                key,
+                parent_key=parent_key,
+                actor=self.label_of(member),
+                attrs={**attrs, "requested_at": requested_at},
+            )
+        else:
+            requested_at = entry.attrs.get("requested_at")
+            found = await find(member)
+            if made_after(found, requested_at, self.created_field):
+                assert found is not None
+                ledger.created(kind, key, str(found[self.id_field]), attrs)
+                return str(found[self.id_field])
+        await self.checkpoint()
+        try:
+            made = await create(member)
+        except Skippable:
+            found = await find(member)
+            if not made_after(found, requested_at, self.created_field):
+                raise
+            assert found is not None
+            made = found
+        ledger.created(kind, key, str(made[self.id_field]), attrs)
+        return str(made[self.id_field])

@@ -119,15 +119,15 @@ class AsanaState:
 
 
 def due_date(rng: random.Random, today: date) -> str | None:
-    """Realistic spread: some overdue, most within three weeks, a few later, some with no date;
-    never on a weekend."""
+    """Realistic spread: a few days out for most, within three weeks for many, a few later, some with
+    no date; never on a weekend, and never before the task exists (work becomes overdue by time passing)."""
     roll = rng.random()
     if roll < 0.1:
         return None
-    if roll < 0.25:
-        offset = rng.randint(-10, -1)
+    if roll < 0.4:
+        offset = rng.randint(1, 7)
     elif roll < 0.85:
-        offset = rng.randint(1, 21)
+        offset = rng.randint(8, 21)
     else:
         offset = rng.randint(22, 60)
     day = today + timedelta(days=offset)

@@ -9,7 +9,6 @@ from typing import Any
 from tenantsim.connectors.base import JobContext
 from tenantsim.connectors.kit.concurrency import bounded
 from tenantsim.connectors.okta.build import (
-    department_grants,
     ensure_group,
     grant_department_apps,
     load_apps,
@@ -74,15 +73,11 @@ class OktaAdapter:
         return len(company.groups) + grants + len(people) + extras + factors
 
     async def build(self, company: Company) -> None:
+        """Groups first (people are created already in them); then the department app grants (apps
+        bucket) alongside the people (users bucket), so both budgets work at once and the first
+        person appears within seconds even on a plan with a small apps limit."""
         state, ctx = self.state(company), self.ctx
         await bounded(company.groups, lambda spec: ensure_group(state, spec))
-        granted = await grant_department_apps(state)
-        ctx.activity(
-            "groups_created",
-            f"{len(state.groups)} department, office and team groups exist for "
-            f"{company.name}; {granted} department app grants made to groups.",
-            [{"type": "group", "id": gid, "key": key} for key, gid in list(state.groups.items())[:50]],
-        )
         done = 0
 
         async def one(person: Any) -> None:
@@ -92,17 +87,25 @@ class OktaAdapter:
             if done % 25 == 0:
                 ctx.checkpoint(seed_done=done)
 
+        async def people_in_waves() -> None:
+            for wave in waves(people):
+                await bounded(wave, one)
+
+        granted = 0
+
+        async def department_apps() -> None:
+            nonlocal granted
+            granted = await grant_department_apps(state)
+
         people = [p for p in company.people.values() if p.status != DEPARTED]
-        for wave in waves(people):
-            await bounded(wave, one)
+        # Side by side; the first failure (or a stop) cancels the other.
+        await bounded([department_apps, people_in_waves], lambda work: work())
         ctx.checkpoint(seed_done=done)
-        ctx.activity(
-            "okta_built",
-            f"{company.name} is in Okta: {len(people)} people in "
-            f"{len(company.staffed_departments()) + 1} departments with managers, offices, MFA "
-            f"factors and {len(department_grants(state))} department app grants, on {company.domain}.",
-            [{"type": "org", "users": len(people), "groups": len(state.groups)}],
-        )
+        ctx.activity("okta_built", f"{company.name} is in Okta: {len(people)} people in "
+                     f"{len(company.staffed_departments()) + 1} departments with managers, offices and MFA "
+                     f"factors; {len(state.groups)} department, office and team groups; {granted} department "
+                     f"app grants, on {company.domain}.",
+                     [{"type": "org", "users": len(people), "groups": len(state.groups)}])
 
     async def apply(self, event: Event, company: Company) -> None:
         state = self.state(company)

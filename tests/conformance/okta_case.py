@@ -21,6 +21,8 @@ STATUS = {ACTIVE: "ACTIVE", ON_LEAVE: "SUSPENDED", DEPARTED: "DEPROVISIONED"}
 
 class OktaCase:
     name = "okta"
+    crash_kind = "departure"
+    company_holds_work = False  # Okta reflects no work; its events all change the company
 
     @contextlib.contextmanager
     def tenant(self) -> Iterator[str]:

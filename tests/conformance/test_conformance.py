@@ -15,21 +15,37 @@ from tenantsim.jobs.context import RunningJobContext
 from tenantsim.jobs.simulation import Simulation
 from tenantsim.scenario import invariants
 from tenantsim.scenario.events import ACCESS_KINDS, HR_KINDS, WORK_KINDS
+from tenantsim.store.ledger_types import Ledger
+from tests.conformance.asana_case import AsanaCase
 from tests.conformance.okta_case import OktaCase
 from tests.support.jobctx import make_context
 
-CASES = [OktaCase()]  # one line per adapter
+CASES = [OktaCase(), AsanaCase()]  # one line per adapter
 ORDER = (*HR_KINDS, *ACCESS_KINDS, *WORK_KINDS)
 
 
-def ledger_ids(ctx: RunningJobContext) -> dict[str, dict[str, str]]:
-    out: dict[str, dict[str, str]] = {}
-    for entry in ctx.ledger.entries(statuses=["created"]):
-        if entry.platform_id:
-            out.setdefault(entry.kind, {})[entry.key] = entry.platform_id
-    out.setdefault("user", {})
-    out.setdefault("group", {})
-    return out
+class LedgerIds(dict[str, dict[str, str]]):
+    """kind -> key -> platform id of everything the job made (a kind it made nothing of: empty), and the
+    ledger itself, for a platform whose desired state lives there (a work platform's tasks, until the
+    company holds a work model)."""
+
+    def __init__(self, ledger: Ledger) -> None:
+        super().__init__()
+        self.ledger = ledger
+        for entry in ledger.entries(statuses=["created"]):
+            if entry.platform_id:
+                self.setdefault(entry.kind, {})[entry.key] = entry.platform_id
+
+    def __missing__(self, kind: str) -> dict[str, str]:
+        return {}
+
+
+def ledger_ids(ctx: RunningJobContext) -> LedgerIds:
+    return LedgerIds(ctx.ledger)
+
+
+def ledger_rows(ctx: RunningJobContext) -> list[tuple[str, str, str, dict[str, Any]]]:
+    return [(e.kind, e.key, e.status, e.attrs) for e in ctx.ledger.entries()]
 
 
 async def open_simulation(case: Any, ctx: RunningJobContext) -> Simulation:
@@ -69,16 +85,23 @@ async def test_platform_shows_the_company_through_every_event_and_cleans_up(
         assert await case.mismatches(base, sim.company, ledger_ids(ctx)) == []
 
         # A crash between the company's change and the platform's: the event is found pending on restart.
-        event = await sim.director.apply("departure", sim.company.clock() + timedelta(days=1))
+        event = await sim.director.apply(case.crash_kind, sim.company.clock() + timedelta(days=1))
         assert event is not None
         sim.save()
         await sim.aclose()
         ctx = make_context(tmp_path, case.config(base, 40), seed=5)
         sim = await open_simulation(case, ctx)
         assert sim.company.pending is not None
-        assert await case.mismatches(base, sim.company, ledger_ids(ctx)) != []  # the platform is behind
+        # The platform is behind when the event's change is in the company; a work event's change is made
+        # by the adapter (its work state lives in the ledger): it must show there once reflected.
+        in_company = event.kind not in WORK_KINDS or case.company_holds_work
+        if in_company:
+            assert await case.mismatches(base, sim.company, ledger_ids(ctx)) != []  # the platform is behind
+        rows = ledger_rows(ctx)
         await sim.finish_pending()
         assert sim.company.pending is None
+        if not in_company:
+            assert ledger_rows(ctx) != rows, f"the pending {event.kind} changed nothing"
         assert await case.mismatches(base, sim.company, ledger_ids(ctx)) == []
 
         result = await sim.cleanup()
@@ -117,4 +140,37 @@ async def test_the_suite_fails_when_an_okta_event_is_not_reflected(
         assert await drive(sim, kind)
         problems = await case.mismatches(base, sim.company, ledger_ids(ctx))
         assert any(symptom in p for p in problems), problems
+        await sim.aclose()
+
+
+async def test_the_suite_fails_when_an_asana_priority_is_not_reflected(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The priority update's custom-field write never reaches Asana: the ledger says what the job set,
+    Asana still shows the old value, and the suite says so."""
+    from tenantsim.connectors.asana.client import AsanaClient
+
+    case = AsanaCase()
+    with case.tenant() as base:
+        ctx = make_context(tmp_path, case.config(base, 40), seed=5)
+        sim = await open_simulation(case, ctx)
+        await sim.build()
+        field = ctx.ledger.get("custom_field", "priority")
+        assert field is not None and field.platform_id
+        real = AsanaClient.put
+
+        async def broken(self: AsanaClient, path: str, data: dict[str, Any], **params: Any) -> Any:
+            values = data.get("custom_fields") or {}
+            if field.platform_id not in values:
+                return await real(self, path, data, **params)
+            rest = {gid: value for gid, value in values.items() if gid != field.platform_id}
+            data = {k: v for k, v in data.items() if k != "custom_fields"} | (
+                {"custom_fields": rest} if rest else {}
+            )
+            return await real(self, path, data, **params) if data else None  # the priority never arrives
+
+        monkeypatch.setattr(AsanaClient, "put", broken)
+        assert await drive(sim, "update_priority")
+        problems = await case.mismatches(base, sim.company, ledger_ids(ctx))
+        assert any("Priority" in p for p in problems), problems
         await sim.aclose()

@@ -1,14 +1,18 @@
-"""Helpers for the Asana connector tests: a content provider, a sandbox snapshot, the job's company."""
+"""Helpers for the Asana tests (the adapter's and the conformance suite's): a content provider, a sandbox
+snapshot, the job's company, and where Asana — read back through its API — differs from what the job's
+ledger says it set."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import contextlib
+from collections.abc import AsyncIterator, Iterable
 from datetime import UTC, datetime
 from typing import Any
 
 import httpx
 
 from tenantsim.connectors.asana.adapter import AsanaAdapter
+from tenantsim.connectors.asana.state import FIELD_SPECS, status_for_section
 from tenantsim.content.base import (
     CommentIdea,
     ContentContext,
@@ -23,6 +27,11 @@ from tenantsim.jobs.context import RunningJobContext
 from tenantsim.sandbox.asana import AsanaSandbox
 from tenantsim.scenario.company import Company
 from tenantsim.scenario.founding import found_company
+from tenantsim.store.ledger_types import Ledger, LedgerEntry
+
+LIVE = ("created",)
+PRIORITY, STATUS = FIELD_SPECS["priority"][0], FIELD_SPECS["status"][0]
+TASK_FIELDS = "name,completed,assignee,memberships.project,memberships.section,custom_fields,tags,parent"
 
 
 class StubContent:
@@ -116,3 +125,124 @@ async def found(ctx: RunningJobContext, adapter: AsanaAdapter) -> Company:
     known = adapter.known_people() or []
     plan = await ctx.content.org_plan(str(ctx.config.get("industry", "technology")), len(known))
     return found_company(plan, ctx.seed, datetime.now(UTC), known=known)
+
+
+@contextlib.asynccontextmanager
+async def asana_api(base: str, token: str) -> AsyncIterator[httpx.AsyncClient]:
+    """Asana as one of its users sees it (``base`` ends in /api/1.0)."""
+    async with httpx.AsyncClient(
+        base_url=base, headers={"Authorization": f"Bearer {token}"}, timeout=30
+    ) as client:
+        yield client
+
+
+async def collect(api: httpx.AsyncClient, path: str, **params: Any) -> list[dict[str, Any]]:
+    """Every record of a list, page by page (following next_page.offset)."""
+    items: list[dict[str, Any]] = []
+    query: dict[str, Any] = {**params, "limit": 100}
+    while True:
+        response = await api.get(path, params=query)
+        response.raise_for_status()
+        body = response.json()
+        items.extend(body["data"])
+        offset = (body.get("next_page") or {}).get("offset")
+        if not offset:
+            return items
+        query = {**query, "offset": offset}
+
+
+def _expected(entry: LedgerEntry, ledger: Ledger, status_field: bool) -> dict[str, Any]:
+    """What a task or subtask should show, from what the ledger recorded the job set on it."""
+    attrs = entry.attrs
+    want: dict[str, Any] = {
+        "name": attrs.get("name"),
+        "completed": bool(attrs.get("completed", False)),
+        "assignee": attrs.get("assignee"),
+        PRIORITY: attrs.get("priority"),
+        "tags": sorted(attrs.get("tags") or []),
+        "memberships": [],
+        "parent": None,
+    }
+    if entry.kind == "subtask":
+        parent = ledger.get("task", str(entry.parent_key))
+        want["parent"] = parent.platform_id if parent is not None else f"(task {entry.parent_key})"
+        return want
+    project = ledger.get("project", str(attrs.get("project_key")))
+    sections = [s[0] for s in (project.attrs.get("sections", []) if project is not None else [])]
+    section = int(attrs.get("section", 0))
+    where = sections[section] if section < len(sections) else f"(section {section})"
+    want["memberships"] = [(project.platform_id if project is not None else None, where)]
+    if "status" in attrs:
+        want[STATUS] = attrs["status"]
+    elif status_field:  # set at creation to follow the board; every later change records it
+        want[STATUS] = status_for_section(section, len(sections), want["completed"])
+    return want
+
+
+def _shown(task: dict[str, Any]) -> dict[str, Any]:
+    values = {f.get("name"): (f.get("enum_value") or {}).get("name") for f in task.get("custom_fields") or []}
+    return {
+        "name": task.get("name"),
+        "completed": task.get("completed"),
+        "assignee": (task.get("assignee") or {}).get("gid"),
+        PRIORITY: values.get(PRIORITY),
+        STATUS: values.get(STATUS),
+        "tags": sorted(t["gid"] for t in task.get("tags") or []),
+        "memberships": [
+            ((m.get("project") or {}).get("gid"), (m.get("section") or {}).get("gid"))
+            for m in task.get("memberships") or []
+        ],
+        "parent": (task.get("parent") or {}).get("gid"),
+    }
+
+
+async def ledger_mismatches(api: httpx.AsyncClient, ledger: Ledger) -> list[str]:
+    """Where Asana differs from what the ledger says the job set: every task and subtask the job made
+    (name, section, completed, assignee, Priority, Status, tags, parent) and every comment it posted
+    (a story on its task, with its text)."""
+    problems: list[str] = []
+    status_field = any(e.key == "status" for e in ledger.entries("custom_field", LIVE))
+    gids: dict[str, str] = {}
+    for entry in (*ledger.entries("task", LIVE), *ledger.entries("subtask", LIVE)):
+        label = f"{entry.kind} {entry.key}"
+        response = await api.get(f"/tasks/{entry.platform_id}", params={"opt_fields": TASK_FIELDS})
+        if response.status_code != 200:
+            problems.append(f"{label}: not in Asana ({response.status_code})")
+            continue
+        gids[entry.key] = str(entry.platform_id)
+        shown = _shown(response.json()["data"])
+        for field, want in _expected(entry, ledger, status_field).items():
+            if shown[field] != want:
+                problems.append(f"{label}: {field} {shown[field]!r}, the job set {want!r}")
+    stories: dict[str, dict[str, str]] = {}
+    for entry in ledger.entries("comment", LIVE):
+        task = str(entry.parent_key)
+        if task not in gids:
+            problems.append(f"comment {entry.key}: its task {task} is not in Asana")
+            continue
+        if task not in stories:
+            found = await collect(api, f"/tasks/{gids[task]}/stories", opt_fields="text,resource_subtype")
+            comments = [s for s in found if s.get("resource_subtype") == "comment_added"]
+            stories[task] = {str(s["gid"]): str(s.get("text")) for s in comments}
+        text = stories[task].get(str(entry.platform_id))
+        if text is None:
+            problems.append(f"comment {entry.key}: not a story on task {task}")
+        elif text != entry.attrs.get("text"):
+            problems.append(f"comment {entry.key}: text {text!r}, the job posted {entry.attrs.get('text')!r}")
+    return problems
+
+
+async def people_mismatches(api: httpx.AsyncClient, workspace_gid: str, company: Company) -> list[str]:
+    """Every company person who acts is a user of the workspace with that name (found by email local
+    part, else by name)."""
+    users = await collect(api, f"/workspaces/{workspace_gid}/users", opt_fields="name,email")
+    by_login = {str(u.get("email") or "").split("@", 1)[0].lower(): u for u in users if u.get("email")}
+    names = {str(u.get("name", "")).strip().casefold() for u in users}
+    problems: list[str] = []
+    for person in company.people.values():
+        user = by_login.get(person.login.lower())
+        if user is not None and str(user.get("name", "")).strip() != person.name.strip():
+            problems.append(f"{person.name}: the workspace user {person.login} is named {user.get('name')!r}")
+        elif user is None and person.name.strip().casefold() not in names:
+            problems.append(f"{person.name} is not a user of the workspace")
+    return problems

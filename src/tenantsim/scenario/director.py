@@ -190,6 +190,8 @@ class Director:
         manager = hr.front_line_manager(company, department, person.level)
         if manager is None:
             return None
+        lead, moved = await self._new_team_lead(manager, at)
+        manager = lead or manager
         company.next_index += 1
         office = (
             manager.office if manager.office in company.offices and rng.random() < 0.6 else person.location
@@ -217,13 +219,30 @@ class Director:
         if "mfa_enrollment" in self.kinds:
             enrol = at + timedelta(days=rng.uniform(*rates.NEW_HIRE_MFA_DAYS))
             company.agenda.append({"at": enrol.isoformat(), "kind": "mfa_enrollment", "person": key})
-        return Event(
-            0,
-            "hire",
-            at.isoformat(),
-            key,
-            [key],
-            {"department": department, "manager": manager.key},
-            f"{employee.name} joined {company.name} as {employee.title} in {department}, reporting to "
-            f"{manager.name}.",
-        )
+        grown = f" {lead.name} was promoted to {lead.title} to lead the growing team." if lead else ""
+        details = {"department": department, "manager": manager.key, "new_lead": lead.key if lead else None}
+        sentence = (f"{employee.name} joined {company.name} as {employee.title} in {department}, reporting "
+                    f"to {manager.name}.{grown}")
+        return Event(0, "hire", at.isoformat(), key, [key, *([lead.key] if lead else []), *moved], details,
+                     sentence)
+
+    async def _new_team_lead(self, manager: Employee, at: datetime) -> tuple[Employee | None, list[str]]:
+        """A team at its span splits: its most senior eligible member becomes a manager (level 4) beside
+        their old manager, under the same head, and takes half the team and the new hire. Returns the new
+        lead and the people who moved to them."""
+        company = self.company
+        boss = company.people.get(manager.manager or "")
+        reports = company.reports_of(manager.key)
+        if (len(reports) < hr.MAX_SPAN or manager.level != 4 or boss is None
+                or boss.department != manager.department or boss.level >= 4):
+            return None, []
+        candidates = [p for p in reports if p.active and p.level == 5 and not company.reports_of(p.key)]
+        if not candidates:
+            return None, []
+        lead = min(candidates, key=lambda p: (p.hired_at, p.key))
+        lead.level, lead.manager, lead.last_moved_at = 4, boss.key, at.isoformat()
+        lead.title = await self.content.title_for(company.industry, lead.department, 4, company.event_seq)
+        moved = [p for p in sorted(reports, key=lambda p: p.key)[1::2] if p.key != lead.key]
+        for report in moved:  # half the old team goes with the new lead, as a team split does
+            report.manager = lead.key
+        return lead, [p.key for p in moved]

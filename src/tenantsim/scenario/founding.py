@@ -132,12 +132,13 @@ def initial_exceptions(company: Company, catalogue: Sequence[str], seed: int) ->
 
 
 def _already_on_leave(company: Company, seed: int, now: datetime) -> None:
-    """A real company always has a few people away: founded in steady state, not with everyone in."""
+    """A real company always has a few people away: founded in steady state, with the usual share of
+    its people (those without reports) already on leave for a while yet."""
     kinds = list(rates.LEAVE_KINDS.items())
-    for person in company.people.values():
-        rng = random.Random(derive_seed(seed, "on-leave", person.key))
-        if person.manager is None or company.reports_of(person.key) or rng.random() >= rates.LEAVE_SHARE:
-            continue
+    eligible = sorted((p for p in company.people.values() if p.manager is not None
+                       and not company.reports_of(p.key)), key=lambda p: p.key)
+    rng = random.Random(derive_seed(seed, "on-leave"))
+    for person in rng.sample(eligible, min(len(eligible), round(len(company.people) * rates.LEAVE_SHARE))):
         kind, (_, _shortest, longest) = rng.choices(kinds, weights=[spec[0] for _, spec in kinds])[0]
         until = morning_after(company, person, now, rng.uniform(1, longest))
         person.status, person.leave_kind, person.leave_until = ON_LEAVE, kind, until.isoformat()

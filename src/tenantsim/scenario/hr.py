@@ -15,6 +15,7 @@ from tenantsim.scenario import rates
 from tenantsim.scenario.company import ACTIVE, DEPARTED, ON_LEAVE, Company, Employee
 from tenantsim.scenario.events import Event
 
+MAX_SPAN = 12  # direct reports a front-line manager takes before new people go to a colleague
 SENIORITY_WEIGHT = {0: 0.0, 1: 0.03, 2: 0.1, 3: 0.2, 4: 0.5}  # juniors leave far more often
 
 
@@ -40,7 +41,9 @@ def front_line_manager(company: Company, department: str, level: int, exclude: s
     than them (a team lead over a director), the one with the fewest reports; else the head; else the
     chief executive."""
     people = [p for p in company.in_department(department) if p.active and p.key != exclude]
-    managers = [p for p in people if p.level < min(level, 5) and (company.reports_of(p.key) or p.level <= 4)]
+    managers = [p for p in people if p.level < min(level, 5)]
+    # A manager whose span is full takes no one more; someone more senior does.
+    managers = [m for m in managers if len(company.reports_of(m.key)) < MAX_SPAN] or managers
     if managers:
         lowest = max(m.level for m in managers)
         return min((m for m in managers if m.level == lowest),
@@ -70,30 +73,30 @@ def departure(company: Company, rng: random.Random, at: datetime) -> Event | Non
     changed = [person.key]
     head = company.head_of(person.department)
     reports = company.reports_of(person.key)
-    successor: Employee | None = None
-    if head is not None and head.key == person.key:
-        # The department's head leaves: its most senior remaining person leads it, reporting to the CEO.
-        others = [p for p in company.in_department(person.department) if p.key != person.key and p.active]
-        successor = min(others, key=lambda p: (p.level, p.key)) if others else None
-        if successor is not None:  # promoted into the role: its level and title
-            successor.manager, successor.level, successor.title = person.manager, person.level, person.title
-            successor.last_moved_at = at.isoformat()
-            changed.append(successor.key)
+    if head is not None and head.key == person.key:  # the head leaves: the department's most senior leads it
+        pool = [p for p in company.in_department(person.department) if p.key != person.key and p.active]
+    else:  # a manager leaves: the most senior of their team steps up (the team stays a team)
+        pool = [r for r in reports if r.active]
+    successor = min(pool, key=lambda p: (p.level, p.hired_at, p.key)) if pool else None
+    if successor is not None:  # promoted into the role: its level, title and place
+        successor.manager, successor.level, successor.title = person.manager, person.level, person.title
+        successor.last_moved_at = at.isoformat()
+        changed.append(successor.key)
     else:
         successor = company.people.get(person.manager or "")
-    for report in reports:
-        if successor is None or report.key == successor.key:
-            continue
-        report.manager = successor.key
+    moved = [r for r in reports if successor is not None and r.key != successor.key]
+    for report in moved:
+        report.manager = successor.key if successor else report.manager
         changed.append(report.key)
     person.status, person.departed_at = DEPARTED, at.isoformat()
     person.leave_kind = person.leave_until = None
-    moved = sum(1 for r in reports if successor is not None and r.key != successor.key)
     handover = ""
-    if successor is not None and reports:
-        handover = f"; their {_plural(len(reports), 'report')} now report to {successor.name}"
+    if successor is not None and successor.key in changed:
+        handover = f"; {successor.name} steps up as {successor.title}"
+    elif successor is not None and moved:
+        handover = f"; their {_plural(len(moved), 'report')} now report to {successor.name}"
     return Event(0, "departure", at.isoformat(), person.key, changed,
-                 {"reports_moved": moved, "successor": successor.key if successor else None},
+                 {"reports_moved": len(moved), "successor": successor.key if successor else None},
                  f"{person.name} ({person.title}, {person.department}) left {company.name}{handover}.")
 
 

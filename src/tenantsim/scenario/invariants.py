@@ -4,6 +4,7 @@ check them after each event of long simulated runs."""
 from __future__ import annotations
 
 import re
+from collections import Counter
 
 from tenantsim.scenario.company import ACTIVE, ON_LEAVE, Company
 
@@ -19,6 +20,8 @@ def executive_limit(headcount: int) -> int:
 def problems(company: Company) -> list[str]:
     found: list[str] = []
     present = company.present_people()
+    span: Counter[str] = Counter(p.manager for p in present if p.manager)
+    heads = {d: company.head_of(d) for d in {p.department for p in present}}
     ceos = [p for p in present if p.manager is None]
     if len(ceos) != 1:
         found.append(f"expected one chief executive, found {len(ceos)}")
@@ -32,8 +35,12 @@ def problems(company: Company) -> list[str]:
             team = company.group(person.team)
             if team is None or team.department != person.department:
                 found.append(f"{where} is in team {person.team} of another department")
-        if person.status == ON_LEAVE and (not person.leave_until or company.reports_of(person.key)):
+        if person.status == ON_LEAVE and (not person.leave_until or span[person.key]):
             found.append(f"{where} is on leave without an end date, or with reports")
+        if len(person.apps) > 3:
+            found.append(f"{where} holds {len(person.apps)} individual app exceptions")
+        if person.manager is not None and person.manager in company.people and span[person.key] > MAX_SPAN:
+            found.append(f"{person.key} has {span[person.key]} direct reports")
         if person.manager is None:
             continue
         manager = company.people.get(person.manager)
@@ -43,16 +50,10 @@ def problems(company: Company) -> list[str]:
             continue
         if manager.level >= person.level:
             found.append(f"{where} (level {person.level}) reports to a peer or junior {manager.key}")
-        head = company.head_of(person.department)
+        head = heads.get(person.department)
         is_head = head is not None and head.key == person.key
         if manager.department != person.department and not (is_head and manager.manager is None):
             found.append(f"{where} in {person.department} reports to {manager.name} in {manager.department}")
-        if len(person.apps) > 3:
-            found.append(f"{where} holds {len(person.apps)} individual app exceptions")
-    for manager in present:
-        span = len(company.reports_of(manager.key))
-        if manager.manager is not None and span > MAX_SPAN:
-            found.append(f"{manager.key} has {span} direct reports")
     executives = sum(1 for p in present if p.level <= 2)
     if executives > executive_limit(len(present)):
         found.append(f"{executives} executives for {len(present)} people")

@@ -1,0 +1,77 @@
+"""The director alone, through a simulated year per industry and size: every invariant holds every
+simulated day (the conformance suite checks them after every event), churn follows the industry's rates
+per head, and nobody is moved twice within months."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+from collections import Counter
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from tenantsim.content.offline import OfflineContentProvider
+from tenantsim.scenario import invariants, rates
+from tenantsim.scenario.activity import ActivityModel
+from tenantsim.scenario.company import ON_LEAVE
+from tenantsim.scenario.director import Director
+from tenantsim.scenario.events import ACCESS_KINDS, HR_KINDS
+from tenantsim.scenario.founding import found_company, initial_exceptions
+
+START = datetime(2026, 3, 2, 9, tzinfo=UTC)
+CATALOGUE = ["Slack", "Zoom", "GitHub", "Jira", "Salesforce", "Figma", "Workday"]
+
+
+async def a_year(industry: str, people: int, seed: int) -> tuple[Counter[str], list[float], list[str], int]:
+    content = OfflineContentProvider(seed)
+    company = found_company(await content.org_plan(industry, people), seed, START)
+    initial_exceptions(company, CATALOGUE, seed)
+    director = Director(company, content, seed=seed, model=ActivityModel(level="medium"),
+                        kinds=[*HR_KINDS, *ACCESS_KINDS], catalogue=CATALOGUE)
+    kinds: Counter[str] = Counter()
+    moves: dict[str, list[datetime]] = {}
+    leave_share: list[float] = []
+    broken: list[str] = []
+    next_day = START
+    while company.clock() < START + timedelta(days=365):
+        due, kind, item = director.next_due()
+        if kind is None:
+            company.sim_now = due.isoformat()
+            continue
+        event = await director.apply(kind, due, item)
+        company.pending = None
+        if event is None:
+            continue
+        kinds[event.kind] += 1
+        if event.kind in ("transfer", "promotion"):
+            moves.setdefault(event.person or "", []).append(due)
+        while company.clock() >= next_day:
+            broken += [f"day {(next_day - START).days}: {p}" for p in invariants.problems(company)]
+            present = company.present_people()
+            leave_share.append(sum(p.status == ON_LEAVE for p in present) / len(present))
+            next_day += timedelta(days=1)
+    too_soon = sum(1 for days in moves.values() for a, b in itertools.pairwise(days)
+                   if (b - a).days < rates.MIN_DAYS_BETWEEN_MOVES)
+    return kinds, leave_share, broken, too_soon
+
+
+@pytest.mark.parametrize(("industry", "people"), [("technology", 50), ("retail", 200), ("government", 200),
+                                                  ("financial_services", 400)])
+def test_a_simulated_year_keeps_the_company_plausible(industry: str, people: int) -> None:
+    kinds, leave_share, broken, too_soon = asyncio.run(a_year(industry, people, seed=11))
+    assert broken == []
+    assert too_soon == 0
+    separations = rates.turnover(industry).separations * 12 * people  # expected departures in a year
+    assert 0.5 * separations <= kinds["departure"] <= 1.6 * separations, (kinds, separations)
+    assert kinds["hire"] >= kinds["departure"] * 0.7  # companies replace who leaves (and startups grow)
+    mean_leave = sum(leave_share) / len(leave_share)
+    assert 0.01 <= mean_leave <= 0.05, mean_leave
+    assert people * 365 / 91 * 0.7 <= kinds["password_reset"] <= people * 365 / 91 * 1.3  # once a quarter
+    assert kinds["transfer"] + kinds["promotion"] <= people * 0.2
+
+
+def test_retail_churns_more_than_government() -> None:
+    retail, *_ = asyncio.run(a_year("retail", 200, seed=3))
+    government, *_ = asyncio.run(a_year("government", 200, seed=3))
+    assert retail["departure"] > 2 * government["departure"]

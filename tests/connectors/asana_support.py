@@ -27,6 +27,7 @@ from tenantsim.jobs.context import RunningJobContext
 from tenantsim.sandbox.asana import AsanaSandbox
 from tenantsim.scenario.company import Company
 from tenantsim.scenario.founding import found_company
+from tenantsim.scenario.work import DEFAULT_PROJECTS, plan_projects
 from tenantsim.store.ledger_types import Ledger, LedgerEntry
 
 LIVE = ("created",)
@@ -124,7 +125,10 @@ async def found(ctx: RunningJobContext, adapter: AsanaAdapter) -> Company:
     """The company an Asana-only job plays: founded with exactly the people its tokens belong to."""
     known = adapter.known_people() or []
     plan = await ctx.content.org_plan(str(ctx.config.get("industry", "technology")), len(known))
-    return found_company(plan, ctx.seed, datetime.now(UTC), known=known)
+    company = found_company(plan, ctx.seed, datetime.now(UTC), known=known)
+    projects = int(ctx.config.get("initial_projects") or DEFAULT_PROJECTS)
+    await plan_projects(company, ctx.content, ctx.seed, projects, list(company.people))
+    return company
 
 
 @contextlib.asynccontextmanager

@@ -18,8 +18,9 @@ from tenantsim.jobs.context import RunningJobContext
 from tenantsim.scenario.activity import ActivityModel, parse_timezone, parse_working_hours
 from tenantsim.scenario.company import Company
 from tenantsim.scenario.director import Director
-from tenantsim.scenario.events import Event
+from tenantsim.scenario.events import WORK_KINDS, Event
 from tenantsim.scenario.founding import found_company, headcount, initial_exceptions
+from tenantsim.scenario.work import DEFAULT_PROJECTS, plan_projects
 from tenantsim.store import company_repo
 from tenantsim.store.types import utcnow
 
@@ -53,6 +54,9 @@ class Simulation:
             plan = await ctx.content.org_plan(industry, size)
             company = found_company(plan, ctx.seed, _start_time(ctx), known)
             initial_exceptions(company, catalogue, ctx.seed)
+            if any(set(WORK_KINDS) & a.handles for a in adapters):
+                projects = int(ctx.config.get("initial_projects") or DEFAULT_PROJECTS)
+                await plan_projects(company, ctx.content, ctx.seed, projects, list(company.people))
             company_repo.save(ctx.engine, ctx.job_id, company.to_dict())
         config = ctx.config
         zone = config.get("timezone") or company.home_zone

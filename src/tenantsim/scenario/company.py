@@ -86,6 +86,20 @@ class GroupSpec:
 
 
 @dataclass
+class ProjectPlan:
+    """A piece of the company's work: what it is, whose it is, and where it stands."""
+
+    key: str
+    name: str
+    notes: str
+    department: str
+    sections: list[str]
+    owner: str | None  # person key
+    phase: str = "active"  # planned | active | wrapping_up | done
+    started_at: str = ""
+
+
+@dataclass
 class Company:
     name: str
     industry: str
@@ -100,6 +114,7 @@ class Company:
     event_seq: int = 0
     agenda: list[dict[str, str]] = field(default_factory=list)  # scheduled events: {at, kind, person}
     pending: dict[str, Any] | None = None  # an event applied here but maybe not on every platform yet
+    projects: list[ProjectPlan] = field(default_factory=list)  # the work side (work platforms show it)
 
     # -- queries ---------------------------------------------------------------------------------
     def email(self, person: Employee) -> str:
@@ -197,6 +212,7 @@ class Company:
             event_seq=int(data.get("event_seq", 0)),
             agenda=list(data.get("agenda") or []),
             pending=data.get("pending"),
+            projects=[ProjectPlan(**p) for p in data.get("projects") or []],
         )
 
 

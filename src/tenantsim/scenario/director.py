@@ -11,6 +11,7 @@ the same simulated month looks the same at any ``time_scale``.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import random
 from collections.abc import Sequence
@@ -19,7 +20,7 @@ from datetime import datetime, timedelta
 from tenantsim.content.base import ContentProvider, derive_seed
 from tenantsim.scenario import hr, rates, work
 from tenantsim.scenario.activity import ActivityModel
-from tenantsim.scenario.company import Company, Employee
+from tenantsim.scenario.company import Company, Employee, employee_from
 from tenantsim.scenario.events import ACCESS_KINDS, HR_KINDS, WORK_KINDS, Event
 from tenantsim.scenario.offices import offices_for
 
@@ -199,22 +200,12 @@ class Director:
         if office not in company.offices:
             company.offices.update(offices_for([*company.offices, office]))
         teams = company.teams_of(department)
-        key = f"p{company.next_index - 1:05d}"
-        employee = Employee(
-            key=key,
-            first_name=person.first_name,
-            last_name=person.last_name,
-            login=person.login,
-            title=person.title,
-            level=person.level,
-            department=department,
-            office=office,
-            employee_number=f"E{100001 + company.next_index - 1}",
-            cost_center=person.cost_center,
-            manager=manager.key,
-            team=teams[rng.randrange(len(teams))] if teams else None,
-            hired_at=at.isoformat(),
-        )
+        index = company.next_index - 1
+        key = f"p{index:05d}"
+        hired = dataclasses.replace(person, key=key, department=department, location=office,
+                                    manager_key=manager.key, employee_number=f"E{100001 + index}")
+        team = teams[rng.randrange(len(teams))] if teams else None
+        employee = employee_from(hired, team=team, communities=[], hired_at=at.isoformat())
         company.people[key] = employee
         if "mfa_enrollment" in self.kinds:
             enrol = at + timedelta(days=rng.uniform(*rates.NEW_HIRE_MFA_DAYS))

@@ -112,7 +112,9 @@ def test_projects_sections_tasks_and_trash(sandbox: AsanaSandbox, base: str) -> 
         },
     ).json()["data"]
     assert task["assignee"]["gid"] == users[1]["gid"] and task["due_on"] == "2030-05-01"
-    assert task["memberships"][0]["section"]["gid"] == todo["gid"]
+    # A new project starts with Asana's "Untitled section"; new tasks land in the first section.
+    assert task["memberships"][0]["section"]["name"] == "Untitled section"
+    assert todo["gid"] != task["memberships"][0]["section"]["gid"]
     assert (
         api.post("/tasks", {"name": "Bad date", "projects": [project["gid"]], "due_on": "May 1"}).status_code
         == 400

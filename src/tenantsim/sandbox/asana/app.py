@@ -19,7 +19,13 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Mount, Route
 
-from tenantsim.sandbox.asana import routes_fields, routes_people, routes_projects, routes_tasks
+from tenantsim.sandbox.asana import (
+    routes_fields,
+    routes_people,
+    routes_projects,
+    routes_sync,
+    routes_tasks,
+)
 from tenantsim.sandbox.asana.snapshot import dump_store, load_store
 from tenantsim.sandbox.asana.store import Store
 from tenantsim.sandbox.asana.web import ApiError, error_response
@@ -92,7 +98,8 @@ class AsanaSandbox:
         self.faults = FaultPlan(rate=fault_rate, latency_ms=latency_ms, seed=seed)
         self._phrases = random.Random(seed)
         api_routes = [*routes_people.ROUTES, *routes_projects.ROUTES, *routes_tasks.ROUTES,
-                      *routes_fields.ROUTES]
+                      *routes_fields.ROUTES, *routes_sync.ROUTES]
+        self.webhooks = routes_sync.Dispatcher()
         self.app = Starlette(
             routes=[
                 Mount("/api/1.0", routes=api_routes),
@@ -203,6 +210,8 @@ class AsanaSandbox:
             state["asana_user"] = user["gid"]
             state["asana_root"] = scope.get("root_path", "")
             await self.app(scope, receive, self._counting(send, key))
+            if writing:
+                self.webhooks.kick(self.store)  # push what this write changed to webhook targets
             if writing and self.persistence is not None:
                 self.persistence.changed()
         finally:

@@ -8,6 +8,7 @@ field (``assignee.email``) renders the referenced object's full record and selec
 from __future__ import annotations
 
 from collections.abc import Callable
+from html import escape
 from typing import Any
 
 from tenantsim.sandbox.asana.store import Record, Store, iso
@@ -28,7 +29,13 @@ COMPACT_FIELDS: dict[str, tuple[str, ...]] = {
     "enum_option": ("gid", "resource_type", "name", "enabled", "color"),
     "portfolio": ("gid", "resource_type", "name"),
     "custom_field_setting": ("gid", "resource_type", "project", "is_important", "parent", "custom_field"),
+    "webhook": ("gid", "resource_type", "active", "resource", "target"),
 }
+
+
+def html_of(text: str, stored: str | None) -> str:
+    """Rich text as Asana returns it: what was written as HTML, else the plain text escaped."""
+    return stored if stored else f"<body>{escape(text, quote=False)}</body>"
 
 
 class Renderer:
@@ -39,7 +46,7 @@ class Renderer:
             "user": self._user, "workspace": self._workspace, "team": self._team, "project": self._project,
             "section": self._section, "task": self._task, "story": self._story, "tag": self._tag,
             "custom_field": self._custom_field, "enum_option": self._enum_option,
-            "portfolio": self._portfolio, "custom_field_setting": self._setting,
+            "portfolio": self._portfolio, "custom_field_setting": self._setting, "webhook": self._webhook,
         }
 
     # -- public -----------------------------------------------------------------------------------
@@ -88,8 +95,13 @@ class Renderer:
         if isinstance(value, list):
             return [self._select_nested(item, fields) for item in value]
         if isinstance(value, dict) and "gid" in value:
+            # The nested value may carry more than the record (a task's custom field carries its
+            # display_value, enum_value...): the value wins, the full record fills in the rest.
+            heads = {f.partition(".")[0] for f in fields}
+            if heads <= value.keys():
+                return self._select(value, fields)
             record = self.store.records.get(value["gid"])
-            return self._select(self.full(record) if record is not None else value, fields)
+            return self._select({**self.full(record), **value} if record is not None else value, fields)
         if isinstance(value, dict):  # e.g. a task's memberships entries: {project, section}
             return self._select(value, fields)
         return value
@@ -109,7 +121,7 @@ class Renderer:
 
     def _team(self, r: Record) -> dict[str, Any]:
         return {**self._base(r), "name": r["name"], "description": r["description"],
-                "html_description": f"<body>{r['description']}</body>",
+                "html_description": html_of(r["description"], None),
                 "organization": self.ref(r["organization"]), "visibility": "request_to_join",
                 "permalink_url": f"{PERMALINK}/{r['gid']}"}
 
@@ -122,7 +134,8 @@ class Renderer:
                 "custom_fields": [self._field_value(self.store.records[s["custom_field"]], None)
                                   for s in settings if s["custom_field"] in self.store.records],
                 "default_view": r["default_view"], "due_date": r["due_on"], "due_on": r["due_on"],
-                "start_on": r["start_on"], "notes": r["notes"], "html_notes": f"<body>{r['notes']}</body>",
+                "start_on": r["start_on"], "notes": r["notes"],
+                "html_notes": html_of(r["notes"], r.get("html_notes")),
                 "members": self.refs(r["members"]), "followers": self.refs(r["followers"]),
                 "public": r["public"], "privacy_setting": "public_to_workspace" if r["public"] else "private",
                 "completed": r["completed"], "completed_at": r["completed_at"],
@@ -144,9 +157,11 @@ class Renderer:
                 "completed": r["completed"],
                 "completed_at": iso(r["completed_at"]) if r["completed_at"] else None,
                 "completed_by": self.ref(r["completed_by"]), "created_at": iso(r["created_at"]),
-                "modified_at": iso(r["modified_at"]), "dependencies": [], "dependents": [], "due_at": None,
-                "due_on": r["due_on"], "start_at": None, "start_on": r["start_on"], "notes": r["notes"],
-                "html_notes": f"<body>{r['notes']}</body>", "hearted": False, "hearts": [], "num_hearts": 0,
+                "modified_at": iso(r["modified_at"]), "dependencies": [], "dependents": [],
+                "due_at": r.get("due_at"), "due_on": r["due_on"], "start_at": r.get("start_at"),
+                "start_on": r["start_on"], "notes": r["notes"],
+                "html_notes": html_of(r["notes"], r.get("html_notes")),
+                "hearted": False, "hearts": [], "num_hearts": 0,
                 "liked": False, "likes": [], "num_likes": 0, "is_rendered_as_separator": False,
                 "memberships": memberships, "num_subtasks": len(self.store.subtasks(r["gid"])),
                 "assignee": self.ref(r["assignee"]), "custom_fields": fields,
@@ -188,7 +203,7 @@ class Renderer:
         mine = r["created_by"] == self.viewer
         return {**self._base(r), "created_at": iso(r["created_at"]), "created_by": self.ref(r["created_by"]),
                 "resource_subtype": r["resource_subtype"], "text": r["text"], "type": r["type"],
-                "html_text": f"<body>{r['text']}</body>", "is_pinned": False, "is_edited": False,
+                "html_text": html_of(r["text"], r.get("html_text")), "is_pinned": False, "is_edited": False,
                 "is_editable": mine and r["type"] == "comment", "hearted": False, "hearts": [],
                 "num_hearts": 0, "liked": False, "likes": [], "num_likes": 0, "previews": [],
                 "source": "api", "target": self.ref(r["task"])}
@@ -232,3 +247,30 @@ class Renderer:
                 "permalink_url": f"{PERMALINK}/portfolio/{r['gid']}", "public": r["public"],
                 "privacy_setting": "public_to_domain" if r["public"] else "members_only",
                 "project_templates": []}
+
+    def _webhook(self, r: Record) -> dict[str, Any]:
+        resource = self.ref(r["resource"]) or {"gid": r["resource"], "resource_type": "unknown", "name": ""}
+        return {**self._base(r), "active": r["active"], "resource": resource, "target": r["target"],
+                "created_at": iso(r["created_at"]),
+                "last_success_at": iso(r["last_success_at"]) if r["last_success_at"] else None,
+                "last_failure_at": iso(r["last_failure_at"]) if r["last_failure_at"] else None,
+                "last_failure_content": r["last_failure_content"], "delivery_retry_count": 0,
+                "filters": r["filters"]}
+
+    def event(self, e: dict[str, Any], compact: bool = False) -> dict[str, Any]:
+        """An event as /events returns it (``compact``: as a webhook delivers it, gid and type only)."""
+        def short(gid: str | None) -> dict[str, Any] | None:
+            ref = self.ref(gid)
+            if ref is None or not compact:
+                return ref
+            return {k: v for k, v in ref.items() if k in ("gid", "resource_type", "resource_subtype")}
+        body: dict[str, Any] = {"user": short(e["user"]), "created_at": iso(e["created_at"]),
+                                "type": e["type"], "action": e["action"], "resource": short(e["resource"]),
+                                "parent": short(e["parent"])}
+        if "change" in e:
+            change = dict(e["change"])
+            new_value = change.pop("new_value", None)
+            if isinstance(new_value, str) and self.ref(new_value) is not None:
+                change["new_value"] = short(new_value)
+            body["change"] = change
+        return body

@@ -9,10 +9,13 @@ from starlette.routing import Route
 from tenantsim.sandbox.asana.store import Record
 from tenantsim.sandbox.asana.web import (
     ApiError,
+    body_data,
     lookup,
     missing,
+    not_found,
     one,
     page,
+    renderer,
     store_of,
     unknown_id,
     viewer,
@@ -20,9 +23,11 @@ from tenantsim.sandbox.asana.web import (
 
 
 def _user_ref(request: Request, gid: str) -> Record:
-    if gid == "me":
-        gid = viewer(request)
-    return lookup(request, gid, "user")
+    """A user by gid, email or ``me`` (Asana takes all three wherever a user is named)."""
+    user = store_of(request).user_by_ref(gid, viewer(request))
+    if user is None:
+        raise not_found(gid)
+    return user
 
 
 def _workspace_param(request: Request, required: bool = True) -> Record | None:
@@ -46,7 +51,14 @@ async def get_users(request: Request) -> JSONResponse:
     team_gid = request.query_params.get("team")
     if workspace is None and team_gid is None:
         raise ApiError(400, "Must specify exactly one of workspace or team")
-    return page(request, store_of(request).users())
+    store = store_of(request)
+    if team_gid is not None:
+        team = store.get(team_gid, "team")
+        if team is None:
+            raise unknown_id("team", team_gid)
+        members = set(store.team_members(team))
+        return page(request, [u for u in store.users() if u["gid"] in members])
+    return page(request, store.users())
 
 
 async def get_workspaces(request: Request) -> JSONResponse:
@@ -74,14 +86,15 @@ async def get_workspace_teams(request: Request) -> JSONResponse:
 
 
 async def get_user_teams(request: Request) -> JSONResponse:
-    _user_ref(request, request.path_params["user_gid"])
+    user = _user_ref(request, request.path_params["user_gid"])
     organization = request.query_params.get("organization")
     if organization is None:
         raise missing("organization")
     workspace = store_of(request).get(organization, "workspace")
     if workspace is None:
         raise unknown_id("organization", organization)
-    return page(request, _org_teams(request, workspace))
+    store = store_of(request)
+    return page(request, [t for t in _org_teams(request, workspace) if user["gid"] in store.team_members(t)])
 
 
 async def get_team(request: Request) -> JSONResponse:
@@ -89,8 +102,39 @@ async def get_team(request: Request) -> JSONResponse:
 
 
 async def get_team_users(request: Request) -> JSONResponse:
-    lookup(request, request.path_params["team_gid"], "team")
-    return page(request, store_of(request).users())
+    team = lookup(request, request.path_params["team_gid"], "team")
+    store = store_of(request)
+    members = set(store.team_members(team))
+    return page(request, [u for u in store.users() if u["gid"] in members])
+
+
+async def _team_user(request: Request) -> tuple[Record, Record]:
+    store = store_of(request)
+    team = lookup(request, request.path_params["team_gid"], "team")
+    data = await body_data(request)
+    if data.get("user") is None:
+        raise missing("user")
+    user = store.user_by_ref(data["user"], viewer(request))
+    if user is None:
+        raise unknown_id("user", data["user"])
+    team["members"] = store.team_members(team)
+    return team, user
+
+
+async def add_team_user(request: Request) -> JSONResponse:
+    team, user = await _team_user(request)
+    if user["gid"] not in team["members"]:
+        team["members"].append(user["gid"])
+    return JSONResponse({"data": {"gid": f"{team['gid']}-{user['gid']}", "resource_type": "team_membership",
+                                  "user": renderer(request).ref(user["gid"]),
+                                  "team": renderer(request).ref(team["gid"]),
+                                  "is_guest": False, "is_limited_access": False, "is_admin": False}})
+
+
+async def remove_team_user(request: Request) -> JSONResponse:
+    team, user = await _team_user(request)
+    team["members"] = [g for g in team["members"] if g != user["gid"]]
+    return JSONResponse({"data": {}})
 
 
 ROUTES = [
@@ -103,4 +147,6 @@ ROUTES = [
     Route("/workspaces/{workspace_gid}/teams", get_workspace_teams, methods=["GET"]),
     Route("/teams/{team_gid}", get_team, methods=["GET"]),
     Route("/teams/{team_gid}/users", get_team_users, methods=["GET"]),
+    Route("/teams/{team_gid}/addUser", add_team_user, methods=["POST"]),
+    Route("/teams/{team_gid}/removeUser", remove_team_user, methods=["POST"]),
 ]

@@ -14,10 +14,13 @@ from tenantsim.sandbox.asana.web import (
     body_data,
     body_ref,
     empty,
+    html_field,
     lookup,
     missing,
     one,
     page,
+    plain_of,
+    since_filter,
     store_of,
     unknown_id,
     viewer,
@@ -54,10 +57,15 @@ def _create(request: Request, store: Store, data: dict[str, Any]) -> Record:
     if not data.get("name"):
         raise missing("name")
     _check_fields(data)
-    extra = {k: data[k] for k in ("color", "default_view", "due_on", "start_on", "public") if k in data}
+    extra: dict[str, Any] = {k: data[k] for k in ("color", "default_view", "due_on", "start_on", "public")
+                             if k in data}
+    notes = str(data.get("notes", ""))
+    if data.get("html_notes") is not None:
+        extra["html_notes"] = html_field(data, "html_notes")
+        notes = plain_of(extra["html_notes"])
     return store.create_project(viewer(request), workspace=workspace["gid"],
                                 team=team["gid"] if team else None, name=str(data["name"]),
-                                notes=str(data.get("notes", "")), **extra)
+                                notes=notes, default_section=True, **extra)
 
 
 async def create_project(request: Request) -> JSONResponse:
@@ -123,7 +131,16 @@ async def update_project(request: Request) -> JSONResponse:
     for key in EDITABLE:
         if key in data:
             project[key] = data[key]
-    store_of(request).touch(project)
+    if "notes" in data:
+        project["html_notes"] = None
+    if data.get("html_notes") is not None:
+        project["html_notes"] = html_field(data, "html_notes")
+        project["notes"] = plain_of(project["html_notes"])
+    store = store_of(request)
+    store.touch(project)
+    for key in data:
+        if key in EDITABLE or key == "html_notes":
+            store.emit("changed", project, viewer(request), field="notes" if key == "html_notes" else key)
     return one(request, project)
 
 
@@ -147,7 +164,8 @@ async def create_section(request: Request) -> JSONResponse:
     data = await body_data(request)
     if not data.get("name"):
         raise missing("name")
-    return one(request, store_of(request).create_section(project["gid"], str(data["name"])), 201)
+    return one(request, store_of(request).create_section(project["gid"], str(data["name"]), viewer(request)),
+               201)
 
 
 async def get_section(request: Request) -> JSONResponse:
@@ -179,10 +197,27 @@ async def add_task_to_section(request: Request) -> JSONResponse:
     data = await body_data(request)
     task = body_ref(store, data, "task", "task", required=True)
     assert task is not None
+    if data.get("insert_before") is not None and data.get("insert_after") is not None:
+        raise ApiError(400, "You may only provide one of insert_before or insert_after")
+    anchors: dict[str, str] = {}
+    for field in ("insert_before", "insert_after"):
+        if data.get(field) is None:
+            continue
+        anchor = body_ref(store, data, field, "task")
+        assert anchor is not None
+        if not any(m["section"] == section["gid"] for m in anchor["memberships"]):
+            raise ApiError(400, f"{field}: Task {anchor['gid']} is not in section {section['gid']}")
+        if anchor["gid"] == task["gid"]:
+            raise ApiError(400, f"{field}: A task cannot be positioned relative to itself")
+        anchors[field] = anchor["gid"]
     previous = next((m["section"] for m in task["memberships"] if m["project"] == section["project"]), None)
     store.move_to_section(task, section)
+    # Asana puts the task at the top of the section unless told where.
+    store.move_task(task, before=anchors.get("insert_before"), after=anchors.get("insert_after"),
+                    top_of=None if anchors else section["gid"])
     if previous != section["gid"]:
         store.system_story(task, viewer(request), "section_changed", f"moved this task to {section['name']}")
+        store.emit("added", task, viewer(request), parent=section["gid"])
     return empty()
 
 
@@ -199,12 +234,14 @@ def _tasks_in(store: Store, *, project: str | None = None, section: str | None =
 
 async def get_project_tasks(request: Request) -> JSONResponse:
     project = lookup(request, request.path_params["project_gid"], "project")
-    return page(request, _tasks_in(store_of(request), project=project["gid"]))
+    keep = since_filter(request)
+    return page(request, [t for t in _tasks_in(store_of(request), project=project["gid"]) if keep(t)])
 
 
 async def get_section_tasks(request: Request) -> JSONResponse:
     section = lookup(request, request.path_params["section_gid"], "section")
-    return page(request, _tasks_in(store_of(request), section=section["gid"]))
+    keep = since_filter(request)
+    return page(request, [t for t in _tasks_in(store_of(request), section=section["gid"]) if keep(t)])
 
 
 # -- custom field settings --------------------------------------------------------------------------

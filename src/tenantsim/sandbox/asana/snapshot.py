@@ -47,6 +47,7 @@ def load_store(data: dict[str, Any]) -> Store:
     store.workspace = store.records[data["workspace"]]
     store.teams = [store.records[gid] for gid in data["teams"]]
     store.preexisting = {str(gid) for gid in data["preexisting"]}
+    store.init_sync()
     if any(gid not in store.records for gid in [*store.user_order, *store.tokens.values()]):
         raise KeyError("user")  # a token that points at nobody: the file is damaged
     return store

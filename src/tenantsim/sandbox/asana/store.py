@@ -7,6 +7,7 @@ Deterministic from ``seed``: the same seed gives the same gids, names and tokens
 from __future__ import annotations
 
 import random
+import secrets
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -49,6 +50,11 @@ class Store:
                                 description=f"The {name} team.") for name in TEAM_NAMES]
         for index in range(max(1, users)):
             self._add_user(index)
+        # Team membership: everyone in one team (round robin); the first user (an admin) in all of them.
+        for number, team in enumerate(self.teams):
+            team["members"] = [gid for index, gid in enumerate(self.user_order)
+                               if index == 0 or index % len(self.teams) == number]
+        self.init_sync()
         self.preexisting: set[str] = set()
         self._seed_existing_work()
         self.preexisting = set(self.records)
@@ -77,6 +83,90 @@ class Store:
         user["token"] = token
         self.tokens[token] = user["gid"]
         self.user_order.append(user["gid"])
+
+    # -- events (the /events streams and webhooks read this log; not persisted: tokens expire) -----
+    def init_sync(self) -> None:
+        self.events: list[dict[str, Any]] = []
+        self.event_seq = 0
+        self.sync_tokens: dict[str, tuple[str, int]] = {}  # token -> (resource gid, last seq seen)
+
+    def new_sync_token(self, resource: str) -> str:
+        token = secrets.token_hex(16)
+        self.sync_tokens[token] = (resource, self.event_seq)
+        return token
+
+    def scopes_of(self, record: Record) -> set[str]:
+        """The gids an event on ``record`` bubbles up to: itself, its task, its projects and sections,
+        and (for a subtask) its parent task's scopes."""
+        seen: set[str] = {record["gid"]}
+        kind = record["resource_type"]
+        if kind == "story":
+            task = self.records.get(record["task"]) or self.trash.get(record["task"])
+            return seen | (self.scopes_of(task) if task else set())
+        if kind == "task":
+            for membership in record["memberships"]:
+                seen.add(membership["project"])
+                if membership["section"]:
+                    seen.add(membership["section"])
+            parent = self.records.get(record["parent"] or "")
+            if parent is not None:
+                seen |= self.scopes_of(parent)
+            seen.add(record["workspace"])
+        elif kind == "section":
+            seen.add(record["project"])
+        elif kind == "project":
+            seen.add(record["workspace"])
+        return seen
+
+    def emit(self, action: str, record: Record, user: str | None, parent: str | None = None,
+             field: str | None = None, new_value: str | None = None) -> None:
+        """Log an event on ``record`` (``changed`` events name the ``field``)."""
+        self.event_seq += 1
+        event: dict[str, Any] = {"seq": self.event_seq, "created_at": time.time(), "user": user,
+                                 "resource": record["gid"], "type": record["resource_type"],
+                                 "action": action, "parent": parent,
+                                 "scopes": sorted(self.scopes_of(record) | ({parent} if parent else set()))}
+        if action == "changed" and field is not None:
+            event["change"] = {"field": field, "action": "changed", "new_value": new_value}
+        self.events.append(event)
+
+    def events_since(self, resource: str, seq: int, limit: int) -> tuple[list[dict[str, Any]], int, bool]:
+        """Events on (or bubbling up to) ``resource`` after ``seq``: (events, new position, has_more)."""
+        found = [e for e in self.events if e["seq"] > seq and resource in e["scopes"]]
+        if len(found) > limit:
+            return found[:limit], found[limit - 1]["seq"], True
+        return found, self.event_seq, False
+
+    def user_by_ref(self, value: Any, viewer: str | None = None) -> Record | None:
+        """A user named by gid, by email (case-insensitive), or ``me``."""
+        text = str(value)
+        if text == "me" and viewer is not None:
+            text = viewer
+        if "@" in text:
+            wanted = text.lower()
+            return next((u for u in self.users() if u["email"].lower() == wanted), None)
+        return self.get(text, "user")
+
+    def team_members(self, team: Record) -> list[str]:
+        members = team.get("members")
+        return list(self.user_order) if members is None else list(members)
+
+    def move_task(self, task: Record, *, before: str | None = None, after: str | None = None,
+                  top_of: str | None = None) -> None:
+        """Reorder tasks: lists follow ``records`` order, so move ``task`` in it (in place)."""
+        gid = task["gid"]
+        items = [(k, v) for k, v in self.records.items() if k != gid]
+        index = len(items)
+        if before is not None:
+            index = next(i for i, (k, _) in enumerate(items) if k == before)
+        elif after is not None:
+            index = next(i for i, (k, _) in enumerate(items) if k == after) + 1
+        elif top_of is not None:
+            index = next((i for i, (_, v) in enumerate(items) if v["resource_type"] == "task"
+                          and any(m["section"] == top_of for m in v["memberships"])), len(items))
+        items.insert(index, (gid, task))
+        self.records.clear()
+        self.records.update(items)
 
     # -- pre-existing work that no cleanup may touch ----------------------------------------------
     def _seed_existing_work(self) -> None:
@@ -149,15 +239,22 @@ class Store:
 
     # -- writes (validated by the routes; these keep the graph consistent) -------------------------
     def create_project(self, actor: str, *, workspace: str, team: str | None, name: str, notes: str = "",
-                       **extra: Any) -> Record:
-        return self.add("project", name=name, notes=notes, workspace=workspace, team=team, owner=actor,
+                       default_section: bool = False, **extra: Any) -> Record:
+        """``default_section``: add the "Untitled section" Asana gives every new project."""
+        project = self.add("project", name=name, notes=notes, workspace=workspace, team=team, owner=actor,
                          members=[actor], followers=[actor], archived=False, color=extra.get("color"),
                          default_view=extra.get("default_view", "list"), due_on=extra.get("due_on"),
                          start_on=extra.get("start_on"), public=bool(extra.get("public", True)),
-                         completed=False, completed_at=None, completed_by=None, settings=[])
+                         completed=False, completed_at=None, completed_by=None, settings=[],
+                         html_notes=extra.get("html_notes"))
+        if default_section:
+            self.create_section(project["gid"], "Untitled section")
+        return project
 
-    def create_section(self, project: str, name: str) -> Record:
-        return self.add("section", name=name, project=project)
+    def create_section(self, project: str, name: str, actor: str | None = None) -> Record:
+        section = self.add("section", name=name, project=project)
+        self.emit("added", section, actor, parent=project)
+        return section
 
     def create_task(self, actor: str, *, workspace: str, name: str, projects: list[str] | None = None,
                     parent: str | None = None, notes: str = "", assignee: str | None = None,
@@ -167,9 +264,16 @@ class Store:
                          completed=False, completed_at=None, completed_by=None, tags=[],
                          followers=[actor] + ([assignee] if assignee and assignee != actor else []),
                          memberships=[{"project": p, "section": None} for p in projects or []],
-                         custom_values={}, resource_subtype=extra.get("resource_subtype", "default_task"))
+                         custom_values={}, resource_subtype=extra.get("resource_subtype", "default_task"),
+                         due_at=extra.get("due_at"), start_at=extra.get("start_at"),
+                         html_notes=extra.get("html_notes"))
         for membership in task["memberships"]:
             membership["section"] = self.first_section(membership["project"])
+            self.emit("added", task, actor, parent=membership["project"])
+        if parent is not None:
+            self.emit("added", task, actor, parent=parent)
+        if not projects and parent is None:
+            self.emit("added", task, actor)
         self.system_story(task, actor, "added_to_project" if projects else "added_to_task",
                           "created this task")
         return task
@@ -189,21 +293,26 @@ class Store:
             task["memberships"].append({"project": section["project"], "section": section["gid"]})
         self.touch(task)
 
-    def add_story(self, task: Record, actor: str, text: str) -> Record:
-        return self.add("story", task=task["gid"], created_by=actor, text=text, type="comment",
-                         resource_subtype="comment_added")
+    def add_story(self, task: Record, actor: str, text: str, html_text: str | None = None) -> Record:
+        story = self.add("story", task=task["gid"], created_by=actor, text=text, type="comment",
+                          resource_subtype="comment_added", html_text=html_text)
+        self.emit("added", story, actor, parent=task["gid"])
+        return story
 
     def system_story(self, task: Record, actor: str, subtype: str, text: str) -> Record:
-        return self.add("story", task=task["gid"], created_by=actor, text=text, type="system",
-                         resource_subtype=subtype)
+        story = self.add("story", task=task["gid"], created_by=actor, text=text, type="system",
+                          resource_subtype=subtype)
+        self.emit("added", story, actor, parent=task["gid"])
+        return story
 
     def subtasks(self, task_gid: str) -> list[Record]:
         return [r for r in self.of_type("task") if r["parent"] == task_gid]
 
-    def delete_task(self, task: Record) -> None:
+    def delete_task(self, task: Record, actor: str | None = None) -> None:
         """To the trash, with its subtasks (deleting a parent deletes its subtasks in Asana)."""
         for child in self.subtasks(task["gid"]):
-            self.delete_task(child)
+            self.delete_task(child, actor)
+        self.emit("deleted", task, actor)
         self.trash[task["gid"]] = self.records.pop(task["gid"])
 
     def delete_project(self, project: Record) -> None:
@@ -239,6 +348,9 @@ class Store:
         """Undo a create that failed validation half-way (Asana creates are atomic)."""
         for story in [s for s in self.of_type("story") if s["task"] == task["gid"]]:
             del self.records[story["gid"]]
+        gone = {task["gid"]}
+        self.events = [e for e in self.events if e["resource"] not in gone and e["parent"] not in gone
+                       and not (e["type"] == "story" and task["gid"] in e["scopes"])]
         self.records.pop(task["gid"], None)
 
     def delete_plain(self, record: Record) -> None:

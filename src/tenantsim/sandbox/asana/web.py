@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import base64
+import html
 import json
+import re
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import parse_qsl, urlencode
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse
@@ -49,6 +52,49 @@ def unknown_id(field: str, gid: Any) -> ApiError:
     return ApiError(400, f"{field}: Not a recognized ID: {gid}")
 
 
+TAG = re.compile(r"<[^>]+>")
+
+
+def plain_of(markup: str) -> str:
+    """The plain text Asana derives from rich text (html_notes -> notes, html_text -> text)."""
+    return html.unescape(TAG.sub("", markup))
+
+
+def html_field(data: dict[str, Any], field: str) -> str:
+    value = data.get(field)
+    text = str(value or "").strip()
+    if not text.startswith("<body>") or not text.endswith("</body>"):
+        raise ApiError(400, f"{field}: XML is invalid: the root element must be <body>")
+    return text
+
+
+def parse_time(value: Any, field: str) -> float:
+    try:
+        stamp = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    except ValueError:
+        raise ApiError(400, f"{field}: Invalid date-time: {value}") from None
+    if stamp.tzinfo is None:
+        stamp = stamp.replace(tzinfo=UTC)
+    return stamp.timestamp()
+
+
+def since_filter(request: Request) -> Any:
+    """``completed_since`` (incomplete tasks, plus those completed at or after it; ``now``: incomplete
+    only) and ``modified_since`` (tasks modified at or after it) as one predicate over tasks."""
+    query = request.query_params
+    completed = query.get("completed_since")
+    modified = query.get("modified_since")
+    completed_at = None if completed in (None, "now") else parse_time(completed, "completed_since")
+    modified_at = None if modified is None else parse_time(modified, "modified_since")
+
+    def keep(task: Record) -> bool:
+        if completed is not None and task["completed"]:
+            if completed_at is None or (task["completed_at"] or 0) < completed_at:
+                return False
+        return modified_at is None or task["modified_at"] >= modified_at
+    return keep
+
+
 def store_of(request: Request) -> Store:
     store: Store = request.app.state.store
     return store
@@ -69,9 +115,58 @@ def opt_fields(request: Request) -> list[str] | None:
     return fields or None
 
 
+MAX_UNPAGINATED = 1000  # an unpaginated list that would be longer is refused (use limit/offset)
+TOO_LARGE = "The result is too large. You should use pagination (may require specifying a workspace)!"
+FORM_BOOLEANS = {"completed", "public", "archived", "is_important", "enabled", "liked", "hearted",
+                 "is_rendered_as_separator", "sort_ascending"}
+FORM_LISTS = {"projects", "tags", "followers", "members", "enum_options", "memberships"}
+
+
+def _form_value(key: str, value: str) -> Any:
+    if key in FORM_BOOLEANS and value in ("true", "false"):
+        return value == "true"
+    if value == "null":
+        return None
+    return value
+
+
+def _listify(node: Any) -> Any:
+    if isinstance(node, dict):
+        node = {k: _listify(v) for k, v in node.items()}
+        if node and all(k.isdigit() for k in node):
+            return [node[k] for k in sorted(node, key=int)]
+    return node
+
+
+def form_data(pairs: list[tuple[str, str]]) -> dict[str, Any]:
+    """``application/x-www-form-urlencoded`` fields as the JSON ``data`` they stand for:
+    ``a=1``, ``projects=1,2`` (lists), ``memberships[0][project]=1``, ``custom_fields[gid]=v``."""
+    data: dict[str, Any] = {}
+    for key, value in pairs:
+        head, _, rest = key.partition("[")
+        path = [head] + ([part.rstrip("]") for part in rest.split("[")] if rest else [])
+        node = data
+        for part in path[:-1]:
+            node = node.setdefault(part, {})
+        leaf = path[-1]
+        if len(path) == 1 and head in FORM_LISTS:
+            node[leaf] = [item for item in value.split(",") if item]
+        else:
+            node[leaf] = _form_value(leaf, value)
+    result: dict[str, Any] = _listify(data)
+    return result
+
+
 async def body_data(request: Request) -> dict[str, Any]:
-    """The ``data`` member of a JSON request body (Asana's request envelope)."""
+    """The ``data`` member of a JSON request body (Asana's request envelope), or the fields of a
+    form-encoded body (which Asana takes without the envelope)."""
     raw = await request.body()
+    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if content_type == "application/x-www-form-urlencoded":
+        pairs = parse_qsl(raw.decode("utf-8", "replace"), keep_blank_values=True)
+        if not pairs:
+            raise missing("data")
+        return form_data(pairs)
     if not raw:
         raise missing("data")
     try:
@@ -142,6 +237,8 @@ def page(request: Request, records: list[Record], render: RenderFn | None = None
     emit = render or (lambda r, rec, f: r.compact(rec, f))
     raw_limit = request.query_params.get("limit")
     if raw_limit is None:
+        if len(records) > MAX_UNPAGINATED:
+            raise ApiError(400, TOO_LARGE)
         return JSONResponse({"data": [emit(draw, r, fields) for r in records]})
     try:
         limit = int(raw_limit)

@@ -6,9 +6,12 @@ below the prefix and every URL it returns (links, Link headers) starts with the 
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 import re
+import secrets
+import string
 import time
 from pathlib import Path
 from typing import Any
@@ -29,7 +32,7 @@ from tenantsim.sandbox.common import (
     drop_connection,
 )
 from tenantsim.sandbox.okta import errors as err
-from tenantsim.sandbox.okta import routes_groups_apps, routes_users
+from tenantsim.sandbox.okta import routes_groups_apps, routes_logs, routes_users
 from tenantsim.sandbox.okta.call import Call, Handler
 from tenantsim.sandbox.okta.limits import bucket_for, limits_for
 from tenantsim.sandbox.okta.org import OktaOrg
@@ -39,6 +42,18 @@ from tenantsim.sandbox.persist import StatePersistence
 
 DEFAULT_TOKEN = "00sandbox-okta-admin"
 _ORG_KEY = "org"  # Okta counts per org
+_REQUEST_ID_CHARS = string.ascii_letters + string.digits + "-_"
+
+
+def _request_id() -> str:
+    """Okta's X-Okta-Request-Id: 27 URL-safe characters, unique per request."""
+    return "".join(secrets.choice(_REQUEST_ID_CHARS) for _ in range(27))
+
+
+def _token_id(token: str) -> str:
+    """A stable id for an API token (00T...), never the token itself."""
+    digest = hashlib.sha256(token.encode()).digest()
+    return "00T" + "".join(_REQUEST_ID_CHARS[b % 62] for b in digest[:17])
 
 
 def _compile(template: str) -> re.Pattern[str]:
@@ -47,7 +62,8 @@ def _compile(template: str) -> re.Pattern[str]:
 
 _ROUTES: list[tuple[str, re.Pattern[str], Handler]] = [
     (method, _compile(template), handler)
-    for method, template, handler in [*routes_users.ROUTES, *routes_groups_apps.ROUTES]
+    for method, template, handler in [*routes_users.ROUTES, *routes_groups_apps.ROUTES,
+                                      *routes_logs.ROUTES]
 ]
 
 
@@ -139,10 +155,12 @@ class OktaSandbox:
             path = path[len(root):] or "/"
         host = request.headers.get("host") or "{}:{}".format(*(scope.get("server") or ("127.0.0.1", 80)))
         base = f"{scope.get('scheme', 'http')}://{host}{root}"
+        request_id = _request_id()
         if path.startswith("/_sandbox/"):
             response = await self._admin(request, path, base)
         else:
-            response = await self._api(request, path, base, send)
+            response = await self._api(request, path, base, send, request_id)
+        response.headers["X-Okta-Request-Id"] = request_id
         await response(scope, receive, send)
 
     async def _admin(self, request: Request, path: str, base: str) -> Response:
@@ -164,7 +182,7 @@ class OktaSandbox:
             return JSONResponse(self.describe(base))
         return JSONResponse(err.not_found("Path", path).body(), status_code=404)
 
-    async def _api(self, request: Request, path: str, base: str, send: Send) -> Response:
+    async def _api(self, request: Request, path: str, base: str, send: Send, request_id: str) -> Response:
         bucket = bucket_for(request.method, path)
         counters = self.stats.bucket(bucket)
         counters.requests += 1
@@ -196,7 +214,7 @@ class OktaSandbox:
             if fault == "error":
                 response = self._error(err.server_error())
             else:
-                response = await self._dispatch(request, path, base, owner)
+                response = await self._dispatch(request, path, base, owner, request_id)
                 if request.method not in ("GET", "HEAD") and self.persistence is not None:
                     self.persistence.changed()
         finally:
@@ -215,7 +233,8 @@ class OktaSandbox:
             return None
         return self.org.token_owner[token]
 
-    async def _dispatch(self, request: Request, path: str, base: str, owner: str) -> Response:
+    async def _dispatch(self, request: Request, path: str, base: str, owner: str,
+                        request_id: str = "") -> Response:
         path_matched = False
         for method, pattern, handler in _ROUTES:
             match = pattern.match(path)
@@ -224,8 +243,9 @@ class OktaSandbox:
             path_matched = True
             if method != request.method:
                 continue
+            token = request.headers.get("authorization", "")[4:].strip()
             call = Call(request=request, org=self.org, base=base, path=path, params=match.groupdict(),
-                        owner_id=owner)
+                        owner_id=owner, request_id=request_id, token_id=_token_id(token))
             try:
                 return await handler(call)
             except err.OktaApiError as exc:

@@ -11,6 +11,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from tenantsim.sandbox.okta import errors as err
+from tenantsim.sandbox.okta import syslog
 from tenantsim.sandbox.okta.org import OktaOrg
 from tenantsim.sandbox.okta.query import link_headers
 
@@ -23,6 +24,12 @@ class Call:
     path: str  # the path below the org URL
     params: dict[str, str]
     owner_id: str  # the admin user the token belongs to
+    request_id: str = ""  # X-Okta-Request-Id of this call; the System Log's transaction id
+    token_id: str = ""  # the API token's id (System Log: transaction.detail.requestApiTokenId)
+
+    def audit(self, event_type: str, targets: list[dict[str, Any]], **debug: Any) -> None:
+        """Write this call's System Log event (the token's user is the actor)."""
+        syslog.record(self, event_type, targets, debug=debug or None)
 
     def query(self, name: str, default: str | None = None) -> str | None:
         return self.request.query_params.get(name, default)

@@ -23,6 +23,7 @@ from tenantsim.sandbox.okta.model import (
     new_id,
     now,
 )
+from tenantsim.sandbox.okta.syslog import SystemLog
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 REQUIRED_PROFILE = ("login", "email", "firstName", "lastName")
@@ -51,6 +52,7 @@ class OktaOrg:
         self.everyone_id = ""
         self.seq_of: dict[str, int] = {}  # every id ever issued -> its order (cursors of deleted objects)
         self.last_seq = 0  # the order number of the newest id
+        self.log = SystemLog()  # the System Log: every management call writes its event here
 
     def next_seq(self, ident: str) -> int:
         self.last_seq += 1

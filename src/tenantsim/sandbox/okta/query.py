@@ -94,7 +94,7 @@ class _Parser:
             raise err.invalid_search()
         self.comparisons.append((attr, op))
         if op == "pr":
-            return lambda doc: lookup(doc, attr) not in (None, "")
+            return lambda doc: any(v not in (None, "") for v in lookup_all(doc, attr))
         kind, value = self.take()
         if kind == "word" and str(value).lower() in ("true", "false", "null"):
             value = {"true": True, "false": False, "null": None}[str(value).lower()]
@@ -112,6 +112,22 @@ def lookup(doc: dict[str, Any], attr: str) -> Any:
     return current
 
 
+def lookup_all(doc: dict[str, Any], attr: str) -> list[Any]:
+    """Every value at ``attr``, looking into arrays on the way (``target.id`` of each target)."""
+    current: list[Any] = [doc]
+    for part in attr.split("."):
+        found: list[Any] = []
+        for node in current:
+            for item in node if isinstance(node, list) else [node]:
+                if isinstance(item, dict):
+                    found.append(item.get(part))
+        current = found
+    values: list[Any] = []
+    for value in current:
+        values.extend(value if isinstance(value, list) else [value])
+    return values or [None]
+
+
 def _norm(value: Any) -> Any:
     return value.lower() if isinstance(value, str) else value
 
@@ -120,7 +136,12 @@ def _comparison(attr: str, op: str, value: Any) -> Predicate:
     wanted = _norm(value)
 
     def check(doc: dict[str, Any]) -> bool:
-        have = _norm(lookup(doc, attr))
+        haves = lookup_all(doc, attr)
+        if op == "ne":
+            return all(_one(_norm(have)) for have in haves)
+        return any(_one(_norm(have)) for have in haves)
+
+    def _one(have: Any) -> bool:
         if op == "eq":
             return bool(have == wanted)
         if op == "ne":

@@ -11,10 +11,11 @@ from tenantsim.sandbox.okta import render
 from tenantsim.sandbox.okta.call import Call, Handler, no_content, ok
 from tenantsim.sandbox.okta.model import App, Group, User, iso
 from tenantsim.sandbox.okta.query import compile_expression, page
+from tenantsim.sandbox.okta.syslog import app_target, app_user_target, group_target, user_target
 
 _GROUP_FILTERABLE = {"id": {"eq"}, "type": {"eq"}, "lastUpdated": {"eq", "gt", "ge", "lt", "le"},
                      "lastMembershipUpdated": {"eq", "gt", "ge", "lt", "le"}}
-_APP_FILTERABLE = {"id": {"eq"}, "status": {"eq"}, "name": {"eq"}}
+_APP_FILTERABLE = {"id": {"eq"}, "status": {"eq"}, "name": {"eq"}, "user.id": {"eq"}, "group.id": {"eq"}}
 
 
 def _group_doc(g: Group) -> dict[str, Any]:
@@ -50,7 +51,9 @@ async def create_group(call: Call) -> Response:
     profile = (await call.body()).get("profile")
     if not isinstance(profile, dict):
         raise err.validation("profile", "profile: The field cannot be left blank")
-    return ok(render.group(call.base, call.org.create_group(profile)))
+    group = call.org.create_group(profile)
+    call.audit("group.lifecycle.create", [group_target(group)])
+    return ok(render.group(call.base, group))
 
 
 async def get_group(call: Call) -> Response:
@@ -61,11 +64,15 @@ async def replace_group(call: Call) -> Response:
     profile = (await call.body()).get("profile")
     if not isinstance(profile, dict):
         raise err.validation("profile", "profile: The field cannot be left blank")
-    return ok(render.group(call.base, call.org.replace_group(call.org.group(call.params["gid"]), profile)))
+    group = call.org.replace_group(call.org.group(call.params["gid"]), profile)
+    call.audit("group.profile.update", [group_target(group)])
+    return ok(render.group(call.base, group))
 
 
 async def delete_group(call: Call) -> Response:
-    call.org.delete_group(call.org.group(call.params["gid"]))
+    group = call.org.group(call.params["gid"])
+    call.org.delete_group(group)
+    call.audit("group.lifecycle.delete", [group_target(group)])
     return no_content()
 
 
@@ -79,12 +86,22 @@ async def group_users(call: Call) -> Response:
 
 
 async def add_member(call: Call) -> Response:
-    call.org.add_member(call.params["gid"], _member(call))
+    user = _member(call)
+    was_member = user.id in call.org.members.get(call.params["gid"], {})
+    call.org.add_member(call.params["gid"], user)
+    if not was_member:
+        group = call.org.groups[call.params["gid"]]
+        call.audit("group.user_membership.add", [user_target(user), group_target(group)])
     return no_content()
 
 
 async def remove_member(call: Call) -> Response:
-    call.org.remove_member(call.params["gid"], _member(call))
+    user = _member(call)
+    was_member = user.id in call.org.members.get(call.params["gid"], {})
+    call.org.remove_member(call.params["gid"], user)
+    if was_member:
+        call.audit("group.user_membership.remove",
+                   [user_target(user), group_target(call.org.groups[call.params["gid"]])])
     return no_content()
 
 
@@ -108,13 +125,24 @@ async def list_apps(call: Call) -> Response:
     limit = call.limit(200, 200)
     if filt:
         predicate = compile_expression(filt, _APP_FILTERABLE)
-        apps = [a for a in apps if predicate({"id": a.id, "status": a.status, "name": a.name})]
+        by_user, by_group = "user.id" in filt, "group.id" in filt
+        apps = [a for a in apps if predicate(_app_doc(call, a, by_user, by_group))]
     if q:
         needle = q.lower()
         apps = [a for a in apps if a.name.lower().startswith(needle) or a.label.lower().startswith(needle)]
     chosen, last = page(apps, lambda a: a.seq, call.query("after"), limit, call.org.seq_of)
     links = call.links("/api/v1/apps", limit, last.id if last else None)
     return ok([render.app(call.base, a) for a in chosen], links=links)
+
+
+def _app_doc(call: Call, app: App, by_user: bool, by_group: bool) -> dict[str, Any]:
+    """What an apps filter sees; ``user.id``/``group.id`` hold every user/group assigned the app."""
+    doc: dict[str, Any] = {"id": app.id, "status": app.status, "name": app.name}
+    if by_user:  # directly or through a group, as Okta answers ``user.id eq``
+        doc["user"] = {"id": [v.user.id for v in call.org.app_user_views(app)]}
+    if by_group:
+        doc["group"] = {"id": list(call.org.app_groups.get(app.id, {}))}
+    return doc
 
 
 async def get_app(call: Call) -> Response:
@@ -145,7 +173,11 @@ async def assign_user(call: Call) -> Response:
     if user is None:
         raise err.not_found("User", str(uid))
     credentials = body.get("credentials") or {}
+    was_assigned = user.id in call.org.app_users.get(app.id, {})
     call.org.assign_user(app, user, body.get("profile") or {}, credentials.get("userName"))
+    if not was_assigned:
+        call.audit("application.user_membership.add",
+                   [app_user_target(app, user), app_target(app), user_target(user)])
     return ok(render.app_user(call.base, app.id, call.org.app_user_view(app, user)))
 
 
@@ -155,7 +187,10 @@ async def get_app_user(call: Call) -> Response:
 
 
 async def unassign_user(call: Call) -> Response:
-    call.org.unassign_user(_app(call), _member(call))
+    app, user = _app(call), _member(call)
+    call.org.unassign_user(app, user)
+    call.audit("application.user_membership.remove",
+               [app_user_target(app, user), app_target(app), user_target(user)])
     return no_content()
 
 
@@ -184,12 +219,20 @@ async def assign_group(call: Call) -> Response:
     priority = body.get("priority", 0)
     if not isinstance(priority, int):
         raise err.validation("priority", "priority: must be an integer")
+    was_assigned = group.id in call.org.app_groups.get(app.id, {})
     assignment = call.org.assign_group(app, group, priority, body.get("profile") or {})
+    if not was_assigned:
+        call.audit("group.application_assignment.add", [app_target(app), group_target(group)])
     return ok(render.group_assignment(call.base, app.id, group.id, assignment))
 
 
 async def unassign_group(call: Call) -> Response:
-    call.org.unassign_group(_app(call), call.params["gid"])
+    app, gid = _app(call), call.params["gid"]
+    call.org.unassign_group(app, gid)
+    group = call.org.groups.get(gid)
+    target = group_target(group) if group else {"id": gid, "type": "UserGroup", "alternateId": "unknown",
+                                                 "displayName": "unknown"}
+    call.audit("group.application_assignment.remove", [app_target(app), target])
     return no_content()
 
 

@@ -11,6 +11,7 @@ from typing import Any
 
 from tenantsim.sandbox.okta.model import App, Assignment, Factor, Group, User
 from tenantsim.sandbox.okta.org import OktaOrg
+from tenantsim.sandbox.okta.syslog import SystemLog
 from tenantsim.sandbox.persist import rng_state, set_rng_state
 
 
@@ -38,6 +39,7 @@ def dump_org(org: OktaOrg) -> dict[str, Any]:
         "everyone_id": org.everyone_id,
         "seq_of": org.seq_of,
         "seq": org.last_seq,
+        "log": org.log.dump(),
     }
 
 
@@ -57,4 +59,5 @@ def load_org(data: dict[str, Any]) -> OktaOrg:
     org.everyone_id = str(data["everyone_id"])
     org.seq_of = {str(ident): int(seq) for ident, seq in data["seq_of"].items()}
     org.last_seq = int(data["seq"])
+    org.log = SystemLog.load(data.get("log"))  # files saved before the System Log existed have none
     return org

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 from collections.abc import Iterable
 
 from tenantsim.content.base import CommentIdea, ContentContext, OrgPlan, Person, ProjectIdea, TaskIdea
@@ -110,3 +111,19 @@ async def test_factory_picks_offline_without_a_key_and_says_why() -> None:
                           base_url="http://127.0.0.1:9", pool=None, on_usage=None, on_notice=notices.append)
     assert isinstance(model, PrefetchingContentProvider) and model.name == "anthropic"
     await model.aclose()
+
+
+async def test_buffered_comments_only_mention_the_threads_people() -> None:
+    class Chatty(GatedProvider):
+        async def comments(self, ctx: ContentContext, count: int, start_index: int = 0) -> list[CommentIdea]:
+            return [CommentIdea(text=f"@Dong-hyun model comment {start_index + i}") for i in range(count)]
+
+    inner = Chatty()
+    inner.gate.set()
+    provider = PrefetchingContentProvider(inner, OfflineContentProvider(5), batch=5, max_wait=5)
+    ctx = ContentContext(industry="technology", seed=1, department="Sales", project="Q3 Pipeline Push",
+                         task="Send the order form for Harlow Freight", extra={"mentions": "Ava,Liam"})
+    thread = await provider.comments(ctx, 3)
+    assert all(set(re.findall(r"@([\w-]+)", c.text)) <= {"Ava", "Liam"} for c in thread)
+    assert len({c.text for c in thread}) == 3
+    await provider.aclose()

@@ -12,9 +12,11 @@ Model calls, retries and the fallback decision live in ``anthropic_calls``.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import hashlib
 import math
 import random
+import re
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -38,12 +40,13 @@ from tenantsim.content.base import (
     UsageCallback,
     derive_seed,
 )
-from tenantsim.content.names import draw_first_name
 from tenantsim.content.offline import THREAD_ABOVE, OfflineContentProvider
 from tenantsim.content.offline_people import build_org_plan, company_name, make_hires, slug
+from tenantsim.content.offline_talk import normalized
 from tenantsim.content.offline_work import resolve_department
 from tenantsim.content.packs import DepartmentSpec, IndustryPack, get_pack
 from tenantsim.content.pool import InMemoryContentPool
+from tenantsim.content.templates import tidy
 
 __all__ = ["AnthropicContentProvider", "check_anthropic_key", "context_key"]
 
@@ -186,6 +189,11 @@ class AnthropicContentProvider:
     async def tasks(self, ctx: ContentContext, count: int, start_index: int = 0) -> list[TaskIdea]:
         if not self.available():
             return await self._fallback.tasks(ctx, count, start_index)
+        if ctx.task:  # subtasks for an existing task: its steps, which the offline grammar knows
+            steps = self._fallback.tasks_sync(ctx, count, start_index)
+            ideas = await self.tasks(dataclasses.replace(ctx, task=None), count, start_index)
+            return [dataclasses.replace(idea, subtasks=step.subtasks)
+                    for idea, step in zip(ideas, steps, strict=True)]
         pack = get_pack(ctx.industry)
         spec = self._department(pack, ctx, start_index)
         project = ctx.project or f"{spec.name} work"
@@ -221,12 +229,21 @@ class AnthropicContentProvider:
             await self._write_threads(pack, spec.name, project, ctx.task, need - len(thread))
             thread = await self._pool.load(PROVIDER, pack.key, "comments", key, limit=need)
         out: list[CommentIdea] = []
+        said = {normalized(c.text) for c in ctx.thread}
+        author = (ctx.names("author") or [""])[0]
         for index in range(start_index, need):
-            if index < len(thread):
-                rng = random.Random(derive_seed(self.seed, "mention", key, index))
-                out.append(CommentIdea(text=_with_mentions(str(thread[index][1].get("text", "")), ctx, rng)))
-            else:
-                out.extend(self._fallback.comments_sync(ctx, 1, index))
+            rng = random.Random(derive_seed(self.seed, "mention", key, index))
+            writer = author if index == start_index else ""
+            text = (_with_mentions(str(thread[index][1].get("text", "")), ctx, rng, writer)
+                    if index < len(thread) else "")
+            if text and normalized(text) not in said:
+                out.append(CommentIdea(text=text, author=writer))
+            else:  # none pooled, or it would repeat the thread: the offline thread continues it
+                so_far = dataclasses.replace(ctx, thread=(*ctx.thread, *out), extra=dict(ctx.extra))
+                if index != start_index:
+                    so_far.extra.pop("author", None)
+                out.extend(self._fallback.comments_sync(so_far, 1, index))
+            said.add(normalized(out[-1].text))
         return out
 
     async def _write_threads(self, pack: IndustryPack, department: str, project: str, task: str,
@@ -259,9 +276,15 @@ class AnthropicContentProvider:
         await self._model.aclose()
 
 
-def _with_mentions(text: str, ctx: ContentContext, rng: random.Random) -> str:
-    names = [n.strip() for n in ctx.extra.get("mentions", "").split(",") if n.strip()]
-    while "{mention}" in text:
-        name = names[rng.randrange(len(names))] if names else draw_first_name(rng)
-        text = text.replace("{mention}", name, 1)
-    return text
+def _with_mentions(text: str, ctx: ContentContext, rng: random.Random, author: str = "") -> str:
+    """Fill the model's @{mention} placeholders with the thread's participants (never the author);
+    with nobody to name, the mention goes and the sentence stays."""
+    names = [n for n in ctx.names() if n != author]
+    if "{mention}" not in text:
+        return text
+    while "{mention}" in text and names:
+        text = text.replace("{mention}", names[rng.randrange(len(names))], 1)
+    return tidy(_UNNAMED.sub("", text))
+
+
+_UNNAMED = re.compile(r"@?\{mention\}[,:]?")

@@ -43,8 +43,16 @@ Kinds of items:
 - projects: a name a team would give its project board (not a sentence), notes (the goal, owner \
 team, and how progress is reviewed) and 3 to 6 board section names in workflow order.
 - tasks: name, notes and 0 to 5 short subtasks that are steps of the task.
-- comment threads: for each task given, a short conversation between two to four teammates in the \
-order it happened; the last comment may close the item out.
+- comment threads: for each task given, a short conversation between two to four teammates who work \
+on that task, in the order it happened. A thread is made of exchanges, and each comment answers the \
+one before it: a question gets an answer (then perhaps a thanks or a follow-up question); a status \
+update gets a reaction; a blocker gets an offer to help and then the news that it is unblocked; a \
+review request gets feedback, then the revision, then approval; a hand-over gets accepted. When \
+an exchange is over, the next one opens (a new question, update, blocker or review) about the same \
+task. Every comment is about the task itself (name what it is about, its numbers, dates, files and \
+the people or teams it waits on); no comment repeats another or is a bare "thanks" or "+1". A \
+question or request addresses a teammate as @{mention}; a reply may address the person it answers \
+the same way. Only a task that is finished gets a closing comment.
 """
 
 _STRING = {"type": "string"}
@@ -110,7 +118,9 @@ def comments_prompt(industry: str, department: str, project: str, tasks: list[st
     listing = "\n".join(f"- {task}" for task in tasks)
     return (f"Industry: {industry}. Department: {department}. Project: {project}.\n"
             f"Write exactly {len(tasks)} threads, one for each task below, each with exactly {per_thread} "
-            f"comments. Use each task's name exactly as given in the thread's 'task' field.\n{listing}")
+            f"comments: exchanges in which every comment answers or reacts to the one before it, as the "
+            f"instructions for comment threads say. Use each task's name exactly as given in the thread's "
+            f"'task' field.\n{listing}")
 
 
 _PLACEHOLDER = re.compile(r"\{(?!mention\})[^{}]*\}")

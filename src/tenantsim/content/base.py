@@ -84,11 +84,24 @@ class TaskIdea:
 @dataclass(frozen=True)
 class CommentIdea:
     text: str
+    author: str = ""  # first name of who wrote it (or, from a provider, who is best placed to write it)
+
+
+THREAD_KINDS = ("question", "update", "review", "blocker", "handoff")
 
 
 @dataclass
 class ContentContext:
-    """Where content is wanted: the job's industry and seed, and what it is about."""
+    """Where content is wanted: the job's industry and seed, and what it is about.
+
+    For comment threads, ``extra`` carries names (first names, comma-separated where several):
+    ``mentions`` the people on the thread (the task's assignee and the people the job acts as; a
+    comment only ever @mentions one of them, and with none it mentions nobody), ``author`` who writes
+    the first comment asked for (never mentioned by it), ``owner`` the task's assignee, and
+    ``task_done`` ("yes") when the task is complete. ``thread`` is the thread so far, oldest first
+    (a reply answers the last of it; nothing in it is said again), and ``thread_kind`` (one of
+    ``THREAD_KINDS``) what the thread's first exchange is; keep it the same on every call for a task.
+    """
 
     industry: str
     seed: int
@@ -97,6 +110,13 @@ class ContentContext:
     project: str | None = None
     task: str | None = None
     extra: dict[str, str] = field(default_factory=dict)
+    thread: tuple[CommentIdea, ...] = ()
+    thread_kind: str | None = None
+
+    def names(self, key: str = "mentions") -> list[str]:
+        """The first names listed under ``extra[key]``, in order, without repeats."""
+        found = (n.strip() for n in self.extra.get(key, "").split(","))
+        return list(dict.fromkeys(n for n in found if n))
 
 
 UsageCallback = Callable[[int, int], None]  # (input_tokens, output_tokens) for per-job accounting
@@ -132,7 +152,9 @@ class ContentProvider(Protocol):
         ...
 
     async def comments(self, ctx: ContentContext, count: int, start_index: int = 0) -> list[CommentIdea]:
-        """A comment thread for ctx.task: replies that read as a conversation."""
+        """Comments ``start_index``.. of the thread on ctx.task: short exchanges about the task (a
+        question gets an answer, an update a reaction, a blocker a follow-up) between the people named
+        in ``ctx.extra["mentions"]``, continuing ``ctx.thread`` without repeating it."""
         ...
 
     async def aclose(self) -> None: ...

@@ -21,7 +21,8 @@ from tenantsim.content.base import (
     derive_seed,
 )
 from tenantsim.content.offline_people import build_org_plan, make_hires
-from tenantsim.content.offline_work import make_comments, make_projects, make_tasks
+from tenantsim.content.offline_talk import make_comments
+from tenantsim.content.offline_work import make_projects, make_tasks
 from tenantsim.content.packs import get_pack
 
 THREAD_ABOVE = 2000  # build bigger orgs in a worker thread so the event loop keeps serving other jobs

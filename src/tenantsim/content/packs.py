@@ -4,7 +4,9 @@ A pack names the departments a company of that industry has (with headcount shar
 its products and comment style. Departments themselves (titles by level, teams, project and task
 templates, comments) live in the shared ``_departments*.yaml`` libraries so packs can reuse them.
 Templates use ``{slot}`` names resolved from, in order: the pack's per-department overrides, the
-department's slots, the pack's slots, ``_common.yaml``.
+department's slots, the pack's slots, ``_common.yaml``. ``_work.yaml`` adds to a department what its
+work is made of (verb x object groups for task names, steps for subtasks, words for threads and notes);
+``_conversation.yaml`` says how comment threads go (loaded by ``content.threads``).
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -22,11 +24,23 @@ PACK_DIR = Path(__file__).resolve().parent / "packs"
 SLOT_RE = re.compile(r"\{(\w+)\}")
 LEVELS = range(1, 8)  # 1 department head ... 7 junior; 0 is the chief executive only
 # Filled in at generation time rather than from slot lists.
-RUNTIME_SLOTS = frozenset({"mention", "project", "task", "company"})
+RUNTIME_SLOTS = frozenset({"mention", "project", "task", "company", "object", "person", "to", "day", "day2",
+                           "past", "time", "n", "n2", "pct", "letter", "version", "thanks"})
+STYLES = ("casual", "formal", "terse")
 
 
 class PackError(ValueError):
     """A pack file is malformed; the message names the file and the problem."""
+
+
+@dataclass(frozen=True)
+class WorkGroup:
+    """Verbs that each fit every object of the group; a task name is "<verb> <object>[ <qualifier>]"."""
+
+    verbs: tuple[str, ...]
+    objects: tuple[str, ...]
+    qualifiers: tuple[str, ...] = ()
+    steps: tuple[str, ...] = ()  # subtasks, with {object}
 
 
 @dataclass(frozen=True)
@@ -44,6 +58,8 @@ class DepartmentSpec:
     subtasks: tuple[str, ...]
     comments: tuple[str, ...]
     slots: Mapping[str, tuple[str, ...]]
+    work: tuple[WorkGroup, ...] = ()
+    talk: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # words for threads and notes
 
     def titles_at(self, level: int) -> tuple[str, ...]:
         """Titles for a level, falling back to the nearest level the department defines."""
@@ -54,19 +70,18 @@ class DepartmentSpec:
 
 
 @dataclass(frozen=True)
-class CommentStyle:
-    openers: tuple[str, ...]
-    replies: tuple[str, ...]
-    closers: tuple[str, ...]
+class Common:
+    slots: Mapping[str, tuple[str, ...]]
+    cross_groups: tuple[str, ...]
 
 
 @dataclass(frozen=True)
-class Common:
-    slots: Mapping[str, tuple[str, ...]]
-    subtasks: tuple[str, ...]
-    task_notes: tuple[str, ...]
-    styles: Mapping[str, CommentStyle]
-    cross_groups: tuple[str, ...]
+class WorkCommon:
+    """From ``_work.yaml``: what every department's tasks may use."""
+
+    qualifiers: tuple[str, ...]  # for departments with only `tasks` templates
+    steps: tuple[str, ...]  # subtasks any task can have
+    notes: Mapping[str, tuple[str, ...]]  # task notes: one sentence per part (why, what, done, who)
 
 
 @dataclass(frozen=True)
@@ -187,21 +202,55 @@ def _department(name: str, raw: dict[str, Any], where: str) -> DepartmentSpec:
 @functools.cache
 def load_common() -> Common:
     raw = _read("_common.yaml")
-    styles = {
-        str(name): CommentStyle(
-            openers=_strs(s.get("openers"), f"_common.styles.{name}.openers"),
-            replies=_strs(s.get("replies"), f"_common.styles.{name}.replies"),
-            closers=_strs(s.get("closers"), f"_common.styles.{name}.closers"),
-        )
-        for name, s in (raw.get("styles") or {}).items()
-    }
     return Common(
         slots=_slots(raw.get("slots"), "_common.slots"),
-        subtasks=_strs(raw.get("subtasks"), "_common.subtasks"),
-        task_notes=_strs(raw.get("task_notes"), "_common.task_notes"),
-        styles=styles,
         cross_groups=_strs(raw.get("cross_groups"), "_common.cross_groups"),
     )
+
+
+@functools.cache
+def load_work_common() -> WorkCommon:
+    raw = _read("_work.yaml")
+    notes = _slots(raw.get("notes"), "_work.notes")
+    for part in ("why", "what", "done", "by_when"):
+        if not notes.get(part):
+            raise PackError(f"_work.yaml: notes.{part} is empty")
+    return WorkCommon(
+        qualifiers=_strs(raw.get("qualifiers"), "_work.qualifiers"),
+        steps=_strs(raw.get("steps"), "_work.steps"),
+        notes=notes,
+    )
+
+
+def _work_groups(raw: Any, where: str) -> tuple[WorkGroup, ...]:
+    groups: list[WorkGroup] = []
+    for number, item in enumerate(raw or []):
+        here = f"{where}.work[{number}]"
+        if not isinstance(item, dict):
+            raise PackError(f"{here}: expected a mapping")
+        group = WorkGroup(verbs=_strs(item.get("verbs"), f"{here}.verbs"),
+                          objects=_strs(item.get("objects"), f"{here}.objects"),
+                          qualifiers=_strs(item.get("qualifiers"), f"{here}.qualifiers"),
+                          steps=_strs(item.get("steps"), f"{here}.steps"))
+        if not group.verbs or not group.objects:
+            raise PackError(f"{here}: needs verbs and objects")
+        if any("{" in verb for verb in group.verbs):
+            raise PackError(f"{here}: verbs are plain words (slots go in objects)")
+        groups.append(group)
+    return tuple(groups)
+
+
+def _with_work(library: dict[str, DepartmentSpec]) -> dict[str, DepartmentSpec]:
+    """The departments with what ``_work.yaml`` says about them."""
+    for name, raw in (_read("_work.yaml").get("departments") or {}).items():
+        where = f"_work.yaml:{name}"
+        if name not in library:
+            raise PackError(f"{where}: no such department")
+        spec = library[name]
+        library[name] = replace(spec, work=_work_groups(raw.get("work"), where),
+                                talk=_slots(raw.get("talk"), f"{where}.talk"),
+                                slots={**spec.slots, **_slots(raw.get("slots"), f"{where}.slots")})
+    return library
 
 
 @functools.cache
@@ -214,7 +263,7 @@ def load_department_library() -> dict[str, DepartmentSpec]:
             library[str(name)] = _department(str(name), raw, f"{path.name}:{name}")
     if not library["Executive"].titles.get(0):
         raise PackError("_departments.yaml: Executive needs a level 0 title (the chief executive)")
-    return library
+    return _with_work(library)
 
 
 @functools.cache
@@ -283,21 +332,26 @@ def _load_pack(key: str) -> IndustryPack:
 
 def _check_templates(pack: IndustryPack) -> None:
     """Every {slot} a department's templates use must resolve for this pack (recursively)."""
-    common = load_common()
+    from tenantsim.content.threads import load_conversation  # threads reads packs: import late
+
+    conversation = load_conversation()
+    work = load_work_common()
     for style_name, _ in pack.comment_styles:
-        if style_name not in common.styles:
+        if style_name not in STYLES:
             raise PackError(f"{pack.key}.yaml: unknown comment style {style_name!r}")
+    shared = [*work.qualifiers, *work.steps, *(t for part in work.notes.values() for t in part),
+              *conversation.templates()]
     for spec, _share in pack.departments:
-        slots = pack.slots_for(spec.name)
+        slots = {**conversation.slots, **pack.slots_for(spec.name), **spec.talk}
         texts = [*spec.projects, *spec.project_notes, *spec.tasks, *spec.task_notes, *spec.subtasks,
-                 *spec.comments, *common.subtasks, *common.task_notes]
-        for style in common.styles.values():
-            texts += [*style.openers, *style.replies, *style.closers]
+                 *spec.comments, *shared, *(t for values in spec.talk.values() for t in values)]
+        for group in spec.work:
+            texts += [*group.objects, *group.qualifiers, *group.steps]
         seen: set[str] = set()
         while texts:
             text = texts.pop()
             for name in SLOT_RE.findall(text):
-                if name in RUNTIME_SLOTS or name in seen:
+                if name in RUNTIME_SLOTS or name in seen or name in work.notes:
                     continue
                 if name not in slots or not slots[name]:
                     raise PackError(f"{pack.key}.yaml: {spec.name} uses {{{name}}} but no slot defines it")

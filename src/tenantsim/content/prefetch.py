@@ -15,7 +15,8 @@ from collections import deque
 from collections.abc import Iterable
 from typing import Any
 
-from tenantsim.content.base import ContentContext, ContentProvider, OrgPlan, Person
+from tenantsim.content.base import CommentIdea, ContentContext, ContentProvider, OrgPlan, Person
+from tenantsim.content.offline_talk import MENTION_RE, normalized
 
 log = logging.getLogger(__name__)
 
@@ -91,7 +92,23 @@ class PrefetchingContentProvider:
         return tasks
 
     async def comments(self, ctx: ContentContext, count: int, start_index: int = 0) -> list[Any]:
-        return await self._take("comments", ctx, count, start_index)
+        """Buffered comments were written before this thread's people and its latest comments were
+        known: one that would repeat the thread, mention its own author or name someone not on the
+        thread is written again by the fallback, for this thread."""
+        taken: list[CommentIdea] = await self._take("comments", ctx, count, start_index)
+        people, author = set(ctx.names()), next(iter(ctx.names("author")), "")
+        said = {normalized(c.text) for c in ctx.thread}
+        out: list[CommentIdea] = []
+        for offset, idea in enumerate(taken):
+            mentioned = set(MENTION_RE.findall(idea.text))
+            if normalized(idea.text) in said or author in mentioned or not mentioned <= people:
+                so_far = dataclasses.replace(ctx, thread=(*ctx.thread, *out), extra=dict(ctx.extra))
+                if offset:
+                    so_far.extra.pop("author", None)
+                idea = (await self.fallback.comments(so_far, 1, start_index + offset))[0]
+            said.add(normalized(idea.text))
+            out.append(idea)
+        return out
 
     async def org_plan(self, industry: str, headcount: int) -> OrgPlan:
         return await self.inner.org_plan(industry, headcount)

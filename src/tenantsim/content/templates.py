@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import random
+import re
 from collections.abc import Mapping, Sequence
 
 from tenantsim.content.packs import RUNTIME_SLOTS, SLOT_RE
@@ -101,3 +102,61 @@ class Enumerator:
 
 def sentence_case(text: str) -> str:
     return text[:1].upper() + text[1:] if text else text
+
+
+_DOUBLED = re.compile(r"\b(\w{2,})(?:\s+\1\b)+", re.IGNORECASE)
+_SPACE_BEFORE = re.compile(r"\s+([,.;:!?)])")
+_REPEATED_STOP = re.compile(r"([.!?])[.]+")
+_COMMA_STOP = re.compile(r"[,;:]\s*([.!?])")
+_SENTENCE_START = re.compile(r"([.!?]\s+)([a-z])(?!\d)")
+_A_VOWEL = re.compile(r"\b(a) (?=(?!one\b|once\b|use|user|uni|euro)[AaEeIiOo]\w)")
+
+
+def collapse_doubled(text: str) -> str:
+    """'the the stadium deal' -> 'the stadium deal' (any word said twice in a row, any case)."""
+    return _DOUBLED.sub(lambda m: m.group(1), text)
+
+
+def tidy(text: str, *, sentences: bool = True) -> str:
+    """Clean up after filling slots: doubled words, spaces before punctuation, doubled stops, 'a'
+    before a vowel, and (``sentences``) a capital at the start of every sentence."""
+    text = " ".join(text.split())
+    text = collapse_doubled(text)
+    text = _SPACE_BEFORE.sub(r"\1", text)
+    text = _COMMA_STOP.sub(r"\1", text)
+    text = _REPEATED_STOP.sub(r"\1", text)
+    text = _A_VOWEL.sub(lambda m: m.group(1) + "n ", text)
+    text = text.strip(" ,;:-")
+    if sentences:
+        text = _SENTENCE_START.sub(lambda m: m.group(1) + m.group(2).upper(), text)
+        if text[:1].islower() and not text[1:2].isdigit():
+            text = sentence_case(text)
+    return text
+
+
+WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday")
+_AHEAD = ("{d}", "{d}", "{d} morning", "{d} afternoon", "end of day {d}", "first thing {d}", "tomorrow",
+          "tomorrow morning", "end of day tomorrow", "early next week", "next {d}", "by {d}")
+_BEHIND = ("yesterday", "this morning", "last {d}", "on {d}", "last week", "{d} afternoon",
+           "at the start of the week")
+_TIMES = ("9:30", "10am", "10:30", "11am", "11:30", "noon", "1pm", "1:30", "2pm", "2:30", "3pm", "3:30",
+          "4pm", "4:30", "5pm")
+
+
+def spoken_values(rng: random.Random) -> dict[str, str]:
+    """Days, times and numbers as people say them in a comment ({day}, {day2}, {past}, {time}, {n},
+    {n2}, {pct}, {letter}, {version}); one draw per exchange keeps a question and its answer agreeing."""
+    days = rng.sample(WEEKDAYS, 3)
+    ahead = rng.sample(_AHEAD, 2)
+    n = rng.randrange(2, 60)
+    return {
+        "day": ahead[0].format(d=days[0]).removeprefix("by "),
+        "day2": ahead[1].format(d=days[1]).removeprefix("by "),
+        "past": _BEHIND[rng.randrange(len(_BEHIND))].format(d=days[2]),
+        "time": _TIMES[rng.randrange(len(_TIMES))],
+        "n": str(n),
+        "n2": str(max(1, n + rng.choice((-7, -5, -3, -2, 2, 3, 4, 6, 9)))),
+        "pct": f"{rng.randrange(10, 95, 5)}%",
+        "letter": "ABC"[rng.randrange(3)],
+        "version": f"v{rng.randrange(2, 10)}",
+    }

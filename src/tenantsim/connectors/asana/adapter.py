@@ -34,9 +34,7 @@ from tenantsim.scenario.company import Company, Employee
 from tenantsim.scenario.events import WORK_KINDS, Event
 from tenantsim.scenario.founding import KnownPerson
 
-DEFAULT_PROJECTS = 3
 TASKS_PER_PROJECT = 6
-FALLBACK_DEPARTMENTS = ("Engineering", "Marketing", "Operations", "Sales", "Finance")
 FALLBACK_KINDS = ("comment", "create_task")  # always possible once the company has tasks
 LAST_EVENT = "asana_last_event"  # progress: the seq of the last event applied here
 
@@ -178,19 +176,8 @@ class AsanaAdapter:
         return self._user_index.get(f"login:{person.login.lower()}") or self._user_index.get(
             f"name:{person.name.strip().casefold()}")
 
-    def project_count(self) -> int:
-        return int(self.ctx.config.get("initial_projects") or DEFAULT_PROJECTS)
-
     def build_total(self, company: Company) -> int:
-        return len(FIELD_SPECS) + len(TAG_NAMES) + 1 + self.project_count() * (1 + TASKS_PER_PROJECT * 4)
-
-    @staticmethod
-    def _departments(company: Company) -> list[str]:
-        """Project homes: the departments people work in first, then the others by size."""
-        staffed = [d.name for d in company.staffed_departments()]
-        others = [d.name for d in sorted(company.departments, key=lambda d: -d.share)
-                  if d.name not in staffed and d.name != "Executive"]
-        return staffed + others or list(FALLBACK_DEPARTMENTS)
+        return len(FIELD_SPECS) + len(TAG_NAMES) + 1 + len(company.projects) * (1 + TASKS_PER_PROJECT * 4)
 
     # -- the initial company ----------------------------------------------------------------------
     async def build(self, company: Company) -> None:
@@ -208,14 +195,12 @@ class AsanaAdapter:
         for index, (name, color) in enumerate(zip(TAG_NAMES, TAG_COLORS, strict=True)):
             await self.ctx.checkpoint_now()
             await builder.create_tag(index, name, color, self.pool.pick(rng))
-        departments = self._departments(company)
         today = datetime.now(UTC).date()
-        for index in range(self.project_count()):
+        for index, plan in enumerate(company.projects):
             await self.ctx.checkpoint_now()
-            department = departments[index % len(departments)]
-            project = await builder.create_project(
-                f"project:{index}", department, index, self.ctx.rng("asana", "project", index)
-            )
+            department = plan.department
+            owner = self._actor(company, plan.owner)
+            project = await builder.create_project(plan, self.ctx.rng("asana", "project", index), owner)
             ideas = await self.ctx.content.tasks(
                 builder.content_ctx(department=department, project=project.name), TASKS_PER_PROJECT
             )
@@ -343,19 +328,19 @@ class AsanaAdapter:
             candidates = self._open_tasks() or list(self.state.tasks.values())
             if not candidates:
                 return False
-            threads = [t for t in candidates if t.comments] if rng.random() < 0.6 else []
+            # Mostly a reply: on a thread that asked this person something, else one they did not
+            # write the last comment of.
+            threads = self.builder.threads_for(candidates, member) if rng.random() < 0.6 else []
             task = rng.choice(threads or candidates)
-        if text is None:
-            project = self.state.projects.get(task.project_key)
-            ideas = await self.ctx.content.comments(
-                self.builder.content_ctx(department=project.department if project else None,
-                                         project=project.name if project else None, task=task.name),
-                1, start_index=task.comments)
+        if text is None:  # written for this thread: its people, the thread so far, and who writes it
+            ideas = await self.ctx.content.comments(self.builder.comment_context(task, member), 1,
+                                                    start_index=task.comments)
             text = ideas[0].text
         self.ctx.ledger.intent("comment", key, parent_key=task.key, actor=member.label, attrs={"text": text})
         made = await self.builder.post_create("comment", key, member, f"/tasks/{task.gid}/stories",
                                               {"text": text})
         self.ctx.record_created("comment", key, str(made["gid"]), None, **{LAST_EVENT: seq})
+        self.builder.remember_comment(task, text, member)
         verb = "replied on" if task.comments else "commented on"
         task.comments += 1
         self.ctx.ledger.update_attrs("task", task.key, {"comments": task.comments})
@@ -435,11 +420,14 @@ class AsanaAdapter:
                 return False
             task = rng.choice(self._own_first(open_tasks, member))
         project = self.state.projects.get(task.project_key)
-        # Subtask names come from the project's own task vocabulary (a batch the provider already has).
+        # A subtask is a step of its parent: content derives the steps from the parent's own name.
         ideas = await self.ctx.content.tasks(
             self.builder.content_ctx(department=project.department if project else None,
-                                     project=project.name if project else None), 1, start_index=100 + seq)
-        name = ideas[0].subtasks[0] if ideas and ideas[0].subtasks else ideas[0].name
+                                     project=project.name if project else None, task=task.name),
+            1, start_index=100 + seq)
+        steps = list(ideas[0].subtasks) if ideas and ideas[0].subtasks else [ideas[0].name]
+        done = sum(1 for e in self.ctx.ledger.entries("subtask") if e.parent_key == task.key)
+        name = steps[done % len(steps)]
         await self.builder.add_subtask(task, 100 + seq, name, rng, progress={LAST_EVENT: seq}, key=key,
                                        member=member)
         return True

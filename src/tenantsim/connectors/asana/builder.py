@@ -4,6 +4,7 @@ object (its creator, who cleanup deletes it with). Shared by the seed and the on
 from __future__ import annotations
 
 import random
+import re
 from datetime import date
 from typing import Any
 
@@ -21,8 +22,9 @@ from tenantsim.connectors.asana.state import (
     weighted,
 )
 from tenantsim.connectors.base import JobContext
-from tenantsim.content.base import ContentContext, TaskIdea
+from tenantsim.content.base import CommentIdea, ContentContext, TaskIdea
 from tenantsim.errors import PlatformError, Skippable
+from tenantsim.scenario.company import ProjectPlan
 
 
 class Builder:
@@ -142,23 +144,23 @@ class Builder:
         )
 
     # -- projects ---------------------------------------------------------------------------------
-    async def create_project(self, key: str, department: str, index: int, rng: random.Random) -> ProjectState:
+    async def create_project(self, plan: ProjectPlan, rng: random.Random, member: Member | None = None) -> \
+            ProjectState:
+        """The company's project in Asana, created by its owner when the job holds their token."""
+        key, department = plan.key, plan.department
         existing = self.state.projects.get(key)
         if existing is not None:
             entry = self.ctx.ledger.get("project", key)
             if entry is not None and not entry.attrs.get("set_up"):  # stopped while setting it up
                 await self._finish_setup(existing)
             return existing
-        idea = (
-            await self.ctx.content.projects(self.content_ctx(department=department), 1, start_index=index)
-        )[0]
-        member = self.pool.pick(rng)
+        member = member or self.pool.pick(rng)
         entry = self.ctx.ledger.intent(
-            "project", key, actor=member.label, attrs={"name": idea.name, "department": department}
+            "project", key, actor=member.label, attrs={"name": plan.name, "department": department}
         )
         body: dict[str, Any] = {
-            "name": idea.name,
-            "notes": idea.notes,
+            "name": plan.name,
+            "notes": plan.notes,
             "workspace": self.state.workspace_gid,
             "default_view": rng.choice(("list", "board", "board")),
             "color": rng.choice(
@@ -171,19 +173,19 @@ class Builder:
         gid = str(made["gid"])
         self.ctx.ledger.created("project", entry.key, gid)
         sections: list[tuple[str, str]] = []
-        for name in idea.sections or ("To do", "In progress", "Done"):
+        for name in plan.sections:
             await self.ctx.checkpoint_now()
             section = await member.client.post(f"/projects/{gid}/sections", {"name": name})
             sections.append((str(section["gid"]), name))
         self.ctx.ledger.update_attrs("project", key, {"sections": [list(s) for s in sections]})
-        project = ProjectState(key, gid, idea.name, department, sections, member.label)
+        project = ProjectState(key, gid, plan.name, department, sections, member.label)
         self.state.projects[key] = project
         await self._add_fields(project, member, attached=set())
         where = f" for the {self._team_for(department)[1]} team" if "team" in body else ""
         self.ctx.activity(
             "project_created",
-            f"{member.user_name} created the project “{idea.name}”{where} with {len(sections)} sections.",
-            [{"type": "project", "id": gid, "name": idea.name}],
+            f"{member.user_name} created the project “{plan.name}”{where} with {len(sections)} sections.",
+            [{"type": "project", "id": gid, "name": plan.name}],
         )
         return project
 
@@ -326,21 +328,72 @@ class Builder:
             [{"type": "subtask", "id": str(made["gid"]), "name": name}],
         )
 
+    # -- comment threads --------------------------------------------------------------------------
+    _threads: dict[str, list[CommentIdea]] | None = None  # task key -> its comments so far (from the ledger)
+
+    def thread_of(self, task: TaskState) -> list[CommentIdea]:
+        """The comments the job posted on ``task``, oldest first, each with its author's first name."""
+        if self._threads is None:
+            self._threads = {}
+            for entry in self.ctx.ledger.entries("comment", ("created",)):
+                author = self.pool.by_label(entry.actor)
+                name = _first_name(author.user_name if author else "")
+                self._threads.setdefault(str(entry.parent_key), []).append(
+                    CommentIdea(str(entry.attrs.get("text", "")), name))
+        return self._threads.setdefault(task.key, [])
+
+    def remember_comment(self, task: TaskState, text: str, member: Member) -> None:
+        self.thread_of(task).append(CommentIdea(text, _first_name(member.user_name)))
+
+    def comment_context(self, task: TaskState, author: Member | None) -> ContentContext:
+        """What content needs to write the next comment on ``task``: who is on the thread (the task's
+        assignee and the people the job acts as: the only names a comment may mention), who writes it,
+        whose task it is, whether it is done, and the thread so far."""
+        project = self.state.projects.get(task.project_key)
+        owner = _first_name(self.state.user_name(task.assignee)) if task.assignee else ""
+        names = dict.fromkeys(n for n in (owner, *(_first_name(m.user_name) for m in self.pool.members)) if n)
+        extra = {"mentions": ",".join(names)}
+        if owner:
+            extra["owner"] = owner
+        if author is not None and _first_name(author.user_name):
+            extra["author"] = _first_name(author.user_name)
+        if task.completed:
+            extra["task_done"] = "yes"
+        return self.content_ctx(department=project.department if project else None,
+                                project=project.name if project else None, task=task.name, extra=extra,
+                                thread=tuple(self.thread_of(task)))
+
+    def threads_for(self, tasks: list[TaskState], member: Member) -> list[TaskState]:
+        """Of ``tasks`` with comments, those whose last comment asks ``member`` something; else those
+        whose last comment someone else wrote."""
+        me = _first_name(member.user_name)
+        last = {t.key: self.thread_of(t)[-1] for t in tasks if t.comments and self.thread_of(t)}
+        asked = [t for t in tasks if t.key in last and me in _MENTION.findall(last[t.key].text)]
+        return asked or [t for t in tasks if t.key in last and last[t.key].author != me]
+
+    def _replier(self, task: TaskState, rng: random.Random, last_author: str | None) -> Member:
+        """Whoever the last comment asked answers it (when the job holds their token); else someone
+        other than its author."""
+        thread = self.thread_of(task)
+        if thread:
+            asked = _MENTION.search(thread[-1].text)
+            member = next((m for m in self.pool.members if asked and m.label != last_author
+                           and _first_name(m.user_name) == asked.group(1)), None)
+            if member is not None:
+                return member
+        return self.pool.pick(rng, other_than=last_author)
+
     async def comment_thread(
         self, task: TaskState, count: int, rng: random.Random, last_author: str | None = None
     ) -> int:
-        """Different people reply to each other, each with their own token. Returns comments posted."""
-        project = self.state.projects.get(task.project_key)
-        ideas = await self.ctx.content.comments(
-            self.content_ctx(department=project.department if project else None,
-                             project=project.name if project else None, task=task.name),
-            count,
-            start_index=task.comments,
-        )
+        """Different people reply to each other, each with their own token, each comment written for the
+        thread so far. Returns comments posted."""
         posted = 0
-        for idea in ideas:
+        for _ in range(count):
             await self.ctx.checkpoint_now()
-            member = self.pool.pick(rng, other_than=last_author)
+            member = self._replier(task, rng, last_author)
+            idea = (await self.ctx.content.comments(self.comment_context(task, member), 1,
+                                                    start_index=task.comments))[0]
             key = f"{task.key}:c{task.comments}"
             entry = self.ctx.ledger.intent("comment", key, parent_key=task.key, actor=member.label,
                                            attrs={"text": idea.text})
@@ -348,15 +401,17 @@ class Builder:
                 task.comments += 1
                 self.ctx.ledger.update_attrs("task", task.key, {"comments": task.comments})
                 continue
+            text = str(entry.attrs.get("text") or idea.text)  # what the intent recorded, if it was earlier
             made = await self.post_create("comment", key, member, f"/tasks/{task.gid}/stories",
-                                          {"text": idea.text})
+                                          {"text": text})
             self.ctx.ledger.created("comment", key, str(made["gid"]))
+            self.remember_comment(task, text, member)
             verb = "replied on" if task.comments else "commented on"
             task.comments += 1
             self.ctx.ledger.update_attrs("task", task.key, {"comments": task.comments})
             self.ctx.activity(
                 "comment_added",
-                f"{member.user_name} {verb} “{task.name}”: “{idea.text}”",
+                f"{member.user_name} {verb} “{task.name}”: “{text}”",
                 [
                     {"type": "task", "id": task.gid, "name": task.name},
                     {"type": "comment", "id": str(made["gid"])},
@@ -365,3 +420,12 @@ class Builder:
             last_author = member.label
             posted += 1
         return posted
+
+
+_MENTION = re.compile(r"@([^\s,.:;!?]+)")
+
+
+def _first_name(name: str) -> str:
+    """A person's first name as a comment addresses them ("Ava Chen" -> "Ava")."""
+    first = name.strip().split(" ", 1)[0] if name and name.strip() != "someone" else ""
+    return first.replace(",", "")

@@ -185,7 +185,7 @@ def start_job(client: httpx.Client, body: dict[str, Any]) -> str:
 def job(client: httpx.Client, job_id: str) -> dict[str, Any]:
     response = client.get(f"/api/jobs/{job_id}")
     response.raise_for_status()
-    body: dict[str, Any] = response.json()["job"]
+    body: dict[str, Any] = response.json()  # the job view, at the top level
     return body
 
 

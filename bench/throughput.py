@@ -75,7 +75,7 @@ def run() -> dict[str, Any]:
             calls0, cpu0, emu0, t0 = sample()
             time.sleep(MEASURE)
             calls1, cpu1, emu1, t1 = sample()
-            statuses = [client.get(f"/api/jobs/{j}").json()["job"] for j in jobs]
+            statuses = [client.get(f"/api/jobs/{j}").json() for j in jobs]
             for job_id in jobs:
                 client.delete(f"/api/jobs/{job_id}/delete")
         layer = asyncio.run(layer_alone(f"{okta.url}/o{JOBS}"))

@@ -54,6 +54,27 @@ def _check_single_server(settings: Settings) -> None:
     lock.release()
 
 
+def _check_secret_key(settings: Settings) -> None:
+    """Say it in one line, before anything starts, when this server's secret key is not the one the
+    database's secrets were sealed with (the app checks again, and writes the check, as it starts)."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from tenantsim.secretbox import SecretBox, key_source, load_or_create_key
+    from tenantsim.store.engine import make_engine
+    from tenantsim.store.keycheck import check_secret_key, has_key_check
+
+    engine = make_engine(settings.resolved_database_url)
+    try:
+        if has_key_check(engine):
+            secret = settings.secret_key.get_secret_value() if settings.secret_key else None
+            box = SecretBox(load_or_create_key(secret, settings.var_dir))
+            check_secret_key(engine, box, source=key_source(secret, settings.var_dir), write=False)
+    except SQLAlchemyError:
+        pass  # an unreachable or unmigrated database: the app's own start says what is wrong
+    finally:
+        engine.dispose()
+
+
 @app.command()
 def serve(host: str | None = typer.Option(None, help="Address to bind (TENANTSIM_HOST)."),
           port: int | None = typer.Option(None, help="Port (TENANTSIM_PORT)."),
@@ -71,6 +92,7 @@ def serve(host: str | None = typer.Option(None, help="Address to bind (TENANTSIM
     try:
         settings.check_safe()
         _check_single_server(settings)
+        _check_secret_key(settings)
         apps = build_sandbox_apps(settings) if settings.sandbox else {}
         api = create_app(settings, sandbox_apps=apps)
     except UnsafeConfig as exc:

@@ -19,6 +19,7 @@ import httpx
 import typer
 import yaml
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -44,6 +45,7 @@ TokenOpt = typer.Option(None, "--token", help="NAME=TOKEN (repeatable).")
 SandboxOpt = typer.Option(False, "--sandbox", help="Use the server's sandbox tenant and tokens.")
 StatusOpt = typer.Option(None, "--status", help="Only these statuses (comma-separated).")
 WaitOpt = typer.Option(True, "--wait/--no-wait", help="Show progress until done.")
+YesOpt = typer.Option(False, "--yes", "-y", help="Do not ask.")
 
 
 class Client:
@@ -63,9 +65,13 @@ class Client:
             body = response.json()
         except ValueError:
             body = {}
+        if not isinstance(body, dict):
+            body = {"data": body}
         if response.status_code >= 400 or body.get("success") is False:
-            fail(str(body.get("error") or f"HTTP {response.status_code}"))
-        return body if isinstance(body, dict) else {"data": body}
+            listed = body.get("errors")
+            details = [str(d) for d in listed] if isinstance(listed, list) else []
+            fail(str(body.get("error") or f"HTTP {response.status_code}"), details=details)
+        return body
 
     def events(self, job_id: str, params: dict[str, Any]) -> Iterator[dict[str, Any]]:
         """The job's Server-Sent Events stream, one decoded message at a time."""
@@ -84,8 +90,12 @@ class Client:
                     yield json.loads(line[5:].strip())
 
 
-def fail(message: str, code: int = 1) -> NoReturn:
-    err.print(f"[red]Error:[/red] {message}", highlight=False)
+def fail(message: str, code: int = 1, details: list[str] | None = None) -> NoReturn:
+    """``message`` on stderr; ``details`` (every problem the server found) below it, when they say more."""
+    err.print(f"[red]Error:[/red] {escape(message)}", highlight=False)
+    if details and details != [message]:
+        for detail in details:
+            err.print(f"  - {detail}", highlight=False, markup=False)
     raise typer.Exit(code)
 
 
@@ -126,25 +136,51 @@ def parse_tokens(items: list[str] | None, org_url: str | None) -> list[dict[str,
     return tokens
 
 
+def _empty(value: Any) -> bool:
+    return value is None or value == "" or value == [] or value == {}
+
+
 def fill_sandbox(client: Client, body: dict[str, Any]) -> dict[str, Any]:
-    """The embedded sandbox tenant's org/workspace and tokens, for fields the body leaves empty."""
+    """Aim the job at the server's embedded sandbox tenant of its platform: the tenant's fields and
+    tokens (the new-job form's sandbox values, ``GET /api/sandbox``) for whatever the body leaves empty,
+    and offline content unless the body asks for Claude."""
     info = client.call("GET", "/api/sandbox")
     kind = body.get("connection_type") or "asana"
-    tenant = (info.get("tenants") or {}).get(kind)
-    if not info.get("sandbox") or not tenant:
+    fill = (info.get("form") or {}).get(kind)
+    if not info.get("sandbox") or not fill:
         fail(f"The server runs no {kind} sandbox tenant (start it with: tenantsim serve --sandbox)")
     filled = dict(body)
-    if kind == "okta":
-        filled.setdefault("org_url", tenant["org_url"])
-        filled.setdefault("user_tokens", [{"name": f"admin{i + 1}", "token": t, "org_url": filled["org_url"]}
-                                          for i, t in enumerate(tenant.get("tokens", [])[:1])])
-    else:
-        filled.setdefault("base_url", tenant["base_url"])
-        if tenant.get("workspaces"):
-            filled.setdefault("workspace_gid", tenant["workspaces"][0]["gid"])
-        filled.setdefault("user_tokens", [{"name": u["name"].split(" ")[0].lower(), "token": u["token"]}
-                                          for u in tenant.get("users", [])[:3]])
+    for name, value in (fill.get("fields") or {}).items():
+        if not _empty(value) and _empty(filled.get(name)):
+            filled[name] = value
+    for name, options in (fill.get("options") or {}).items():
+        if options and _empty(filled.get(name)):
+            filled[name] = options[0]["value"]
+    if _empty(filled.get("user_tokens")):
+        filled["user_tokens"] = [dict(t) for t in fill.get("user_tokens") or []]
+    if "content_provider" not in filled and _empty(filled.get("anthropic_api_key")):
+        filled["content_provider"] = "offline"  # a sandbox demo needs no Anthropic key
     return filled
+
+
+def with_token_fields(client: Client, body: dict[str, Any]) -> dict[str, Any]:
+    """Copy the job's per-token fields (Okta's org_url) into each user token that lacks them."""
+    tokens = body.get("user_tokens")
+    if not isinstance(tokens, list) or not tokens:
+        return body
+    kind = body.get("connection_type") or "asana"
+    platforms = client.call("GET", "/api/platforms").get("platforms") or []
+    spec: dict[str, Any] = next((p for p in platforms if p.get("connection_type") == kind), {})
+    per_token = [f["name"] for f in spec.get("fields") or [] if f.get("per_token")]
+    filled = []
+    for token in tokens:
+        entry = dict(token) if isinstance(token, dict) else token
+        if isinstance(entry, dict):
+            for name in per_token:
+                if _empty(entry.get(name)) and not _empty(body.get(name)):
+                    entry[name] = body[name]
+        filled.append(entry)
+    return {**body, "user_tokens": filled}
 
 
 def show_json(data: Any) -> None:
@@ -170,13 +206,31 @@ def total(counts: dict[str, int] | None) -> int:
     return sum((counts or {}).values())
 
 
+LIST_COLUMNS = ("JOB", "STATUS", "PLATFORM", "INDUSTRY", "OBJECTS", "EVENTS/H", "ACTIVE", "NAME")
+WIDE_LIST = 110  # columns a terminal needs for every column of `jobs list`
+
+
+def aligned(columns: tuple[str, ...], rows: list[dict[str, str]], right: tuple[str, ...] = ()) -> list[str]:
+    """Plain text columns two spaces apart, nothing cut: what a pipe, grep or a file wants."""
+    widths = {c: max(len(c), *(len(r[c]) for r in rows)) for c in columns}
+    lines = []
+    for cells in [dict(zip(columns, columns, strict=True)), *rows]:
+        parts = [cells[c].rjust(widths[c]) if c in right else cells[c].ljust(widths[c]) for c in columns]
+        lines.append("  ".join(parts).rstrip())
+    return lines
+
+
 # -- commands -------------------------------------------------------------------------------------------
 
 @jobs_app.command("start")
 def start(file: str | None = FileOpt, template: str | None = TemplateOpt, sets: list[str] | None = SetOpt,
           token: list[str] | None = TokenOpt, sandbox: bool = SandboxOpt, server: str = ServerOpt,
           api_key: str | None = KeyOpt, as_json: bool = JsonOpt) -> None:
-    """Start a job from a file, a template, or both (later options win)."""
+    """Start a job from a file, a template, or both (later options win).
+
+    --sandbox aims it at the server's sandbox tenant (its org or workspace and tokens) with offline
+    content; --set KEY=VALUE overrides one field; --token NAME=TOKEN gives a user token (repeatable).
+    """
     body: dict[str, Any] = load_file(file) if file else {}
     if template:
         body["template"] = template
@@ -191,6 +245,8 @@ def start(file: str | None = FileOpt, template: str | None = TemplateOpt, sets: 
         body["user_tokens"] = parse_tokens(token, body.get("org_url"))
     if sandbox:
         body = fill_sandbox(client, body)
+    if token or sandbox:
+        body = with_token_fields(client, body)
     result = client.call("POST", "/api/jobs/start", json=body)
     if as_json:
         show_json(result)
@@ -215,24 +271,36 @@ def list_jobs(status: str | None = StatusOpt, server: str = ServerOpt, api_key: 
     if not rows:
         out.print("No jobs. Start one: tenantsim jobs start --template startup-tech-okta --sandbox")
         return
-    table = Table(box=None, header_style="bold", pad_edge=False)
-    for column in ("JOB", "STATUS", "PLATFORM", "INDUSTRY"):
-        table.add_column(column, no_wrap=True)
-    table.add_column("OBJECTS", justify="right", no_wrap=True)
-    table.add_column("EVENTS/H", justify="right", no_wrap=True)
-    table.add_column("ACTIVE", no_wrap=True)
-    table.add_column("NAME", overflow="fold")
-    for row in rows:
-        table.add_row(row["job_id"], status_text(row["status"]), row["connection_type"], row["industry"],
-                      str(row["created_objects_count"]), f"{row['events_per_hour']:.1f}",
-                      ago(row.get("last_activity_at")), row["job_name"])
-    out.print(table)
+    cells = [{"JOB": row["job_id"], "STATUS": row["status"], "PLATFORM": row["connection_type"],
+              "INDUSTRY": row["industry"], "OBJECTS": str(row["created_objects_count"]),
+              "EVENTS/H": f"{row['events_per_hour']:.1f}", "ACTIVE": ago(row.get("last_activity_at")),
+              "NAME": row["job_name"]} for row in rows]
+    if not out.is_terminal:  # piped: every value whole, aligned, no colour and no line folding
+        for line in aligned(LIST_COLUMNS, cells, right=("OBJECTS", "EVENTS/H")):
+            typer.echo(line)
+        return
+    # A terminal: every column but the name whole; a narrow one drops industry and rate, and the name
+    # takes what is left (cut with "…"), so no line wraps.
+    columns = [c for c in LIST_COLUMNS if out.width >= WIDE_LIST or c not in ("INDUSTRY", "EVENTS/H")]
+    widths = {c: max(len(c), *(len(cell[c]) for cell in cells)) for c in columns if c != "NAME"}
+    room = max(len("NAME"), out.width - sum(widths.values()) - 2 * (len(columns) - 1))
+    room = min(room, max(len("NAME"), *(len(cell["NAME"]) for cell in cells)))
+    table = Table(box=None, header_style="bold", pad_edge=False, padding=(0, 1))
+    for column in columns:
+        table.add_column(column, no_wrap=True, width=widths.get(column, room),
+                         justify="right" if column in ("OBJECTS", "EVENTS/H") else "left")
+    for c in cells:
+        name = c["NAME"] if len(c["NAME"]) <= room else c["NAME"][:room - 1] + "…"
+        table.add_row(*(status_text(c[k]) if k == "STATUS" else name if k == "NAME" else c[k]
+                        for k in columns))
+    out.print(table, highlight=False)
 
 
 @jobs_app.command("show")
 def show(job_id: str, server: str = ServerOpt, api_key: str | None = KeyOpt, as_json: bool = JsonOpt) -> None:
     """One job: status, build progress, objects, rate limits, errors."""
-    job = Client(server, api_key).call("GET", f"/api/jobs/{job_id}")["job"]
+    job = Client(server, api_key).call("GET", f"/api/jobs/{job_id}")
+    job.pop("success", None)
     if as_json:
         show_json(job)
         return
@@ -324,15 +392,22 @@ jobs_app.command("generate-now", help="Produce one event right away.")(_action("
 
 
 @jobs_app.command("cleanup")
-def cleanup(job_id: str, wait: bool = WaitOpt, server: str = ServerOpt, api_key: str | None = KeyOpt,
-            as_json: bool = JsonOpt) -> None:
-    """Delete everything the job created (and nothing else), with a progress bar."""
+def cleanup(job_id: str, wait: bool = WaitOpt, yes: bool = YesOpt,
+            server: str = ServerOpt, api_key: str | None = KeyOpt, as_json: bool = JsonOpt) -> None:
+    """Delete everything the job created (and nothing else), with a progress bar. Asks first (-y: don't)."""
     client = Client(server, api_key)
+    if not yes:
+        job = client.call("GET", f"/api/jobs/{job_id}")
+        left = total(job.get("created_objects"))
+        what = f"the {left} objects it created" if left else "what it created"
+        if not typer.confirm(f"Clean up job {job_id} ({job['job_name']})? This stops it and deletes {what} "
+                             "in its tenant (nothing else is touched).", default=False):
+            raise typer.Exit(1)
     client.call("POST", f"/api/jobs/{job_id}/cleanup", params={"wait": "false"})
     if not wait:
         out.print(f"Cleanup of {job_id} started")
         return
-    job = client.call("GET", f"/api/jobs/{job_id}")["job"]
+    job = client.call("GET", f"/api/jobs/{job_id}")
     with Progress(TextColumn("[bold]Cleaning up[/bold]"), BarColumn(), MofNCompleteColumn(),
                   TextColumn("objects removed"), TimeElapsedColumn(), console=err,
                   disable=as_json) as bar:
@@ -345,7 +420,7 @@ def cleanup(job_id: str, wait: bool = WaitOpt, server: str = ServerOpt, api_key:
                                                 or job.get("cleanup_result") is not None):
                 break
             time.sleep(0.5)
-            job = client.call("GET", f"/api/jobs/{job_id}")["job"]
+            job = client.call("GET", f"/api/jobs/{job_id}")
     if as_json:
         show_json({"job_id": job_id, "status": job["status"], "cleanup_result": job.get("cleanup_result"),
                    "last_error": job.get("last_error")})
@@ -359,12 +434,12 @@ def cleanup(job_id: str, wait: bool = WaitOpt, server: str = ServerOpt, api_key:
 
 
 @jobs_app.command("delete")
-def delete(job_id: str, yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask."),
+def delete(job_id: str, yes: bool = YesOpt,
            server: str = ServerOpt, api_key: str | None = KeyOpt, as_json: bool = JsonOpt) -> None:
     """Delete a job (it stops and leaves the list; what it created stays unless cleaned up)."""
     client = Client(server, api_key)
     if not yes:
-        job = client.call("GET", f"/api/jobs/{job_id}")["job"]
+        job = client.call("GET", f"/api/jobs/{job_id}")
         left = total(job.get("created_objects"))
         note = f" Its {left} objects stay in the tenant (run cleanup first to remove them)." if left else ""
         if not typer.confirm(f"Delete job {job_id} ({job['job_name']})?{note}", default=False):
@@ -388,6 +463,32 @@ def clone(job_id: str, sets: list[str] | None = SetOpt,
         show_json(result)
     else:
         out.print(f"[green]Cloned[/green] {job_id} → {result['job_id']}", highlight=False)
+
+
+def figure(value: float) -> str:
+    """A measure's value as a person reads it: whole numbers plain, others to two decimals."""
+    return str(int(value)) if float(value).is_integer() else f"{value:.2f}"
+
+
+@jobs_app.command("realism")
+def realism(job_id: str, server: str = ServerOpt, api_key: str | None = KeyOpt,
+            as_json: bool = JsonOpt) -> None:
+    """How real the job's tenant looks: measures read back through the platform's API, each with the
+    band a real company's figure falls in."""
+    data = Client(server, api_key).call("GET", f"/api/jobs/{job_id}/realism")
+    if as_json:
+        show_json(data)
+        return
+    measures = data.get("measures") or []
+    table = Table("MEASURE", "VALUE", "BAND", "OK", box=None, header_style="bold")
+    table.columns[1].justify = "right"
+    for item in measures:
+        mark = "[green]✓[/green]" if item["ok"] else "[red]✗[/red]"
+        table.add_row(str(item["name"]), figure(item["value"]), str(item["band"]), mark)
+    out.print(table)
+    within = sum(1 for item in measures if item["ok"])
+    out.print(f"{within} of {len(measures)} within band · read from the tenant at {data.get('sampled_at')}",
+              style="dim", highlight=False)
 
 
 def templates(server: str = ServerOpt, api_key: str | None = KeyOpt, as_json: bool = JsonOpt) -> None:

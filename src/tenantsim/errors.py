@@ -19,6 +19,20 @@ class InputError(TenantsimError):
         self.status_code = status_code
 
 
+class InputProblems(InputError):
+    """Every problem of one request at once. ``message`` is the first problem as the seed words it (the
+    envelope's ``error``); ``details`` lists every problem, each saying what would satisfy it where
+    there is more to say (the envelope's ``errors``)."""
+
+    def __init__(self, problems: list[tuple[str, str]], status_code: int = 400,
+                 fields: list[str] | None = None) -> None:
+        if not problems:
+            raise ValueError("InputProblems needs at least one problem")
+        super().__init__(problems[0][0], status_code)
+        self.details = [detail or message for message, detail in problems]
+        self.fields = list(fields) if fields is not None else [""] * len(problems)  # what each is about
+
+
 class NotFoundError(InputError):
     def __init__(self, message: str) -> None:
         super().__init__(message, 404)

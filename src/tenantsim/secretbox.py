@@ -41,9 +41,11 @@ class SecretBox:
     def __init__(self, key: bytes) -> None:
         keys = [k.strip() for k in key.split(b",") if k.strip()]
         try:
-            self._fernet = MultiFernet([Fernet(k) for k in keys])
+            fernets = [Fernet(k) for k in keys]
+            self._fernet = MultiFernet(fernets)
         except (ValueError, TypeError):
             raise UnsafeConfig(f"TENANTSIM_SECRET_KEY is not a valid Fernet key; {KEY_HELP}") from None
+        self._primary = fernets[0]
 
     def seal(self, value: Any) -> str:
         return self._fernet.encrypt(json.dumps(value).encode()).decode()
@@ -53,6 +55,14 @@ class SecretBox:
             return json.loads(self._fernet.decrypt(sealed.encode()))
         except InvalidToken:
             raise ValueError("stored secrets cannot be decrypted with this server's secret key") from None
+
+    def sealed_with_primary(self, sealed: str) -> bool:
+        """True when the first key (the one that seals) opens ``sealed``: not an older, rotated-out one."""
+        try:
+            self._primary.decrypt(sealed.encode())
+        except InvalidToken:
+            return False
+        return True
 
 
 def load_or_create_key(configured: str | None, var_dir: Path) -> bytes:
@@ -73,6 +83,11 @@ def load_or_create_key(configured: str | None, var_dir: Path) -> bytes:
     finally:
         os.close(fd)
     return key
+
+
+def key_source(configured: str | None, var_dir: Path) -> str:
+    """Where a server's key came from, for messages (never the key itself)."""
+    return "TENANTSIM_SECRET_KEY" if configured else f"{var_dir / 'secret.key'}"
 
 
 def mask(value: str | None) -> str | None:

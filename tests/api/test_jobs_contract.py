@@ -73,7 +73,9 @@ def test_okta_missing_field_messages(server: RunningServer, missing: str) -> Non
     body.pop(missing)
     response = server.client.post("/api/jobs/start", json=body)
     assert response.status_code == 400
-    assert response.json() == {"success": False, "error": f"Missing required field for Okta: {missing}"}
+    body = response.json()
+    assert (body["success"], body["error"]) == (False, f"Missing required field for Okta: {missing}")
+    assert body["errors"][0].startswith(body["error"])  # every problem, each saying what satisfies it
 
 
 def test_okta_requires_anthropic_key_unless_offline(server: RunningServer) -> None:
@@ -90,7 +92,9 @@ def test_asana_missing_field_messages(server: RunningServer, missing: str) -> No
     body.pop(missing)
     response = server.client.post("/api/jobs/start", json=body)
     assert response.status_code == 400
-    assert response.json() == {"success": False, "error": f"Missing required field: {missing}"}
+    body = response.json()
+    assert (body["success"], body["error"]) == (False, f"Missing required field: {missing}")
+    assert body["errors"][0].startswith(body["error"])
 
 
 @pytest.mark.parametrize(("override", "message"), [

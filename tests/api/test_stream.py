@@ -17,6 +17,7 @@ from typing import Any
 
 import httpx
 import pytest
+from cryptography.fernet import Fernet
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import connect
 
@@ -239,9 +240,12 @@ def test_entries_written_by_another_server_reach_the_stream(tmp_path: Path) -> N
     """Server A runs the job; a client of server B still sees every entry, live, from the database."""
     if not pg.available():
         pytest.fail("PostgreSQL is not reachable on 127.0.0.1:5432 (make test starts it)")
+    key = Fernet.generate_key().decode()  # servers of one database share one secret key
     with pg.temp_database() as url, \
-            running_server(tmp_path / "a", url, connectors=connectors(), server_id="server-a") as a, \
-            running_server(tmp_path / "b", url, connectors=connectors(), server_id="server-b") as b:
+            running_server(tmp_path / "a", url, connectors=connectors(), server_id="server-a",
+                           secret_key=key) as a, \
+            running_server(tmp_path / "b", url, connectors=connectors(), server_id="server-b",
+                           secret_key=key) as b:
         job_id = start(a)
         wait_for(lambda: len(activity_ids(a, job_id)) >= 3, message="activity on A")
         with sse(b, job_id, "?backlog=2&heartbeat=0.5") as stream:

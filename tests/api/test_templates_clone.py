@@ -77,7 +77,8 @@ def test_request_values_win_over_the_template(server: RunningServer) -> None:
 def test_unknown_template_is_400_and_starts_nothing(server: RunningServer) -> None:
     response = server.client.post("/api/jobs/start", json={"template": "moon-base", **tenant_fields("okta")})
     assert response.status_code == 400
-    assert response.json() == {"success": False, "error": "Unknown template: moon-base"}
+    assert response.json() == {"success": False, "error": "Unknown template: moon-base",
+                               "errors": ["Unknown template: moon-base"]}
     assert server.client.get("/api/jobs").json()["total"] == 0
     assert server.client.get("/api/templates/moon-base").status_code == 404
 

@@ -34,7 +34,8 @@ def test_readme_has_both_examples() -> None:
 def test_readme_curl_starts_a_job_and_cleanup_restores_the_tenant(tmp_path: Path, index: int) -> None:
     port = free_port()
     body = json.loads(json.dumps(readme_bodies()[index]).replace("127.0.0.1:5001", f"127.0.0.1:{port}"))
-    body["initial_users"] = min(body.get("initial_users", 12), 12)  # keep the test quick
+    if "initial_users" in body:  # an Okta job (an Asana job has no such field: it would be refused)
+        body["initial_users"] = min(body["initial_users"], 12)  # keep the test quick
     body["time_scale"] = 1_000_000  # a simulated month in a few seconds: events at real rates come quickly
     settings = Settings(var_dir=tmp_path, port=port, sandbox_rate_limit=60_000)
     with running_server(tmp_path, "", sandbox_apps=build_sandbox_apps(settings), port=port,

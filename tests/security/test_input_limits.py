@@ -32,7 +32,9 @@ def server(tmp_path_factory: pytest.TempPathFactory, platform: FakePlatform) -> 
 def refused(response: Any, status: int = 400) -> str:
     assert response.status_code == status, response.text[:300]
     body = response.json()
-    assert set(body) == {"success", "error"} and body["success"] is False
+    assert set(body) <= {"success", "error", "errors"} and body["success"] is False
+    if "errors" in body:  # a refused start lists every problem; the first is the one ``error`` names
+        assert body["errors"][0].startswith(body["error"])
     return str(body["error"])
 
 

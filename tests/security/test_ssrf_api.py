@@ -101,8 +101,10 @@ def test_asana_base_url_is_fixed_outside_sandbox_mode(rig: Rig) -> None:
     ]:
         response = rig.server.client.post(path, json=body)
         assert response.status_code == 400, (path, response.text)
-        assert response.json() == {"success": False,
-                                   "error": "base_url is only accepted in sandbox mode, for a loopback Asana"}
+        answer = response.json()
+        answer.pop("errors", None)  # a refused start also lists every problem
+        assert answer == {"success": False,
+                          "error": "base_url is only accepted in sandbox mode, for a loopback Asana"}
     assert rig.transport.attempts == []
     assert rig.listener.connections == 0
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import threading
 import time
@@ -11,8 +12,10 @@ from typing import Any
 
 import pytest
 import yaml
+from rich.console import Console
 from typer.testing import CliRunner
 
+from tenantsim import cli_client
 from tenantsim.cli import app, build_sandbox_apps
 from tenantsim.settings import Settings
 from tests.support.apiserver import RunningServer, running_server
@@ -133,7 +136,7 @@ def test_cleanup_shows_progress_and_removes_only_job_objects(server: RunningServ
                                                              platform: FakePlatform) -> None:
     job_id = start_job(server)
     wait_for(lambda: job(server, job_id)["events_total"] >= 3, message="events")
-    result = cli(server, "jobs", "cleanup", job_id)
+    result = cli(server, "jobs", "cleanup", job_id, "--yes")
     assert result.exit_code == 0, result.output
     assert "Cleaned up" in result.output and "deleted_widgets" in result.output
     assert set(platform.objects) == platform.preexisting
@@ -193,8 +196,83 @@ def test_sandbox_okta_job_start_and_cleanup(tmp_path: Path) -> None:
         job_id = json.loads(result.output)["job_id"]
         wait_for(lambda: job(srv, job_id)["progress"]["phase"] == "activity", timeout=60, message="build")
         assert job(srv, job_id)["created_objects"].get("user", 0) >= 4
-        cleaned = cli(srv, "jobs", "cleanup", job_id)
+        cleaned = cli(srv, "jobs", "cleanup", job_id, "-y")
         assert cleaned.exit_code == 0, cleaned.output
         view = job(srv, job_id)
         assert view["status"] == "cleaned"
         assert sum(view["created_objects"].values()) == 0
+
+
+def test_cleanup_asks_first(server: RunningServer, platform: FakePlatform) -> None:
+    job_id = start_job(server)
+    wait_for(lambda: job(server, job_id)["created_objects"].get("widget", 0) >= 5, message="build")
+    declined = cli(server, "jobs", "cleanup", job_id, stdin="n\n")
+    assert declined.exit_code == 1
+    assert "Clean up job" in declined.output and "objects it created" in declined.output
+    assert job(server, job_id)["status"] not in ("cleaning", "cleaned")
+    assert set(platform.objects) > platform.preexisting
+    confirmed = cli(server, "jobs", "cleanup", job_id, stdin="y\n")
+    assert confirmed.exit_code == 0, confirmed.output
+    assert job(server, job_id)["status"] == "cleaned"
+
+
+def test_every_problem_of_a_start_is_printed(server: RunningServer) -> None:
+    result = cli(server, "jobs", "start", "--template", "startup-tech-okta", "--set", f"org_url={OKTA_URL}",
+                 "--token", "admin1=good-okta-1", "--set", "initial_user=5", "--set", "org_size=huge")
+    assert result.exit_code == 1
+    assert "Invalid org_size: must be one of startup, midsize, enterprise" in result.output
+    assert "Unknown field: initial_user (did you mean initial_users?)" in result.output
+
+
+LONG_NAME = "A demo job whose name is far longer than any terminal column would hold, on purpose"
+
+
+def test_list_when_piped_keeps_every_value_whole(server: RunningServer) -> None:
+    job_id = start_job(server, job_name=f'"{LONG_NAME}"')
+    result = cli(server, "jobs", "list")
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert lines[0].split() == ["JOB", "STATUS", "PLATFORM", "INDUSTRY", "OBJECTS", "EVENTS/H", "ACTIVE",
+                                "NAME"]
+    row = next(line for line in lines if line.startswith(job_id))
+    assert row.endswith(LONG_NAME) and "…" not in result.output and "\x1b" not in result.output
+
+
+def test_list_fits_an_80_column_terminal(server: RunningServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    job_id = start_job(server, job_name=f'"{LONG_NAME}"')
+    screen = io.StringIO()
+    monkeypatch.setattr(cli_client, "out", Console(file=screen, width=80, force_terminal=True,
+                                                   color_system=None))
+    result = cli(server, "jobs", "list")
+    assert result.exit_code == 0, result.output
+    lines = screen.getvalue().splitlines()
+    assert lines and all(len(line) <= 80 for line in lines), lines
+    row = next(line for line in lines if line.startswith(job_id))  # the id whole, first
+    assert "running" in row or "pending" in row
+    assert "A demo job whose" in row
+
+
+def test_sandbox_start_fills_the_target_tokens_and_offline_content(tmp_path: Path) -> None:
+    """--sandbox with a --token of the sandbox org (its org_url goes into the token), and --sandbox
+    without a template (offline content, so no Anthropic key is needed)."""
+    port = free_port()
+    settings = Settings(var_dir=tmp_path, port=port, sandbox=True, sandbox_rate_limit=6000)
+    with running_server(tmp_path, sandbox_apps=build_sandbox_apps(settings), port=port,
+                        sandbox_rate_limit=6000) as srv:
+        org_url = srv.client.get("/api/sandbox").json()["tenants"]["okta"]["org_url"]
+        with_token = cli(srv, "jobs", "start", "--template", "startup-tech-okta", "--sandbox",
+                         "--token", "admin=00sandbox-okta-admin", "--set", "initial_users=3", "--json")
+        assert with_token.exit_code == 0, with_token.output
+        config = job(srv, json.loads(with_token.output)["job_id"])["config"]
+        assert config["org_url"] == org_url and config["user_tokens"][0]["org_url"] == org_url
+        no_template = cli(srv, "jobs", "start", "--sandbox", "--set", "connection_type=okta",
+                          "--set", "industry=retail", "--set", "org_size=startup", "--set", "initial_users=3",
+                          "--json")
+        assert no_template.exit_code == 0, no_template.output
+        config = job(srv, json.loads(no_template.output)["job_id"])["config"]
+        assert config["content_provider"] == "offline" and config["org_url"] == org_url
+        asana = cli(srv, "jobs", "start", "--sandbox", "--set", "industry=media",
+                    "--set", "initial_projects=1", "--json")
+        assert asana.exit_code == 0, asana.output
+        config = job(srv, json.loads(asana.output)["job_id"])["config"]
+        assert config["workspace_gid"] and len(config["user_tokens"]) >= 1

@@ -33,10 +33,11 @@ from tenantsim.connectors.registry import build_connectors
 from tenantsim.content.base import ContentProvider
 from tenantsim.jobs.manager import JobManager
 from tenantsim.metrics import Metrics
-from tenantsim.secretbox import SecretBox, load_or_create_key
+from tenantsim.secretbox import SecretBox, key_source, load_or_create_key
 from tenantsim.settings import Settings, UnsafeConfig
 from tenantsim.store import activity_repo, jobs_repo
 from tenantsim.store.engine import SqliteLock, make_engine, upgrade
+from tenantsim.store.keycheck import check_secret_key
 from tenantsim.templating import TemplateStore
 
 log = logging.getLogger("tenantsim")
@@ -96,6 +97,11 @@ def create_app(settings: Settings | None = None, sandbox_apps: dict[str, Any] | 
             app.state.engine = engine
             secret = settings.secret_key.get_secret_value() if settings.secret_key else None
             box = SecretBox(load_or_create_key(secret, settings.var_dir))
+            try:  # every server of a database has one key: refuse to run jobs we could not open
+                check_secret_key(engine, box, source=key_source(secret, settings.var_dir))
+            except BaseException:
+                engine.dispose()
+                raise
             app.state.manager = JobManager(
                 engine=engine, connectors=app.state.connectors, box=box,
                 content_factory=_content_factory(app),

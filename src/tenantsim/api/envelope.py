@@ -15,6 +15,7 @@ from tenantsim.api.schemas import document_errors
 from tenantsim.errors import (
     AuthError,
     InputError,
+    InputProblems,
     NotFoundOnPlatform,
     PlatformError,
     RateLimited,
@@ -22,11 +23,15 @@ from tenantsim.errors import (
 from tenantsim.secretbox import scrub
 
 log = logging.getLogger("tenantsim.api")
+START_PATH = "/api/jobs/start"
 
 
 def error(status: int, message: str, **extra: Any) -> JSONResponse:
-    """The one error shape. The message passes through ``scrub``: a secret never leaves in an error."""
+    """The one error shape. The message passes through ``scrub``: a secret never leaves in an error.
+    ``errors`` (every problem of the request, when there are several things to say) is scrubbed too."""
     message = scrub(message)
+    if "errors" in extra:
+        extra["errors"] = [scrub(str(item)) for item in extra["errors"]]
     headers = {"Retry-After": str(int(extra.pop("retry_after")))} if "retry_after" in extra else None
     return JSONResponse({"success": False, "error": message, **extra}, status_code=status, headers=headers)
 
@@ -48,20 +53,32 @@ def _field_of(loc: tuple[Any, ...]) -> str:
     return ".".join(parts) or "body"
 
 
-def describe_validation(exc: RequestValidationError) -> str:
-    errors = exc.errors()
-    if not errors:
-        return "Invalid request"
-    first = errors[0]
-    kind = first.get("type", "")
-    field = _field_of(tuple(first.get("loc", ())))
+def _describe(item: Any) -> str:
+    kind = item.get("type", "")
+    field = _field_of(tuple(item.get("loc", ())))
     if kind == "json_invalid":
         return "Malformed JSON in request body"
     if kind == "missing":
         return "Request body must be a JSON object" if field == "body" else f"Missing required field: {field}"
     if kind in ("model_attributes_type", "dict_type") and field == "body":
         return "Request body must be a JSON object"
-    return f"Invalid value for {field}: {first.get('msg', 'invalid')}"
+    return f"Invalid value for {field}: {item.get('msg', 'invalid')}"
+
+
+def describe_validation(exc: RequestValidationError) -> str:
+    errors = exc.errors()
+    return _describe(errors[0]) if errors else "Invalid request"
+
+
+def describe_all(exc: RequestValidationError) -> list[str]:
+    """Every problem the request model found, each once."""
+    return list(dict.fromkeys(_describe(item) for item in exc.errors())) or ["Invalid request"]
+
+
+def problem_fields(exc: RequestValidationError) -> set[str]:
+    """The top-level body fields the request model refused."""
+    return {str(loc[1]) for loc in (tuple(item.get("loc", ())) for item in exc.errors())
+            if len(loc) > 1 and loc[0] == "body"}
 
 
 def install(app: FastAPI) -> None:
@@ -69,6 +86,8 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(InputError)
     async def _input(_: Request, exc: InputError) -> JSONResponse:
+        if isinstance(exc, InputProblems):
+            return error(exc.status_code, exc.message, errors=exc.details)
         return error(exc.status_code, exc.message)
 
     @app.exception_handler(PlatformError)
@@ -79,8 +98,18 @@ def install(app: FastAPI) -> None:
         return error(status, exc.message)
 
     @app.exception_handler(RequestValidationError)
-    async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
-        return error(400, describe_validation(exc))
+    async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
+        message = describe_validation(exc)
+        body = getattr(exc, "body", None)
+        if request.url.path == START_PATH and request.method == "POST" and isinstance(body, dict):
+            # A start request reports every problem at once: the request model's, then the rest of
+            # the start checks on the fields the model did not refuse.
+            from tenantsim.api.starting import start_problems
+
+            refused = problem_fields(exc)
+            rest = start_problems(request.app, {k: v for k, v in body.items() if k not in refused}, refused)
+            return error(400, message, errors=[*describe_all(exc), *rest])
+        return error(400, message)
 
     @app.exception_handler(json.JSONDecodeError)
     async def _json(_: Request, __: json.JSONDecodeError) -> JSONResponse:

@@ -24,10 +24,13 @@ class Envelope(BaseModel):
 
 
 class ErrorResponse(BaseModel):
-    """Every error: ``{"success": false, "error": "<clear message>"}``."""
+    """Every error: ``{"success": false, "error": "<clear message>"}``. A refused job start adds
+    ``errors``: every problem of the request, each saying what would satisfy it."""
 
     success: Literal[False] = False
     error: str
+    errors: list[str] | None = Field(default=None, description="POST /api/jobs/start (and clone): every "
+                                     "problem of the request at once; the first is the one ``error`` names")
 
 
 ERROR_STATUSES: dict[int, str] = {
@@ -180,7 +183,9 @@ class JobActionResponse(Envelope):
 
 
 class JobDetailResponse(Envelope):
-    """GET /api/jobs/<id>: the job view at the top level and again under ``job`` (seed shape)."""
+    """GET /api/jobs/<id>: the job view, once, at the top level (like every other answer): the list's
+    summary fields, ``config`` (the job's configuration, secrets masked), counts, progress, rate limits,
+    cleanup result and the simulated clock."""
 
     model_config = ConfigDict(extra="allow")
     job_id: str
@@ -189,7 +194,6 @@ class JobDetailResponse(Envelope):
     config: dict[str, Any]
     sim_time: str | None = Field(default=None, description="The job's simulated clock (ISO 8601), null "
                                  "before it has one; advances with time_scale while the job runs")
-    job: dict[str, Any]
 
 
 class CleanupResponse(Envelope):
@@ -197,6 +201,20 @@ class CleanupResponse(Envelope):
     users_deleted, ...), or job_id/status/message when started with ``wait=false``."""
 
     model_config = ConfigDict(extra="allow")
+
+
+class RealismMeasure(BaseModel):
+    name: str = Field(description="What is measured, as a readable phrase")
+    value: int | float = Field(description="The figure read back from the tenant")
+    band: str = Field(description="Where a real company's figure falls: \"0.5–8\", \"≥ 0.9\", \"0\"")
+    ok: bool = Field(description="Whether the value is inside the band")
+
+
+class RealismResponse(Envelope):
+    """GET /api/jobs/<id>/realism: the job's tenant measured through the platform's API."""
+
+    measures: list[RealismMeasure]
+    sampled_at: str = Field(description="When the tenant was read (ISO 8601)")
 
 
 class PlatformsResponse(Envelope):

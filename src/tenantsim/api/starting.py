@@ -12,7 +12,7 @@ from tenantsim.connectors.base import Connector
 from tenantsim.connectors.registry import platform_for
 from tenantsim.connectors.spec import ConfigContext
 from tenantsim.content.packs import list_industries
-from tenantsim.errors import AuthError, InputError, PlatformError
+from tenantsim.errors import AuthError, InputError, InputProblems, PlatformError
 from tenantsim.settings import Settings
 
 
@@ -20,13 +20,33 @@ def config_context(settings: Settings) -> ConfigContext:
     return ConfigContext(sandbox_mode=settings.sandbox, okta_allowed_hosts=tuple(settings.okta_allowed_hosts))
 
 
-async def prepare_job(app: FastAPI, body: dict[str, Any]) -> dict[str, Any]:
+def _validated(app: FastAPI, body: dict[str, Any]) -> dict[str, Any]:
     settings: Settings = app.state.settings
     if "template" in body and getattr(app.state, "templates", None) is not None:
-        body = app.state.templates.apply(body)
-    config = validate_start(body, ctx=config_context(settings),
-                            server_has_anthropic_key=settings.anthropic_api_key is not None,
-                            industries=list_industries())
+        try:
+            body = app.state.templates.apply(body)
+        except InputError as exc:
+            raise InputProblems([(exc.message, exc.message)], exc.status_code, fields=["template"]) from None
+    return validate_start(body, ctx=config_context(settings),
+                          server_has_anthropic_key=settings.anthropic_api_key is not None,
+                          industries=list_industries())
+
+
+def start_problems(app: FastAPI, body: dict[str, Any], refused: set[str]) -> list[str]:
+    """The start checks' problems with ``body``, for a request whose model refused the ``refused``
+    fields (left out of ``body``, and of what is said here). Never raises."""
+    try:
+        _validated(app, body)
+    except InputProblems as exc:
+        return [detail for field, detail in zip(exc.fields, exc.details, strict=True) if field not in refused]
+    except InputError as exc:
+        return [exc.message]
+    return []
+
+
+async def prepare_job(app: FastAPI, body: dict[str, Any]) -> dict[str, Any]:
+    settings: Settings = app.state.settings
+    config = _validated(app, body)
     route_to_sandbox(app, config["connection_type"], config, [t["token"] for t in config["user_tokens"]])
     connector: Connector = app.state.connectors[config["connection_type"]]
     await check_tokens(connector, config)

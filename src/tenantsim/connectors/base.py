@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 import httpx
 
 from tenantsim.connectors.ratelimit import BudgetRegistry
-from tenantsim.store.ledger_types import Ledger
+from tenantsim.store.ledger_types import Ledger, LedgerEntry
 
 if TYPE_CHECKING:
     from tenantsim.connectors.http import CallObserver, HttpStats
@@ -140,4 +140,11 @@ class Connector(Protocol):
 
     async def open_adapter(self, ctx: JobContext) -> PlatformAdapter:
         """Validate the job's tokens (at least one must be valid) and build its adapter."""
+        ...
+
+    async def realism(self, config: dict[str, Any], entries: list[LedgerEntry],
+                      company: Company) -> list[dict[str, Any]]:
+        """How real the job's tenant looks, read back through the platform's API (``realism.py``):
+        ``[{"name", "value", "band", "ok"}]``, given the job's configuration (secrets included), its
+        ledger entries on this platform and its company."""
         ...

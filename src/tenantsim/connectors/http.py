@@ -9,10 +9,13 @@ bodies that could carry a token.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import random
 import ssl
 from collections import defaultdict
+from collections.abc import Iterator
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -51,12 +54,29 @@ class RetryPolicy:
     base_delay: float = 0.25
     max_delay: float = 20.0
     jitter: float = 0.5  # +/- share of the delay drawn at random, so retries do not align
+    max_throttled: int = MAX_THROTTLED_RETRIES  # 429s waited out before giving up
+    timeout: float | None = None  # seconds per request; None: the client's own
 
     def delay(self, attempt: int, rng: random.Random | None = None) -> float:
         """Delay before retry number ``attempt`` (1-based)."""
         raw = min(self.max_delay, self.base_delay * (2 ** (attempt - 1)))
         spread = (rng or random).uniform(-self.jitter, self.jitter)
         return max(0.0, raw * (1.0 + spread))
+
+
+# A call someone waits for (a token check, a listing for the new-job form) sets a short policy for the
+# clients created while it runs (``with call_policy(...)``); jobs keep the clients' own.
+_CALL_POLICY: ContextVar[RetryPolicy | None] = ContextVar("tenantsim_call_policy", default=None)
+
+
+@contextlib.contextmanager
+def call_policy(policy: RetryPolicy) -> Iterator[None]:
+    """Clients created inside the block (and given no policy of their own) use ``policy``."""
+    token = _CALL_POLICY.set(policy)
+    try:
+        yield
+    finally:
+        _CALL_POLICY.reset(token)
 
 
 class PlatformProfile(Protocol):
@@ -139,7 +159,8 @@ class ResilientClient:
         self.profile = profile
         self.budgets = budgets
         self.capacity = capacity
-        self.retry = retry or RetryPolicy()
+        self.retry = retry or _CALL_POLICY.get() or RetryPolicy()
+        timeout = self.retry.timeout or timeout
         self.stats = stats or HttpStats()
         self.observer = observer
         self._rng = random.Random()
@@ -208,7 +229,7 @@ class ResilientClient:
                 # A 429 with a window count means the window is spent; without one, a concurrency cap.
                 budget.throttled(wait, exhausted=limits is not None)
                 throttled += 1
-                if throttled > MAX_THROTTLED_RETRIES:
+                if throttled > self.retry.max_throttled:
                     figures.failures += 1
                     raise RateLimited(f"{self.profile.name} {method} {path}: still rate limited", wait)
                 continue  # the budget makes the next acquire wait exactly until the reset

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import importlib
+from typing import Any
 
 from tenantsim.connectors.base import Connector, ConnectorRuntime
 from tenantsim.connectors.spec import PlatformSpec
@@ -30,6 +31,19 @@ def platform_for(connection_type: str | None) -> PlatformSpec:
     if spec is None:
         raise InputError(f"Unsupported connection type: {name}")
     return spec
+
+
+def platform_for_token(body: dict[str, Any]) -> PlatformSpec:
+    """The platform of a ``POST /api/validate_token`` body: its ``connection_type``; without one, the
+    platform whose token entries carry fields (Okta's ``org_url``) when the body has ``token`` and
+    those fields and no ``api_key``; the seed's default (Asana) for everything else."""
+    if body.get("connection_type"):
+        return platform_for(body["connection_type"])
+    if not body.get("api_key") and body.get("token"):
+        for spec in PLATFORMS.values():
+            if spec.token_fields and all(body.get(name) for name in spec.token_fields):
+                return spec
+    return platform_for(None)
 
 
 def in_display_order() -> list[PlatformSpec]:

@@ -17,13 +17,15 @@ shared fields and each platform's own fields give the same messages.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import asdict, dataclass
-from typing import TYPE_CHECKING, Any
+from dataclasses import asdict, dataclass, field
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
+from pydantic_core import PydanticCustomError
 
-from tenantsim.errors import InputError
+from tenantsim.errors import InputError, InputProblems
 
 if TYPE_CHECKING:
     from tenantsim.connectors.base import Connector, ConnectorRuntime
@@ -60,16 +62,49 @@ class ConfigContext:
     okta_allowed_hosts: Sequence[str] = ()
 
 
+_PROBLEM = "tenantsim_input"
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def reports(check: F) -> F:
+    """Wrap a field validator so its ``InputError`` becomes a pydantic error carrying the same message:
+    pydantic then goes on with the other fields, and ``validated`` reports every problem at once."""
+    @functools.wraps(check)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return check(*args, **kwargs)
+        except InputError as exc:
+            raise PydanticCustomError(_PROBLEM, "{message}", {"message": exc.message}) from None
+    return wrapper  # type: ignore[return-value]
+
+
+class ConfigProblems(InputProblems):
+    """Every problem of a platform's fields: ``items`` are (field, message), the first as the seed says."""
+
+    def __init__(self, items: list[tuple[str, str]]) -> None:
+        super().__init__([(message, message) for _, message in items])
+        self.items = items
+
+
 def validated(model: type[BaseModel], data: dict[str, Any], ctx: ConfigContext) -> dict[str, Any]:
     """``model`` over ``data`` (its validators see ``ctx`` as ``info.context["ctx"]``), dumped without
-    the fields left empty. Validators raise ``InputError`` with the seed's messages, which pydantic
-    lets through; anything pydantic itself refuses is a 400 too, never a 500."""
+    the fields left empty. Validators raise ``InputError`` with the seed's messages (wrapped in
+    ``reports``); anything pydantic itself refuses is a 400 too, never a 500. Raises ``ConfigProblems``
+    with every problem: the validators' own first (in field order), then pydantic's."""
     try:
         return model.model_validate(data, context={"ctx": ctx}).model_dump(exclude_none=True)
     except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(part) for part in first.get("loc", ())) or "body"
-        raise InputError(f"Invalid value for {where}: {first.get('msg', 'invalid')}") from None
+        ours: list[tuple[str, str]] = []
+        theirs: list[tuple[str, str]] = []
+        for error in exc.errors():
+            loc = tuple(str(part) for part in error.get("loc", ()))
+            field_name = loc[0] if loc else "body"
+            if error.get("type") == _PROBLEM:
+                ours.append((field_name, str((error.get("ctx") or {}).get("message") or error.get("msg"))))
+            else:
+                where = ".".join(loc) or "body"
+                theirs.append((field_name, f"Invalid value for {where}: {error.get('msg', 'invalid')}"))
+        raise ConfigProblems(ours + theirs) from None
 
 
 def context_of(info: Any) -> ConfigContext:
@@ -171,6 +206,16 @@ class PlatformSpec:
     # or token check gets when its tokens are the sandbox's own and the field was not given.
     sandbox_fill: Callable[[dict[str, Any]], dict[str, Any]] | None = None
     sandbox_route: Callable[[dict[str, Any], Sequence[str]], dict[str, str]] | None = None
+    # What satisfies a missing required field, added to its message in the ``errors`` list.
+    hints: Mapping[str, str] = field(default_factory=dict)
+    # This platform's fields of a start request besides its required and form fields. With the fields
+    # every job shares, ``accepted_fields`` is all a start request may carry: the rest is refused.
+    config_fields: tuple[str, ...] = ()
+
+    def accepted_fields(self) -> tuple[str, ...]:
+        """This platform's own fields of a start request: required, on the form, or listed."""
+        names = [*self.required, *(f.name for f in self.fields()), *self.config_fields]
+        return tuple(dict.fromkeys(names))
 
     def metadata(self) -> dict[str, Any]:
         """The spec as the dashboard reads it (GET /api/platforms)."""

@@ -35,8 +35,10 @@ from tenantsim.jobs.worker import (
     run_events,
     stop_reason,
 )
+from tenantsim.scenario.company import Company
 from tenantsim.secretbox import SecretBox, join_secrets, split_secrets
-from tenantsim.store import activity_repo, jobs_repo
+from tenantsim.store import activity_repo, company_repo, jobs_repo
+from tenantsim.store.ledger_repo import SqlLedger
 from tenantsim.store.types import utcnow
 
 log = logging.getLogger("tenantsim.jobs")
@@ -353,8 +355,7 @@ class JobManager:
             ctx.activity("cleanup_started", "Cleanup started: deleting what this job created.", [])
             result = await adapter.cleanup()
             final = JobStatus.DELETED if keep_status else JobStatus.CLEANED
-            jobs_repo.update_job(self.engine, job_id, cleanup_result=result, status=final,
-                                 stopped_at=utcnow())
+            jobs_repo.add_cleanup_result(self.engine, job_id, result, status=final, stopped_at=utcnow())
             ctx.activity("cleanup_completed", _cleanup_sentence(result), [])
             self._status_event(job_id, final)
             worker.result.set_result(result)
@@ -500,6 +501,24 @@ class JobManager:
         self._claimed = jobs_repo.claim_jobs(self.engine, self.server_id, CLAIMABLE, self.lease_seconds)
 
     # -- read models ---------------------------------------------------------------------------------
+    async def realism(self, job_id: str) -> list[dict[str, Any]]:
+        """The job's platform measures its tenant (``connectors/<platform>/realism.py``): 409 until the
+        company is built there, and once cleanup has begun taking it away."""
+        row = self.get(job_id)
+        state = await asyncio.to_thread(company_repo.load, self.engine, job_id)
+        if state is None or not (row.get("progress") or {}).get("seeded"):
+            raise ConflictError(f"Job {job_id} has not built its company yet; realism is measured once "
+                                "it has")
+        if row["status"] in (JobStatus.CLEANING, JobStatus.CLEANED):
+            raise ConflictError(f"Job {job_id} is {row['status']}; its company is no longer in the tenant")
+        platform = row["connection_type"]
+        measure = getattr(self.connectors.get(platform), "realism", None)
+        if measure is None:
+            raise ConflictError(f"No realism measures for {platform} jobs")
+        entries = await asyncio.to_thread(SqlLedger(self.engine, job_id, platform).entries)
+        result: list[dict[str, Any]] = await measure(self.full_config(row), entries, Company.from_dict(state))
+        return result
+
     def live_http_stats(self, job_id: str) -> dict[str, Any] | None:
         worker = self.workers.get(job_id)
         if worker is not None and worker.ctx is not None:

@@ -63,6 +63,49 @@ def update_job(engine: Engine, job_id: str, **values: Any) -> None:
         conn.execute(update(jobs).where(jobs.c.id == job_id).values(**values))
 
 
+MAX_KEPT_ERRORS = 1000  # per list in a cleanup result: the newest, so a row cannot grow without bound
+
+
+def merge_cleanup_results(before: Any, run: Any) -> Any:
+    """One cleanup run's result added to the totals of the runs before it.
+
+    Counts are summed; lists (``errors``, ``failed_projects``) are kept, earlier runs' first; a
+    ``total_*`` figure is a size, not something a run did, so the largest is kept; nested mappings
+    merge the same way; anything else takes the newest value."""
+    if isinstance(before, dict) and isinstance(run, dict):
+        merged = dict(before)
+        for key, value in run.items():
+            if key not in merged:
+                merged[key] = value
+            elif str(key).startswith("total_") and _is_number(value) and _is_number(merged[key]):
+                merged[key] = max(merged[key], value)
+            else:
+                merged[key] = merge_cleanup_results(merged[key], value)
+        return merged
+    if _is_number(before) and _is_number(run):
+        return before + run
+    if isinstance(before, list) and isinstance(run, list):
+        return [*before, *run][-MAX_KEPT_ERRORS:]
+    return run
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def add_cleanup_result(engine: Engine, job_id: str, result: dict[str, Any], **values: Any) -> Row:
+    """Add one cleanup run's ``result`` to the job's stored ``cleanup_result`` (the totals of every run:
+    a second cleanup of a cleaned job finds nothing and must not overwrite what the first one did),
+    setting ``values`` (status, stopped_at, ...) in the same transaction. Returns the new totals."""
+    with engine.begin() as conn:
+        stored = conn.execute(select(jobs.c.cleanup_result).where(jobs.c.id == job_id)
+                              .with_for_update()).scalar_one_or_none()
+        totals = merge_cleanup_results(stored, result) if isinstance(stored, dict) else dict(result)
+        conn.execute(update(jobs).where(jobs.c.id == job_id).values(
+            cleanup_result=totals, updated_at=utcnow(), **values))
+    return dict(totals)
+
+
 def set_status(engine: Engine, job_id: str, status: str, *, expect: Sequence[str] | None = None,
                **values: Any) -> bool:
     """Move a job to ``status`` (only from one of ``expect`` when given). True when it moved."""

@@ -130,3 +130,13 @@ servers = Table(
     Column("started_at", UTCDateTime, nullable=False),
     Column("heartbeat_at", UTCDateTime, nullable=False),
 )
+
+# Server-wide values every server of a database shares. ``secret_key_check``: a fixed text sealed with
+# the secret key, so a server started with another key refuses to run instead of failing on every job.
+server_settings = Table(
+    "settings",
+    metadata,
+    Column("name", String(64), primary_key=True),
+    Column("value", Text, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+)

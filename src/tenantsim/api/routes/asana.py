@@ -6,6 +6,7 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 
+from tenantsim.api.interactive import interactive
 from tenantsim.api.starting import sandbox_route
 from tenantsim.errors import InputError
 
@@ -25,5 +26,6 @@ async def list_workspaces(request: Request) -> dict[str, Any]:
         raise InputError("Missing required field: api_key")
     base_url = body.get("base_url") or sandbox_route(request.app, "asana", [api_key.strip()]).get("base_url")
     connector = request.app.state.connectors["asana"]
-    workspaces = await connector.list_workspaces(api_key.strip(), base_url=base_url)
+    workspaces = await interactive(lambda: connector.list_workspaces(api_key.strip(), base_url=base_url),
+                                   str(base_url or "Asana"))
     return {"success": True, "workspaces": workspaces}

@@ -7,6 +7,7 @@ from typing import Any
 from fastapi import APIRouter, Body, Request
 
 from tenantsim.api.starting import prepare_job, started_message
+from tenantsim.api.validation import known_fields
 from tenantsim.connectors.registry import PLATFORMS
 from tenantsim.errors import InputError
 from tenantsim.jobs.manager import JobManager
@@ -37,8 +38,15 @@ async def generate_now(request: Request, job_id: str) -> dict[str, Any]:
 
 
 def clone_config(config: dict[str, Any], overrides: dict[str, Any]) -> dict[str, Any]:
-    """The source job's configuration with ``overrides`` on top; a null override removes the field."""
-    base = {k: v for k, v in config.items() if not k.startswith("_") and k not in NOT_CLONED}
+    """The source job's configuration with ``overrides`` on top; a null override removes the field.
+
+    Fields a start request no longer accepts (stored by an older version) are left behind; unknown
+    fields in ``overrides`` are refused by the start checks like any request's."""
+    try:
+        known = set(known_fields(overrides.get("connection_type") or config.get("connection_type")))
+    except InputError:
+        known = set(config)  # an unsupported connection type: the start checks say so
+    base = {k: v for k, v in config.items() if not k.startswith("_") and k not in NOT_CLONED and k in known}
     if "job_name" not in overrides and base.get("job_name"):
         base["job_name"] = f"{base['job_name']} (copy)"[:200]
     for key, value in overrides.items():

@@ -1,4 +1,4 @@
-"""/api/jobs: start, list, show, pause, resume, stop, cleanup, delete, activity log."""
+"""/api/jobs: start, list, show, pause, resume, stop, cleanup, delete, activity log, realism."""
 
 from __future__ import annotations
 
@@ -17,14 +17,19 @@ from tenantsim.api.schemas import (
     JobActionResponse,
     JobDetailResponse,
     JobListResponse,
+    RealismResponse,
     StartJobRequest,
     StartJobResponse,
 )
 from tenantsim.api.starting import prepare_job, started_message
+from tenantsim.errors import InputError
 from tenantsim.jobs.manager import JobManager
+from tenantsim.jobs.models import JobStatus
 from tenantsim.store import activity_repo, jobs_repo
+from tenantsim.store.types import utcnow
 
 router = APIRouter(prefix="/api/jobs", tags=["jobs"], responses=ERROR_RESPONSES)
+STATUSES = tuple(status.value for status in JobStatus)
 
 
 def _manager(request: Request) -> JobManager:
@@ -45,7 +50,10 @@ async def list_jobs(request: Request, status: str | None = Query(default=None, m
                     limit: int = Query(default=200, ge=1, le=1000),
                     offset: int = Query(default=0, ge=0, le=10_000_000)) -> Response:
     engine = _manager(request).engine
-    statuses = [s.strip() for s in status.split(",")] if status else None
+    statuses = [s.strip() for s in status.split(",") if s.strip()] if status else None
+    unknown = [s for s in statuses or [] if s not in STATUSES]
+    if unknown:
+        raise InputError(f"Invalid status: {', '.join(unknown)}. Valid statuses: {', '.join(STATUSES)}")
 
     def read() -> bytes:
         # Only the columns a summary shows (no config, no sealed secrets), serialised in the thread:
@@ -66,7 +74,7 @@ async def get_job(request: Request, job_id: str) -> dict[str, Any]:
     manager = _manager(request)
     row = manager.get(job_id)
     view = await asyncio.to_thread(views.detail, row, manager.engine, manager.live_http_stats(job_id))
-    return {"success": True, **view, "job": view}
+    return {"success": True, **view}
 
 
 def _action(row: dict[str, Any], message: str) -> dict[str, Any]:
@@ -112,3 +120,10 @@ async def activity_log(request: Request, job_id: str, limit: int = Query(default
     entries = await asyncio.to_thread(activity_repo.page, manager.engine, job_id, limit=limit, before=before)
     next_before = entries[-1]["id"] if len(entries) == limit else None
     return {"success": True, "job_id": job_id, "activity_log": entries, "next_before": next_before}
+
+
+@router.get("/{job_id}/realism", response_model=RealismResponse)
+async def realism(request: Request, job_id: str) -> dict[str, Any]:
+    """How real the job's tenant looks, read back through the platform's API (it calls the platform)."""
+    measures = await _manager(request).realism(job_id)
+    return {"success": True, "measures": measures, "sampled_at": utcnow().isoformat()}

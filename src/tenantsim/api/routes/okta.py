@@ -10,6 +10,7 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 
+from tenantsim.api.interactive import LISTING_DEADLINE_SECONDS, interactive
 from tenantsim.connectors.okta.config import check_org_url
 from tenantsim.errors import InputError
 
@@ -47,26 +48,32 @@ async def _read(request: Request, *, with_limit: bool) -> tuple[str, str, int]:
 @router.post("/api/okta/orgs")
 async def okta_org(request: Request) -> dict[str, Any]:
     token, org_url, _ = await _read(request, with_limit=False)
-    org = await request.app.state.connectors["okta"].org_info(token, org_url)
+    okta = request.app.state.connectors["okta"]
+    org = await interactive(lambda: okta.org_info(token, org_url), org_url)
     return {"success": True, "org": org}
 
 
 @router.post("/api/okta/apps")
 async def okta_apps(request: Request) -> dict[str, Any]:
     token, org_url, limit = await _read(request, with_limit=True)
-    apps = await request.app.state.connectors["okta"].list_apps(token, org_url, limit)
+    okta = request.app.state.connectors["okta"]
+    apps = await interactive(lambda: okta.list_apps(token, org_url, limit), org_url, LISTING_DEADLINE_SECONDS)
     return {"success": True, "apps": apps, "total": len(apps)}
 
 
 @router.post("/api/okta/users")
 async def okta_users(request: Request) -> dict[str, Any]:
     token, org_url, limit = await _read(request, with_limit=True)
-    users = await request.app.state.connectors["okta"].list_users(token, org_url, limit)
+    okta = request.app.state.connectors["okta"]
+    users = await interactive(lambda: okta.list_users(token, org_url, limit), org_url,
+                              LISTING_DEADLINE_SECONDS)
     return {"success": True, "users": users, "total": len(users)}
 
 
 @router.post("/api/okta/groups")
 async def okta_groups(request: Request) -> dict[str, Any]:
     token, org_url, limit = await _read(request, with_limit=True)
-    groups = await request.app.state.connectors["okta"].list_groups(token, org_url, limit)
+    okta = request.app.state.connectors["okta"]
+    groups = await interactive(lambda: okta.list_groups(token, org_url, limit), org_url,
+                               LISTING_DEADLINE_SECONDS)
     return {"success": True, "groups": groups, "total": len(groups)}

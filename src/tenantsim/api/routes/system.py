@@ -9,6 +9,7 @@ from fastapi import APIRouter, Request
 from sqlalchemy import text
 
 from tenantsim import __version__
+from tenantsim.api.interactive import interactive
 from tenantsim.api.schemas import (
     ERROR_RESPONSES,
     HealthResponse,
@@ -17,7 +18,7 @@ from tenantsim.api.schemas import (
     ValidateTokenResponse,
 )
 from tenantsim.api.starting import config_context, route_to_sandbox
-from tenantsim.connectors.registry import DEFAULT_CONNECTION_TYPE, PLATFORMS, platform_for
+from tenantsim.connectors.registry import DEFAULT_CONNECTION_TYPE, PLATFORMS, platform_for_token
 
 router = APIRouter(tags=["system"], responses=ERROR_RESPONSES)
 
@@ -46,12 +47,15 @@ async def health(request: Request) -> dict[str, Any]:
 
 @router.post("/api/validate_token", response_model=ValidateTokenResponse)
 async def validate_token(request: Request, body: ValidateTokenRequest) -> dict[str, Any]:
-    spec = platform_for(body.connection_type)
+    given = body.model_dump(exclude_unset=True)
+    spec = platform_for_token(given)
     connection_type = spec.connection_type
-    data = spec.token_request(body.model_dump(exclude_unset=True), config_context(request.app.state.settings))
+    data = spec.token_request(given, config_context(request.app.state.settings))
     token = str(data.get("api_key") or data.get("token") or "")
     route_to_sandbox(request.app, connection_type, data, [token])
-    user = await request.app.state.connectors[connection_type].validate_token(data)
+    connector = request.app.state.connectors[connection_type]
+    target = str(data.get("org_url") or data.get("base_url") or spec.label)
+    user = await interactive(lambda: connector.validate_token(data), target)
     return {"success": True, "valid": True, "connection_type": connection_type, "user": user.as_dict()}
 
 

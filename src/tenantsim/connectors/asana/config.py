@@ -17,6 +17,7 @@ from tenantsim.connectors.spec import (
     TokenForm,
     check_number,
     context_of,
+    reports,
     validated,
 )
 from tenantsim.connectors.urlcheck import MAX_URL, loopback_url
@@ -43,7 +44,8 @@ def check_asana_base_url(url: Any, *, sandbox_mode: bool) -> str:
 class AsanaJobConfig(BaseModel):
     """Asana's fields of a job, checked in this order (the first problem is the one reported).
 
-    Validators raise ``InputError`` with the seed's messages; pydantic lets it through unchanged.
+    Validators raise ``InputError`` with the seed's messages; ``reports`` hands them to pydantic, so
+    every field's problem is reported.
     """
 
     model_config = ConfigDict(extra="ignore")
@@ -53,12 +55,14 @@ class AsanaJobConfig(BaseModel):
 
     @field_validator("initial_projects", mode="before")
     @classmethod
+    @reports
     def _projects(cls, value: Any) -> Any:
         check_number("initial_projects", value, 1, MAX_INITIAL_PROJECTS, integer=True)
         return value
 
     @field_validator("workspace_gid", mode="before")
     @classmethod
+    @reports
     def _workspace(cls, value: Any) -> str:
         if not isinstance(value, str | int):
             raise InputError("Invalid value for workspace_gid: must be a string")
@@ -66,6 +70,7 @@ class AsanaJobConfig(BaseModel):
 
     @field_validator("base_url", mode="before")
     @classmethod
+    @reports
     def _base_url(cls, value: Any, info: ValidationInfo) -> str | None:
         if value is None:
             return None
@@ -136,6 +141,10 @@ PLATFORM = PlatformSpec(
                      name_prefix="user", placeholder="1/1234…"),
     fields=lambda: FIELDS,
     required=("industry", "workspace_gid", "user_tokens", "anthropic_api_key"),
+    config_fields=("workspace_gid", "initial_projects", "base_url"),
+    hints={"workspace_gid": " (the workspace's gid: POST /api/workspaces lists the ones a token sees)",
+           "user_tokens": ' (a list of {"name", "token"} objects: personal access tokens of the workspace\'s '
+                          "people)"},
     missing_prefix="Missing required field", token_fields=(), destination=("base_url",),
     validate=validate, token_request=token_request, connector=_connector,
     size_fields=("initial_projects",), size_default="default number of projects",

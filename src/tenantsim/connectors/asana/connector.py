@@ -7,11 +7,14 @@ import ipaddress
 from typing import Any
 from urllib.parse import urlsplit
 
+from tenantsim.connectors.asana import realism
 from tenantsim.connectors.asana.adapter import AsanaAdapter
 from tenantsim.connectors.asana.client import ASANA_BASE_URL, AsanaClient
 from tenantsim.connectors.asana.pool import AsanaClientPool
 from tenantsim.connectors.base import ConnectorRuntime, JobContext, ValidatedUser
 from tenantsim.errors import InputError
+from tenantsim.scenario.company import Company
+from tenantsim.store.ledger_types import LedgerEntry
 
 
 def _is_loopback(host: str | None) -> bool:
@@ -80,6 +83,20 @@ class AsanaConnector:
             }
             for w in found
         ]
+
+    async def realism(self, config: dict[str, Any], entries: list[LedgerEntry],
+                      company: Company) -> list[dict[str, Any]]:
+        """The job's realism measures, read from its workspace with the job's tokens (each object with
+        its creator's, as cleanup does). Every Asana measure is about the work, so ``company`` is unused."""
+        pool = AsanaClientPool(config["user_tokens"], budgets=self.runtime.budgets,
+                               base_url=self.base_url(config.get("base_url")),
+                               transport=self.runtime.transport, observer=self.runtime.observer,
+                               timeout=self.runtime.timeout)
+        try:
+            await pool.validate()
+            return await realism.measure(pool, str(config["workspace_gid"]), entries)
+        finally:
+            await pool.aclose()
 
     async def open_adapter(self, ctx: JobContext) -> AsanaAdapter:
         """Validate the job's tokens (AuthError when none works). Intents a crash left without an id

@@ -20,6 +20,7 @@ from tenantsim.connectors.spec import (
     check_choice,
     check_number,
     context_of,
+    reports,
     validated,
 )
 from tenantsim.connectors.urlcheck import (
@@ -89,14 +90,15 @@ class OktaUserToken(BaseModel):
     token: str
     org_url: str
 
-    _org = field_validator("org_url", mode="before")(_org_url)
+    _org = field_validator("org_url", mode="before")(reports(_org_url))
 
 
 class OktaJobConfig(BaseModel):
     """Okta's fields of a job, checked in this order (the first problem is the one reported).
 
-    Validators raise ``InputError`` with the seed's messages; pydantic lets it through unchanged.
-    ``user_tokens`` arrive already shaped by the shared check (name, token, org_url present).
+    Validators raise ``InputError`` with the seed's messages; ``reports`` hands them to pydantic, so
+    every field's problem is reported. ``user_tokens`` arrive already shaped by the shared check (name,
+    token, org_url present).
     """
 
     model_config = ConfigDict(extra="ignore")
@@ -107,17 +109,19 @@ class OktaJobConfig(BaseModel):
 
     @field_validator("org_size", mode="before")
     @classmethod
+    @reports
     def _size(cls, value: Any) -> Any:
         check_choice("org_size", value, ORG_SIZES)
         return value
 
     @field_validator("initial_users", mode="before")
     @classmethod
+    @reports
     def _users(cls, value: Any) -> Any:
         check_number("initial_users", value, 1, MAX_INITIAL_USERS, integer=True)
         return value
 
-    _org = field_validator("org_url", mode="before")(_org_url)
+    _org = field_validator("org_url", mode="before")(reports(_org_url))
 
 
 def validate(body: dict[str, Any], config: dict[str, Any], ctx: ConfigContext) -> dict[str, Any]:
@@ -185,6 +189,10 @@ PLATFORM = PlatformSpec(
                      name_prefix="admin", placeholder="00abc…"),
     fields=_fields,
     required=("industry", "org_url", "user_tokens", "org_size", "anthropic_api_key"),
+    config_fields=("org_url", "org_size", "initial_users"),
+    hints={"org_url": " (the org's URL, like https://dev-123456.okta.com)",
+           "org_size": f" (one of {', '.join(ORG_SIZES)})",
+           "user_tokens": ' (a list of {"name", "token", "org_url"} objects: admin API tokens of the org)'},
     missing_prefix="Missing required field for Okta", token_fields=("org_url",), destination=("org_url",),
     validate=validate, token_request=token_request, connector=_connector,
     size_fields=("initial_users", "org_size"), options=_options, sandbox_fill=_sandbox_fill,

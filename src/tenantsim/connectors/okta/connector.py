@@ -10,11 +10,14 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from tenantsim.connectors.base import ConnectorRuntime, JobContext, ValidatedUser
+from tenantsim.connectors.okta import realism
 from tenantsim.connectors.okta.adapter import OktaAdapter
 from tenantsim.connectors.okta.client import OktaClient
 from tenantsim.connectors.okta.people import user_summary
 from tenantsim.connectors.okta.pool import OktaClientPool, display_name
 from tenantsim.errors import InputError
+from tenantsim.scenario.company import Company
+from tenantsim.store.ledger_types import LedgerEntry
 
 
 def org_name(org_url: str) -> str:
@@ -86,6 +89,18 @@ class OktaConnector:
                  "description": (g.get("profile") or {}).get("description"), "type": g.get("type"),
                  "created": g.get("created"), "lastUpdated": g.get("lastUpdated")}
                 for g in await self._collect(token, org_url, "groups", limit)]
+
+    async def realism(self, config: dict[str, Any], entries: list[LedgerEntry],
+                      company: Company) -> list[dict[str, Any]]:
+        """The job's realism measures, read from its org with the first of its tokens Okta accepts."""
+        pool = OktaClientPool(config["user_tokens"], org_url=str(config["org_url"]),
+                              budgets=self.runtime.budgets, transport=self.runtime.transport,
+                              observer=self.runtime.observer, timeout=self.runtime.timeout)
+        try:
+            members = await pool.validate()
+            return await realism.measure(members[0].client, entries, company)
+        finally:
+            await pool.aclose()
 
     async def open_adapter(self, ctx: JobContext) -> OktaAdapter:
         capacity = float(ctx.config.get("max_api_capacity") or 100) / 100.0

@@ -4,9 +4,11 @@
 const KEY_NAME = "tenantsim.apiKey";
 
 export class ApiError extends Error {
-  constructor(status, message) {
+  // ``details``: every problem of a refused request (a job start's ``errors``), when the server lists them.
+  constructor(status, message, details = []) {
     super(message);
     this.status = status;
+    this.details = details;
   }
 }
 
@@ -63,7 +65,8 @@ export async function api(method, path, body, { retryAuth = true } = {}) {
     data = null;
   }
   if (!response.ok || (data && data.success === false)) {
-    throw new ApiError(response.status, (data && data.error) || `${response.status} ${response.statusText}`);
+    const details = data && Array.isArray(data.errors) ? data.errors.map(String) : [];
+    throw new ApiError(response.status, (data && data.error) || `${response.status} ${response.statusText}`, details);
   }
   return data;
 }

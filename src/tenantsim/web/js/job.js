@@ -1,4 +1,4 @@
-// One job: controls, initial-build and cleanup progress, figures, events chart and the live activity log.
+// One job: controls, initial-build and cleanup progress, figures, realism, events chart and the live activity log.
 import { ApiError, JobStream, del, get, post } from "./api.js";
 import { WINDOWS, stackedBars, windowFor } from "./charts.js";
 import {
@@ -71,6 +71,9 @@ export function mountJob(root, jobId) {
         <section class="panel" id="sim-panel"><div class="panel-head"><h2>Simulated time</h2><span class="hint" id="sim-zone"></span></div>
           <div class="panel-body sim-clock" id="sim-clock"><div class="faint">No simulated time yet: the clock starts with the company.</div></div></section>
         <section class="panel"><div class="panel-head"><h2>Figures</h2></div><div class="panel-body" id="figures"></div></section>
+        <section class="panel" id="realism-panel"><div class="panel-head"><h2>Realism</h2><span class="hint" id="realism-when">read back from the tenant</span>
+            <div class="right"><button class="btn btn-sm" id="realism-check" title="Reads the tenant through the platform's API">Check realism</button></div></div>
+          <div class="panel-body" id="realism"><div class="faint">How real the tenant looks (hires, departures, leave, comment threads…), measured through the platform's API. It calls the platform, so it runs when you ask.</div></div></section>
         <section class="panel"><div class="panel-head"><h2>Objects in the tenant</h2><span class="hint">created by this job</span></div><div class="panel-body" id="objects"></div></section>
         <section class="panel"><div class="panel-head"><h2>Rate limits</h2><span class="hint">this job's calls</span></div><div class="panel-body" id="limits"></div></section>
         <section class="panel"><div class="panel-head"><h2>Errors</h2></div><div class="panel-body" id="errors"></div></section>
@@ -226,6 +229,32 @@ export function mountJob(root, jobId) {
     const rows = Object.entries(cfg).filter(([k]) => k !== "user_tokens").map(([k, v]) => `<dt>${esc(title(k))}</dt><dd>${esc(typeof v === "object" ? JSON.stringify(v) : v)}</dd>`);
     const tokens = (cfg.user_tokens || []).map((t) => `${esc(t.name)} <span class="mono faint">${esc(t.token)}</span>`).join("<br>");
     $("#config").innerHTML = `<dl class="kv small">${rows.join("")}${tokens ? `<dt>Tokens</dt><dd>${tokens}</dd>` : ""}</dl>`;
+  }
+
+  // -- realism: on demand, since it reads the tenant through the platform's API ---------------------
+  function figure(value) {
+    return Number.isInteger(value) ? num(value) : num(value, 2);
+  }
+
+  async function checkRealism() {
+    const button = $("#realism-check");
+    button.disabled = true;
+    button.innerHTML = `<span class="spin"></span>Checking…`;
+    try {
+      const data = await get(`/api/jobs/${encodeURIComponent(jobId)}/realism`);
+      const rows = data.measures.map((m) => `<tr data-measure="${esc(m.name)}" class="${m.ok ? "ok" : "bad"}"><td>${esc(m.name)}</td><td class="num">${esc(figure(m.value))}</td><td class="num faint">${esc(m.band)}</td>
+        <td class="mark ${m.ok ? "ok" : "bad"}" title="${m.ok ? "within band" : "outside band"}" aria-label="${m.ok ? "within band" : "outside band"}">${m.ok ? "✓" : "✗"}</td></tr>`).join("");
+      const within = data.measures.filter((m) => m.ok).length;
+      $("#realism").innerHTML = `<table class="realism"><thead><tr><th>Measure</th><th class="num">Value</th><th class="num">Band</th><th title="Within band">OK</th></tr></thead><tbody>${rows}</tbody></table>
+        <div class="faint small" style="margin-top:8px">${num(within)} of ${num(data.measures.length)} within band</div>`;
+      $("#realism-when").textContent = `read ${clock(data.sampled_at)}`;
+      $("#realism-when").title = new Date(data.sampled_at).toLocaleString();
+    } catch (err) {
+      $("#realism").innerHTML = `<div class="error-box">${esc(err instanceof ApiError ? err.message : String(err))}</div>`;
+    } finally {
+      button.disabled = false;
+      button.textContent = "Check again";
+    }
   }
 
   // -- simulated clock: from the job view, then run on locally at time_scale (never past its limit) ----
@@ -485,6 +514,8 @@ export function mountJob(root, jobId) {
       return;
     }
     if (event.target.closest("#older")) loadOlder().catch((err) => toast(err.message, true));
+    const check = event.target.closest("#realism-check");
+    if (check && !check.disabled) checkRealism();
   });
 
   const stream = new JobStream(jobId, onMessage, onState, 100);

@@ -412,7 +412,13 @@ export function mountNewJob(root, params) {
       toast(data.message);
       location.hash = `#/jobs/${encodeURIComponent(data.job_id)}`;
     } catch (err) {
-      error.textContent = err instanceof ApiError ? err.message : String(err);
+      const details = err instanceof ApiError ? err.details || [] : [];
+      if (details.length > 1 || (details.length === 1 && details[0] !== err.message)) {
+        // Every problem at once, each saying what would satisfy it.
+        error.innerHTML = `<ul style="margin:0;padding-left:18px">${details.map((d) => `<li>${esc(d)}</li>`).join("")}</ul>`;
+      } else {
+        error.textContent = err instanceof ApiError ? err.message : String(err);
+      }
       error.hidden = false;
       button.disabled = false;
       button.textContent = "Start job";

@@ -1,0 +1,87 @@
+"""A five-person media team's Asana workspace through a simulated month, read back through the Asana API
+as a customer would see it and scored by the realism report: conversations that do not repeat and
+mention only members, due dates after creation, open and completed work side by side, every work kind
+at a per-person pace.
+
+The director decides in simulated time, so driving it as fast as the emulator answers gives the month a
+job shows at any ``time_scale`` (20,000 makes it about two real minutes)."""
+
+from __future__ import annotations
+
+import contextlib
+from collections import Counter
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+
+from tenantsim.connectors.asana.connector import AsanaConnector
+from tenantsim.connectors.base import ConnectorRuntime
+from tenantsim.connectors.ratelimit import BudgetRegistry
+from tenantsim.jobs.simulation import Simulation
+from tenantsim.sandbox.asana import create_app
+from tests.support.jobctx import make_context
+from tests.support.servers import serve_asgi
+
+DAYS = 30
+PEOPLE = 5
+
+
+@contextlib.contextmanager
+def workspace() -> Iterator[tuple[str, dict[str, object]]]:
+    sandbox = create_app(users=PEOPLE, seed=7, rate_limit=100_000, window_seconds=1.0)
+    with serve_asgi(sandbox) as url:
+        base = f"{url}/api/1.0"
+        yield base, sandbox.describe(base)
+
+
+async def test_a_media_team_month_reads_like_real_work(tmp_path: Path) -> None:
+    with workspace() as (base, described):
+        users = described["users"]  # type: ignore[index]
+        org = next(w["gid"] for w in described["workspaces"] if w["is_organization"])  # type: ignore[attr-defined]
+        config = {
+            "connection_type": "asana",
+            "industry": "media",
+            "workspace_gid": org,
+            "base_url": base,
+            "initial_projects": 4,
+            "content_provider": "offline",
+            "time_scale": 20000,
+            "activity_level": "medium",
+            "user_tokens": [{"name": f"user{i}", "token": u["token"]} for i, u in enumerate(users)],
+        }
+        ctx = make_context(tmp_path, config, seed=23)
+        connector = AsanaConnector(
+            ConnectorRuntime(budgets=BudgetRegistry(window_seconds=1.0), sandbox_mode=True)
+        )
+        sim = await Simulation.open(ctx, [await connector.open_adapter(ctx)])
+        assert len(sim.company.people) == PEOPLE
+        await sim.build()
+        start = sim.company.clock()
+        kinds: Counter[str] = Counter()
+        while sim.company.clock() < start + timedelta(days=DAYS):
+            due, kind, item = sim.director.next_due()
+            if kind is None:
+                sim.company.sim_now = due.isoformat()
+                continue
+            event = await sim.step(kind, due, item)
+            if event is not None:
+                kinds[event.kind] += 1
+        await sim.aclose()
+        measures = await connector.realism(config, ctx.ledger.entries(), sim.company)
+
+    # Every work kind happened, at a per-person pace (six actions a business day at "medium").
+    assert set(kinds) == {
+        "create_task",
+        "comment",
+        "move_task",
+        "complete_task",
+        "add_subtask",
+        "reassign_task",
+        "tag_task",
+        "update_priority",
+    }
+    business_days = DAYS * 5 / 7
+    assert 0.6 * 6 * PEOPLE * business_days <= sum(kinds.values()) <= 1.4 * 6 * PEOPLE * business_days
+    # What a person would notice, read back through the Asana API.
+    failing = [m for m in measures if not m["ok"]]
+    assert failing == [], failing

@@ -38,12 +38,24 @@ def _reason(cause: BaseException | None, timeout: float) -> str:
     if isinstance(cause, httpx.TimeoutException):
         return f"no answer within {timeout:g} s"
     if isinstance(cause, httpx.ConnectError):
+        if _refused(cause):  # the socket's own answer, whatever words the async backend wrapped it in
+            return "connection refused"
         text = _ERRNO.sub("", str(cause)).strip().rstrip(".")
         text = _PLAIN.get(text.lower(), text)
         return (text[:1].lower() + text[1:]) if text else "the connection failed"
     if isinstance(cause, httpx.RemoteProtocolError | httpx.ReadError | httpx.WriteError):
         return "the connection was dropped"
     return "the connection failed"
+
+
+def _refused(exc: BaseException | None, depth: int = 0) -> bool:
+    """A ConnectionRefusedError anywhere behind ``exc`` (causes, contexts, grouped errors)."""
+    if exc is None or depth > 8:
+        return False
+    if isinstance(exc, ConnectionRefusedError):
+        return True
+    inner = list(getattr(exc, "exceptions", ()) or ())
+    return any(_refused(e, depth + 1) for e in (exc.__cause__, exc.__context__, *inner))
 
 
 def _network_cause(exc: BaseException) -> BaseException | None:

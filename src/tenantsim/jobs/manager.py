@@ -18,7 +18,7 @@ from typing import Any
 
 from sqlalchemy import Engine
 
-from tenantsim.connectors.base import Connector
+from tenantsim.connectors.base import Connector, PlatformAdapter
 from tenantsim.content.base import ContentProvider
 from tenantsim.errors import ConflictError, InputError, JobStopping, NotFoundError, Retriable
 from tenantsim.jobs.bus import EventBus
@@ -46,6 +46,7 @@ log = logging.getLogger("tenantsim.jobs")
 ContentFactory = Callable[[dict[str, Any], int, str], ContentProvider]  # (config, seed, job_id)
 CLAIMABLE = (*LIVE, JobStatus.CLEANING)
 SEED_ATTEMPTS = 8
+SETTLE_SECONDS = 15.0  # the most a stopping job spends settling what a crash left
 
 
 class JobManager:
@@ -249,6 +250,7 @@ class JobManager:
         job_id = worker.job_id
         row = self.get(job_id)
         sim: Simulation | None = None
+        adapter: PlatformAdapter | None = None
         ctx: RunningJobContext | None = None
         run_id = jobs_repo.open_run(self.engine, job_id, self.server_id, "run")
         ended = "finished"
@@ -257,11 +259,7 @@ class JobManager:
             worker.ctx = ctx
             await worker.control.checkpoint()
             adapter = await self.connectors[row["connection_type"]].open_adapter(ctx)
-            try:
-                sim = await Simulation.open(ctx, [adapter])
-            except BaseException:
-                await adapter.aclose()
-                raise
+            sim = await Simulation.open(ctx, [adapter])
             worker.sim = sim
             now = utcnow()
             first = row.get("first_started_at") or now
@@ -292,6 +290,8 @@ class JobManager:
         except JobStopping as signal:
             ended = stop_reason(signal)
             log.info("job %s stopping: %s", job_id, ended)
+            if ctx is not None:
+                await asyncio.shield(self._settle_after_stop(ctx, adapter, row["connection_type"]))
         except asyncio.CancelledError:
             ended = "cancelled"
             raise
@@ -308,7 +308,25 @@ class JobManager:
                 ctx.activity("job_failed", f"The job failed: {self.get(job_id).get('last_error')}", [])
             self._status_event(job_id, JobStatus.FAILED)
         finally:
-            await self._release(worker, ctx, sim, run_id, ended)
+            await self._release(worker, ctx, sim or adapter, run_id, ended)
+
+    async def _settle_after_stop(self, ctx: RunningJobContext, adapter: PlatformAdapter | None,
+                                 connection_type: str) -> None:
+        """A job stopped before it could settle what a crash left (an intent without an id) settles it now,
+        so a stopped job's ledger names exactly what the platform holds. Best effort, bounded in time: the
+        next start or the cleanup settles whatever this could not."""
+        if not ctx.ledger.entries(statuses=["intent"]):
+            return
+        try:
+            async with asyncio.timeout(SETTLE_SECONDS):
+                opened = adapter or await self.connectors[connection_type].open_adapter(ctx)
+                try:
+                    await opened.prepare()
+                finally:
+                    if adapter is None:
+                        await opened.aclose()
+        except Exception as exc:  # the platform is down or slow: the ledger keeps the intent for later
+            log.info("job %s: intents left to settle at the next start (%s)", ctx.job_id, type(exc).__name__)
 
     async def _seed_with_retries(self, ctx: RunningJobContext, sim: Simulation, control: JobControl) -> None:
         """The initial build is resumable from the ledger, so a platform outage only delays it."""

@@ -25,6 +25,7 @@ BENCHMARKS = [
     ("throughput", "bench.throughput", "calls per second and CPU per call, emulators without limits"),
     ("scale", "bench.scale", "1,000 concurrent jobs in one server"),
     ("api", "bench.api_latency", "API latency with 10,000 jobs and 1,000,000 activity rows"),
+    ("realism", "bench.realism", "a simulated month of an Okta and an Asana company, read back and measured"),
 ]
 
 
@@ -121,6 +122,12 @@ def rows() -> list[tuple[str, str, str, str]]:
         p99 = (api.get(key) or {}).get("p99_ms")
         out.append((f"API with 10,000 jobs / 1,000,000 activity rows: {label} p99", fmt(p99, 1, " ms"),
                     "≤ 20 ms", verdict(check(p99, lambda v: v <= 20))))
+    realism = load("realism")
+    for platform in ("okta", "asana"):
+        month = realism.get(platform) or {}
+        for measure in month.get("measures") or []:
+            out.append((f"Realism, a month of {month.get('company')} ({platform}): {measure['name']}",
+                        fmt(measure["value"]), str(measure["band"]), verdict(bool(measure["ok"]))))
     return out
 
 

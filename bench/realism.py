@@ -1,0 +1,122 @@
+"""A simulated month of two companies, measured the way a customer would see them: read back through the
+platforms' own APIs by the realism report (``GET /api/jobs/<id>/realism``'s measures).
+
+* Okta: a 200-person technology company (midsize) — hires and departures per 100 staff, share on leave,
+  managers outside their department; plus the events of the month by kind.
+* Asana: a five-person media team — distinct comments, repeated text in a thread, mentions of non-members,
+  due dates before creation, completed share.
+
+The director works in simulated time, so this is the month a job shows at any ``time_scale`` (20,000 makes it
+about two real minutes). Writes bench/results/realism.json.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import tempfile
+from collections import Counter
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from tests.conformance.okta_case import OktaCase
+from tests.support.jobctx import make_context
+from tests.support.servers import serve_asgi
+
+from bench.common import RESULTS
+from tenantsim.connectors.asana.connector import AsanaConnector
+from tenantsim.connectors.base import ConnectorRuntime
+from tenantsim.connectors.ratelimit import BudgetRegistry
+from tenantsim.jobs.simulation import Simulation
+from tenantsim.sandbox.asana import create_app as asana_sandbox
+from tenantsim.scenario import invariants
+
+DAYS = 30
+
+
+async def a_month(sim: Simulation) -> tuple[Counter[str], int]:
+    """Every event of a simulated month, as fast as the platform answers; and how many broke an invariant."""
+    kinds: Counter[str] = Counter()
+    broken = 0
+    start = sim.company.clock()
+    while sim.company.clock() < start + timedelta(days=DAYS):
+        due, kind, item = sim.director.next_due()
+        if kind is None:
+            sim.company.sim_now = due.isoformat()
+            continue
+        event = await sim.step(kind, due, item)
+        if event is not None:
+            kinds[event.kind] += 1
+            broken += bool(invariants.problems(sim.company))
+    return kinds, broken
+
+
+async def okta_month(folder: Path) -> dict[str, Any]:
+    case = OktaCase()
+    with case.tenant() as base:
+        config = {**case.config(base, 200), "org_size": "midsize", "time_scale": 20000}
+        ctx = make_context(folder, config, seed=2)
+        connector = case.connector()
+        sim = await Simulation.open(ctx, [await connector.open_adapter(ctx)])
+        await sim.build()
+        kinds, broken = await a_month(sim)
+        await sim.aclose()
+        measures = await connector.realism(config, ctx.ledger.entries(), sim.company)
+    return {
+        "company": "technology, 200 people",
+        "events": dict(kinds),
+        "events_breaking_an_invariant": broken,
+        "measures": measures,
+    }
+
+
+async def asana_month(folder: Path) -> dict[str, Any]:
+    sandbox = asana_sandbox(users=5, seed=7, rate_limit=100_000, window_seconds=1.0)
+    with serve_asgi(sandbox) as url:
+        base = f"{url}/api/1.0"
+        described = sandbox.describe(base)
+        org = next(w["gid"] for w in described["workspaces"] if w["is_organization"])
+        config = {
+            "connection_type": "asana",
+            "industry": "media",
+            "workspace_gid": org,
+            "base_url": base,
+            "initial_projects": 4,
+            "content_provider": "offline",
+            "time_scale": 20000,
+            "user_tokens": [
+                {"name": f"user{i}", "token": u["token"]} for i, u in enumerate(described["users"])
+            ],
+        }
+        ctx = make_context(folder, config, seed=23)
+        connector = AsanaConnector(
+            ConnectorRuntime(budgets=BudgetRegistry(window_seconds=1.0), sandbox_mode=True)
+        )
+        sim = await Simulation.open(ctx, [await connector.open_adapter(ctx)])
+        await sim.build()
+        kinds, broken = await a_month(sim)
+        await sim.aclose()
+        measures = await connector.realism(config, ctx.ledger.entries(), sim.company)
+    return {
+        "company": "media, 5 people",
+        "events": dict(kinds),
+        "events_breaking_an_invariant": broken,
+        "measures": measures,
+    }
+
+
+def run() -> dict[str, Any]:
+    with tempfile.TemporaryDirectory() as okta_dir, tempfile.TemporaryDirectory() as asana_dir:
+        results = {
+            "days": DAYS,
+            "okta": asyncio.run(okta_month(Path(okta_dir))),
+            "asana": asyncio.run(asana_month(Path(asana_dir))),
+        }
+    RESULTS.mkdir(exist_ok=True)
+    (RESULTS / "realism.json").write_text(json.dumps(results, indent=2) + "\n")
+    return results
+
+
+if __name__ == "__main__":
+    print(json.dumps(run(), indent=2))

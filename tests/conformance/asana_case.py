@@ -77,4 +77,14 @@ class AsanaCase:
         async with asana_api(base, self._tenants[base].tokens[0]) as api:
             problems = await ledger_mismatches(api, ledger_ids.ledger)
             problems += await people_mismatches(api, self._workspace(base), company)
+            for plan in company.projects:  # the company's projects, each as far along as the company says
+                gid = ledger_ids.get("project", {}).get(plan.key)
+                if gid is None:
+                    problems.append(f"project {plan.name} ({plan.phase}) is not in Asana")
+                    continue
+                answer = await api.get(f"/projects/{gid}", params={"opt_fields": "name,archived"})
+                found = answer.json()["data"]
+                if found["name"] != plan.name or bool(found["archived"]) != (plan.phase == "done"):
+                    problems.append(f"project {plan.name}: archived {found['archived']}, "
+                                    f"company says {plan.phase}")
         return problems

@@ -18,7 +18,7 @@ from tenantsim.connectors.base import ConnectorRuntime
 from tenantsim.connectors.ratelimit import BudgetRegistry
 from tenantsim.jobs.context import RunningJobContext
 from tenantsim.sandbox.asana import create_app
-from tenantsim.scenario.events import WORK_KINDS, Event
+from tenantsim.scenario.events import PROJECT_KINDS, WORK_KINDS, Event
 from tenantsim.scenario.founding import KnownPerson
 from tests.connectors.asana_support import (
     asana_api,
@@ -93,7 +93,7 @@ async def test_three_users_build_apply_every_work_kind_and_clean_up(tmp_path: Pa
         ctx = make_context(tmp_path, config, content=content_provider(7))
         adapter = await _connector().open_adapter(ctx)
         try:
-            assert adapter.platform == "asana" and adapter.handles == frozenset(WORK_KINDS)
+            assert adapter.platform == "asana" and adapter.handles == frozenset((*WORK_KINDS, *PROJECT_KINDS))
             assert list(adapter.catalogue()) == []
             await adapter.prepare()
             known = adapter.known_people() or []

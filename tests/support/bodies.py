@@ -21,7 +21,7 @@ def okta_body(**overrides: Any) -> dict[str, Any]:
     body = {"connection_type": "okta", "industry": "technology", "org_url": OKTA_URL, "org_size": "midsize",
             "initial_users": 50,
             "user_tokens": [{"name": "admin1", "token": "good-okta-1", "org_url": OKTA_URL}],
-            "anthropic_api_key": None, "content_provider": "offline", "time_scale": 3600.0}
+            "anthropic_api_key": None, "content_provider": "offline", "time_scale": 200000.0}
     body.update(overrides)
     return {k: v for k, v in body.items() if v is not None}
 

@@ -21,7 +21,7 @@ from tenantsim.content.base import ContentProvider, derive_seed
 from tenantsim.scenario import hr, rates, work
 from tenantsim.scenario.activity import ActivityModel
 from tenantsim.scenario.company import Company, Employee, employee_from
-from tenantsim.scenario.events import ACCESS_KINDS, HR_KINDS, WORK_KINDS, Event
+from tenantsim.scenario.events import ACCESS_KINDS, HR_KINDS, PROJECT_KINDS, WORK_KINDS, Event
 from tenantsim.scenario.offices import offices_for
 
 HORIZON = timedelta(days=14)  # the longest the director looks ahead for the next event
@@ -49,7 +49,8 @@ class Director:
         self.content = content
         self.seed = seed
         self.model = model
-        self.kinds = [k for k in (*HR_KINDS, *ACCESS_KINDS, *WORK_KINDS) if k in set(kinds)]
+        known = (*HR_KINDS, *ACCESS_KINDS, *WORK_KINDS, *PROJECT_KINDS)
+        self.kinds = [k for k in known if k in set(kinds)]
         self.catalogue = sorted(set(catalogue))  # app labels the job's platforms can grant
         self.actors = list(actors)  # person keys who act on the job's work platforms
         self._weekly = weekly_weight(model, company.clock())
@@ -123,7 +124,10 @@ class Director:
             company.agenda.remove(item)
         at = max(at, company.clock())
         rng = self._rng("apply", kind)
-        event = await self._step(kind, at, rng, company.people.get(item["person"]) if item else None)
+        if item is not None and item.get("project"):
+            event = await self._project_step(kind, at, rng, item["project"])
+        else:
+            event = await self._step(kind, at, rng, company.people.get(item["person"]) if item else None)
         company.sim_now = at.isoformat()
         if event is None:
             return None
@@ -131,6 +135,14 @@ class Director:
         event.seq = company.event_seq
         company.pending = event.to_dict()
         return event
+
+    async def _project_step(self, kind: str, at: datetime, rng: random.Random, project: str) -> Event | None:
+        if kind == "project_wrapping_up":
+            return work.wrap_up(self.company, project, at, rng)
+        if kind == "project_completed" and kind in self.kinds:
+            company, content = self.company, self.content
+            return await work.complete_project(company, content, self.seed, project, at, self.actors)
+        return None
 
     async def _step(
         self, kind: str, at: datetime, rng: random.Random, subject: Employee | None

@@ -11,6 +11,8 @@ ACCESS_KINDS = ("app_grant", "app_revoke", "password_reset", "mfa_enrollment")
 # Day-to-day work: work platforms reflect them, acting as the company's people.
 WORK_KINDS = ("create_task", "comment", "move_task", "complete_task", "add_subtask", "reassign_task",
               "tag_task", "update_priority")
+# A project's life: scheduled on the company's agenda, never drawn at random.
+PROJECT_KINDS = ("project_wrapping_up", "project_completed")
 CHURN_KINDS = frozenset(HR_KINDS)  # set by headcount and industry, never by activity_level
 
 

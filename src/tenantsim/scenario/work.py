@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import random
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from tenantsim.content.base import ContentContext, ContentProvider
+from tenantsim.content.base import ContentContext, ContentProvider, derive_seed
 from tenantsim.scenario.company import Company, ProjectPlan
 from tenantsim.scenario.events import Event
 
@@ -32,9 +32,10 @@ def action(
 
 
 async def plan_projects(company: Company, content: ContentProvider, seed: int, count: int,
-                        actors: Sequence[str]) -> None:
-    """The work the company has on when the job starts: ``count`` projects in the departments its working
-    people are in (then the largest others), each owned by someone from that department when possible."""
+                        actors: Sequence[str], *, under_way: bool = True) -> None:
+    """Projects up to ``count``: in the departments the working people are in (then the largest others),
+    each owned by someone from that department when possible, with its wrap-up on the company's agenda.
+    ``under_way``: they are part-way through (the job's first day); else they start now."""
     people = [company.people[k] for k in actors if k in company.people]
     homes = list(dict.fromkeys(p.department for p in people if p.department != "Executive"))
     homes += [d.name for d in sorted(company.departments, key=lambda d: -d.share)
@@ -46,7 +47,39 @@ async def plan_projects(company: Company, content: ContentProvider, seed: int, c
         idea = (await content.projects(context, 1, start_index=index))[0]
         owners = [p for p in people if p.department == department] or people
         owner = owners[index % len(owners)].key if owners else None
-        company.projects.append(ProjectPlan(key=f"project:{index}", name=idea.name, notes=idea.notes,
-                                            department=department,
+        key = f"project:{index}"
+        company.projects.append(ProjectPlan(key=key, name=idea.name, notes=idea.notes, department=department,
                                             sections=list(idea.sections or ("To do", "In progress", "Done")),
                                             owner=owner, started_at=company.sim_now))
+        rng = random.Random(derive_seed(seed, "project-length", index))
+        weeks = rng.uniform(2, 10) if under_way else rng.uniform(6, 12)
+        wrap = company.clock() + timedelta(weeks=weeks)
+        company.agenda.append({"at": wrap.isoformat(), "kind": "project_wrapping_up", "person": owner or "",
+                               "project": key})
+
+
+def wrap_up(company: Company, key: str, at: datetime, rng: random.Random) -> Event | None:
+    """Active -> wrapping up: no new work goes into it; what is open gets finished."""
+    plan = next((p for p in company.projects if p.key == key and p.phase == "active"), None)
+    if plan is None:
+        return None
+    plan.phase = "wrapping_up"
+    close = at + timedelta(days=rng.uniform(7, 16))
+    company.agenda.append({"at": close.isoformat(), "kind": "project_completed", "person": plan.owner or "",
+                           "project": key})
+    return Event(0, "project_wrapping_up", at.isoformat(), plan.owner, [], {"project": key},
+                 f"{plan.name} is wrapping up: no new work goes into it, what is open gets finished.")
+
+
+async def complete_project(company: Company, content: ContentProvider, seed: int, key: str, at: datetime,
+                           actors: Sequence[str]) -> Event | None:
+    """Wrapping up -> done, and the next piece of work starts: a new project in the company's plan."""
+    plan = next((p for p in company.projects if p.key == key and p.phase == "wrapping_up"), None)
+    if plan is None:
+        return None
+    plan.phase = "done"
+    await plan_projects(company, content, seed, len(company.projects) + 1, actors, under_way=False)
+    started = company.projects[-1]
+    return Event(0, "project_completed", at.isoformat(), plan.owner, [],
+                 {"project": key, "started": started.key},
+                 f"{plan.name} is done; {started.name} starts in {started.department}.")

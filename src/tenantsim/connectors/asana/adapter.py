@@ -31,7 +31,7 @@ from tenantsim.connectors.base import JobContext
 from tenantsim.content.names import login_part
 from tenantsim.errors import NotFoundOnPlatform, Skippable
 from tenantsim.scenario.company import Company, Employee
-from tenantsim.scenario.events import WORK_KINDS, Event
+from tenantsim.scenario.events import PROJECT_KINDS, WORK_KINDS, Event
 from tenantsim.scenario.founding import KnownPerson
 
 TASKS_PER_PROJECT = 6
@@ -58,7 +58,7 @@ def _same_name(person: Employee, name: str) -> bool:
 
 class AsanaAdapter:
     platform = "asana"
-    handles = frozenset(WORK_KINDS)
+    handles = frozenset((*WORK_KINDS, *PROJECT_KINDS))
 
     def __init__(self, ctx: JobContext, pool: AsanaClientPool) -> None:
         self.ctx = ctx
@@ -195,32 +195,36 @@ class AsanaAdapter:
         for index, (name, color) in enumerate(zip(TAG_NAMES, TAG_COLORS, strict=True)):
             await self.ctx.checkpoint_now()
             await builder.create_tag(index, name, color, self.pool.pick(rng))
-        today = datetime.now(UTC).date()
         for index, plan in enumerate(company.projects):
-            await self.ctx.checkpoint_now()
-            department = plan.department
-            owner = self._actor(company, plan.owner)
-            project = await builder.create_project(plan, self.ctx.rng("asana", "project", index), owner)
-            ideas = await self.ctx.content.tasks(
-                builder.content_ctx(department=department, project=project.name), TASKS_PER_PROJECT
-            )
-            for number, idea in enumerate(ideas):
-                await self.ctx.checkpoint_now()
-                task_rng = self.ctx.rng("asana", "task", index, number)
-                task = await builder.create_task(f"task:{index}:{number}", project, idea, task_rng, today)
-                if task is None or self._seed_done(task.key):  # a resumed seed: this one is complete
-                    continue
-                for sub_index, name in enumerate(idea.subtasks[:3]):
-                    await builder.add_subtask(task, sub_index, name, task_rng)
-                if self.state.tags and task_rng.random() < 0.35:
-                    await self._tag(task, task_rng.choice(self.state.tags), self._doer(task, task_rng))
-                if task.comments == 0 and task_rng.random() < 0.6:
-                    await builder.comment_thread(
-                        task, task_rng.randint(2, 4), task_rng, last_author=task.actor
-                    )
-                self.ctx.ledger.update_attrs("task", task.key, {"seed_done": True})
+            if plan.phase != "done":
+                await self._build_project(builder, company, index)
             self.ctx.checkpoint(seeded_projects=index + 1)
         await self._portfolio(builder, rng)
+
+    async def _build_project(self, builder: Builder, company: Company, index: int) -> ProjectState:
+        """One of the company's projects in Asana, with its first tasks, steps, tags and threads."""
+        await self.ctx.checkpoint_now()
+        plan = company.projects[index]
+        today = datetime.now(UTC).date()
+        owner = self._actor(company, plan.owner)
+        project = await builder.create_project(plan, self.ctx.rng("asana", "project", index), owner)
+        ideas = await self.ctx.content.tasks(
+            builder.content_ctx(department=plan.department, project=project.name), TASKS_PER_PROJECT
+        )
+        for number, idea in enumerate(ideas):
+            await self.ctx.checkpoint_now()
+            task_rng = self.ctx.rng("asana", "task", index, number)
+            task = await builder.create_task(f"task:{index}:{number}", project, idea, task_rng, today)
+            if task is None or self._seed_done(task.key):  # a resumed seed: this one is complete
+                continue
+            for sub_index, name in enumerate(idea.subtasks[:3]):
+                await builder.add_subtask(task, sub_index, name, task_rng)
+            if self.state.tags and task_rng.random() < 0.35:
+                await self._tag(task, task_rng.choice(self.state.tags), self._doer(task, task_rng))
+            if task.comments == 0 and task_rng.random() < 0.6:
+                await builder.comment_thread(task, task_rng.randint(2, 4), task_rng, last_author=task.actor)
+            self.ctx.ledger.update_attrs("task", task.key, {"seed_done": True})
+        return project
 
     def _seed_done(self, task_key: str) -> bool:
         entry = self.ctx.ledger.get("task", task_key)
@@ -268,7 +272,13 @@ class AsanaAdapter:
         recorded together with the event's seq, so a re-applied event after a crash is skipped or, when
         nothing was recorded yet, repeats the same idempotent calls (the same draws from the same state)."""
         last = self.ctx.progress.get(LAST_EVENT)
-        if (last is not None and event.seq <= int(last)) or event.kind not in self._handlers:
+        if last is not None and event.seq <= int(last):
+            return
+        if event.kind in PROJECT_KINDS:
+            await self._project_event(event, company)
+            self.ctx.checkpoint(**{LAST_EVENT: event.seq})
+            return
+        if event.kind not in self._handlers:
             return
         await self._ready(company)
         member = self._actor(company, event.person)
@@ -285,15 +295,41 @@ class AsanaAdapter:
                 break
         self.ctx.checkpoint(**{LAST_EVENT: event.seq})
 
+    async def _project_event(self, event: Event, company: Company) -> None:
+        """A project that is done is archived (its work stays readable); the one that starts is built like
+        the first ones were. Both are idempotent, so a re-applied event converges."""
+        builder = await self._ready(company)
+        if event.kind != "project_completed":
+            return  # wrapping up changes what people do next, not what Asana holds
+        done = self.state.projects.get(str(event.details.get("project")))
+        if done is not None and not done.archived:
+            member = self._actor(company, event.person) or self.pool.acting_as(done.actor)
+            await member.client.put(f"/projects/{done.gid}", {"archived": True})
+            done.archived = True
+            self.ctx.ledger.update_attrs("project", done.key, {"archived": True})
+            self.ctx.activity("project_archived",
+                              f"{member.user_name} archived “{done.name}”: the work is done.",
+                              [{"type": "project", "id": done.gid, "name": done.name}])
+        started = str(event.details.get("started") or "")
+        index = next((i for i, p in enumerate(company.projects) if p.key == started), None)
+        if index is not None:
+            await self._build_project(builder, company, index)
+
     def _record(self, task: TaskState, attrs: dict[str, Any], seq: int) -> None:
         """What an event changed on a task, and that the event is applied, in one transaction
         (``record_created`` on a row that exists already only merges its attrs)."""
         self.ctx.record_created("task", task.key, task.gid, attrs, **{LAST_EVENT: seq})
 
     def _open_tasks(self) -> list[TaskState]:
-        return [
-            t for t in self.state.tasks.values() if not t.completed and t.project_key in self.state.projects
-        ]
+        projects = self.state.projects
+        return [t for t in self.state.tasks.values()
+                if not t.completed and t.project_key in projects and not projects[t.project_key].archived]
+
+    def _open_projects(self) -> list[ProjectState]:
+        """Projects new work goes into: not archived, and not wrapping up in the company's plan."""
+        phases = {p.key: p.phase for p in (self._company.projects if self._company else [])}
+        return [p for p in self.state.projects.values()
+                if not p.archived and phases.get(p.key, "active") == "active"]
 
     @staticmethod
     def _own_first(tasks: list[TaskState], member: Member) -> list[TaskState]:
@@ -301,13 +337,14 @@ class AsanaAdapter:
         return [t for t in tasks if t.assignee == member.user_id] or tasks
 
     async def _create_task(self, seq: int, member: Member, rng: random.Random) -> bool:
-        if not self.state.projects:
+        projects = self._open_projects()
+        if not projects:
             return False
         key = f"task:ev{seq}"
         earlier = self.ctx.ledger.get("task", key)
         if earlier is not None and earlier.platform_id:
             return True  # made before a restart
-        project = rng.choice(list(self.state.projects.values()))
+        project = rng.choice(projects)
         ideas = await self.ctx.content.tasks(
             self.builder.content_ctx(department=project.department, project=project.name),
             1,

@@ -38,6 +38,7 @@ class ProjectState:
     department: str
     sections: list[tuple[str, str]]  # (gid, name) in board order
     actor: str | None
+    archived: bool = False  # done: archived in Asana, no more work in it
 
 
 @dataclass
@@ -89,6 +90,7 @@ class AsanaState:
                 attrs.get("department", ""),
                 [tuple(s) for s in attrs.get("sections", [])],
                 entry.actor,
+                bool(attrs.get("archived", False)),
             )
         for entry in ledger.entries("task", live):
             attrs = entry.attrs

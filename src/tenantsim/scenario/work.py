@@ -17,8 +17,8 @@ from tenantsim.scenario.events import Event
 
 DEFAULT_PROJECTS = 3  # projects a work platform's job starts with
 # Share of each kind of work among a person's day-to-day actions.
-SHARES = {"create_task": 0.24, "comment": 0.30, "move_task": 0.13, "complete_task": 0.06, "add_subtask": 0.08,
-          "reassign_task": 0.05, "tag_task": 0.05, "update_priority": 0.09}
+SHARES = {"create_task": 0.27, "comment": 0.30, "move_task": 0.10, "complete_task": 0.05, "add_subtask": 0.08,
+          "reassign_task": 0.05, "tag_task": 0.05, "update_priority": 0.10}
 
 
 def action(

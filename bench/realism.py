@@ -16,7 +16,6 @@ import asyncio
 import json
 import tempfile
 from collections import Counter
-from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -36,19 +35,12 @@ DAYS = 30
 
 
 async def a_month(sim: Simulation) -> tuple[Counter[str], int]:
-    """Every event of a simulated month, as fast as the platform answers; and how many broke an invariant."""
+    """A simulated month; and on how many of its days an invariant was broken (checked at each day's end)."""
     kinds: Counter[str] = Counter()
     broken = 0
-    start = sim.company.clock()
-    while sim.company.clock() < start + timedelta(days=DAYS):
-        due, kind, item = sim.director.next_due()
-        if kind is None:
-            sim.company.sim_now = due.isoformat()
-            continue
-        event = await sim.step(kind, due, item)
-        if event is not None:
-            kinds[event.kind] += 1
-            broken += bool(invariants.problems(sim.company))
+    for _ in range(DAYS):
+        kinds += await sim.fast_forward(1)
+        broken += bool(invariants.problems(sim.company))
     return kinds, broken
 
 
@@ -66,7 +58,7 @@ async def okta_month(folder: Path) -> dict[str, Any]:
     return {
         "company": "technology, 200 people",
         "events": dict(kinds),
-        "events_breaking_an_invariant": broken,
+        "days_with_a_broken_invariant": broken,
         "measures": measures,
     }
 
@@ -101,7 +93,7 @@ async def asana_month(folder: Path) -> dict[str, Any]:
     return {
         "company": "media, 5 people",
         "events": dict(kinds),
-        "events_breaking_an_invariant": broken,
+        "days_with_a_broken_invariant": broken,
         "measures": measures,
     }
 

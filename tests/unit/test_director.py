@@ -31,6 +31,7 @@ async def a_year(industry: str, people: int, seed: int) -> tuple[Counter[str], l
                         kinds=[*HR_KINDS, *ACCESS_KINDS], catalogue=CATALOGUE)
     kinds: Counter[str] = Counter()
     moves: dict[str, list[datetime]] = {}
+    roles = {p.key: (p.department, p.title) for p in company.people.values()}
     leave_share: list[float] = []
     broken: list[str] = []
     next_day = START
@@ -44,8 +45,11 @@ async def a_year(industry: str, people: int, seed: int) -> tuple[Counter[str], l
         if event is None:
             continue
         kinds[event.kind] += 1
-        if event.kind in ("transfer", "promotion"):
-            moves.setdefault(event.person or "", []).append(due)
+        for key in event.people:  # any change of department or title: transfers, promotions, stepping up
+            person = company.people[key]
+            if roles.get(key, (person.department, person.title)) != (person.department, person.title):
+                moves.setdefault(key, []).append(due)
+            roles[key] = (person.department, person.title)
         while company.clock() >= next_day:
             broken += [f"day {(next_day - START).days}: {p}" for p in invariants.problems(company)]
             present = company.present_people()

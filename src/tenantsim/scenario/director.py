@@ -239,7 +239,8 @@ class Director:
         if (len(reports) < hr.MAX_SPAN or manager.level != 4 or boss is None
                 or boss.department != manager.department or boss.level >= 4):
             return None, []
-        candidates = [p for p in reports if p.active and p.level == 5 and not company.reports_of(p.key)]
+        candidates = [p for p in reports
+                      if p.level == 5 and hr.settled_in_role(p, at) and not company.reports_of(p.key)]
         if not candidates:
             return None, []
         lead = min(candidates, key=lambda p: (p.hired_at, p.key))

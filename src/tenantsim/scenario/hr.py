@@ -51,10 +51,16 @@ def front_line_manager(company: Company, department: str, level: int, exclude: s
     return company.ceo()
 
 
-def _eligible_to_move(person: Employee, at: datetime) -> bool:
-    return (person.active and person.level >= 5
+def settled_in_role(person: Employee, at: datetime) -> bool:
+    """Long enough in the company and in their current role to be moved again: nobody is promoted,
+    transferred or handed a team twice within months."""
+    return (person.active
             and days_between(person.hired_at, at) >= rates.MIN_TENURE_DAYS_TO_MOVE
             and days_between(person.last_moved_at, at) >= rates.MIN_DAYS_BETWEEN_MOVES)
+
+
+def _eligible_to_move(person: Employee, at: datetime) -> bool:
+    return person.level >= 5 and settled_in_role(person, at)
 
 
 def departure(company: Company, rng: random.Random, at: datetime) -> Event | None:
@@ -73,10 +79,13 @@ def departure(company: Company, rng: random.Random, at: datetime) -> Event | Non
     changed = [person.key]
     head = company.head_of(person.department)
     reports = company.reports_of(person.key)
+    # Someone just moved into a role is not moved again: a team whose members are all new to their roles
+    # goes to the manager above; a department always gets a head.
     if head is not None and head.key == person.key:  # the head leaves: the department's most senior leads it
         pool = [p for p in company.in_department(person.department) if p.key != person.key and p.active]
+        pool = [p for p in pool if settled_in_role(p, at)] or pool
     else:  # a manager leaves: the most senior of their team steps up (the team stays a team)
-        pool = [r for r in reports if r.active]
+        pool = [r for r in reports if settled_in_role(r, at)]
     successor = min(pool, key=lambda p: (p.level, p.hired_at, p.key)) if pool else None
     if successor is not None:  # promoted into the role: its level, title and place
         successor.manager, successor.level, successor.title = person.manager, person.level, person.title

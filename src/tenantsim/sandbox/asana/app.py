@@ -5,6 +5,7 @@ fault injection and counters in front of the Starlette routes under ``/api/1.0``
 
 from __future__ import annotations
 
+import json
 import math
 import random
 import time
@@ -12,6 +13,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
@@ -20,15 +22,22 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Mount, Route
 
 from tenantsim.sandbox.asana import (
+    routes_attachments,
+    routes_batch,
     routes_fields,
+    routes_jobs,
+    routes_lookup,
+    routes_memberships,
     routes_people,
     routes_projects,
+    routes_relations,
+    routes_status,
     routes_sync,
     routes_tasks,
 )
 from tenantsim.sandbox.asana.snapshot import dump_store, load_store
 from tenantsim.sandbox.asana.store import Store
-from tenantsim.sandbox.asana.web import ApiError, error_response
+from tenantsim.sandbox.asana.web import ERRORS_HELP, ApiError, error_response
 from tenantsim.sandbox.common import (
     ConcurrencyGate,
     FaultPlan,
@@ -98,7 +107,9 @@ class AsanaSandbox:
         self.faults = FaultPlan(rate=fault_rate, latency_ms=latency_ms, seed=seed)
         self._phrases = random.Random(seed)
         api_routes = [*routes_people.ROUTES, *routes_projects.ROUTES, *routes_tasks.ROUTES,
-                      *routes_fields.ROUTES, *routes_sync.ROUTES]
+                      *routes_fields.ROUTES, *routes_sync.ROUTES, *routes_relations.ROUTES,
+                      *routes_attachments.ROUTES, *routes_memberships.ROUTES, *routes_status.ROUTES,
+                      *routes_lookup.ROUTES, *routes_jobs.ROUTES, *routes_batch.ROUTES]
         self.webhooks = routes_sync.Dispatcher()
         self.app = Starlette(
             routes=[
@@ -107,11 +118,13 @@ class AsanaSandbox:
                 Route("/_sandbox/reset", self._reset, methods=["POST"]),
                 Route("/_sandbox/faults", self._faults, methods=["GET", "POST"]),
                 Route("/_sandbox/objects", self._objects, methods=["GET"]),
+                routes_attachments.DOWNLOAD,
             ],
             exception_handlers={ApiError: self._api_error, HTTPException: self._http_error},
             lifespan=self._lifespan,
         )
         self.app.state.store = self.store
+        self.app.state.run_action = self._run_action  # /batch runs its actions through this
 
     # -- public -----------------------------------------------------------------------------------
     @property
@@ -135,7 +148,16 @@ class AsanaSandbox:
             "teams": [{"gid": t["gid"], "name": t["name"]} for t in self.store.teams],
             "users": [{"gid": u["gid"], "name": u["name"], "email": u["email"], "token": u["token"]}
                       for u in self.store.users()],
+            "job": self._job(api),
         }
+
+    def _job(self, api: str) -> dict[str, Any]:
+        """What a job's start body needs to target this workspace, each person's token included."""
+        workspaces = self.store.workspaces()
+        return {"connection_type": "asana", "workspace_gid": workspaces[0]["gid"] if workspaces else "",
+                "user_tokens": [{"name": str(u["name"]).split(" ")[0].lower(), "token": u["token"]}
+                                for u in self.store.users() if u.get("token")],
+                "base_url": api}
 
     def reset(self) -> None:
         """Back to the start state: same seed, so the same gids, users and tokens."""
@@ -212,10 +234,65 @@ class AsanaSandbox:
             await self.app(scope, receive, self._counting(send, key))
             if writing:
                 self.webhooks.kick(self.store)  # push what this write changed to webhook targets
-            if writing and self.persistence is not None:
+            if (writing or self.store.dirty) and self.persistence is not None:
                 self.persistence.changed()
+            self.store.dirty = False
         finally:
             self.gate.leave(gate_key)
+
+    async def _run_action(self, request: Request, method: str, path: str, query: list[tuple[str, str]],
+                          content: bytes) -> tuple[int, dict[str, str], Any]:
+        """One action of a ``/batch`` request, run as its own request by the same user: counted,
+        rate limited, routed and answered like any other. Returns (status, headers, JSON body)."""
+        state = dict(request.scope["state"])
+        key = f"user:{state['asana_user']}"
+        counters = self.stats.bucket(key)
+        counters.requests += 1
+        now = time.time()
+        decision = self.limiter.hit(key, self.rate_limit)
+        if not decision.allowed:
+            counters.throttled += 1
+            wait = str(max(1, math.ceil(decision.retry_after(now))))
+            refused = {"errors": [{"message": RATE_LIMIT_MESSAGE, "help": ERRORS_HELP}]}
+            return 429, {"Retry-After": wait}, refused
+        root = state["asana_root"]
+        full = f"{root}/api/1.0{path}"
+        headers = [(b"host", request.headers.get("host", "localhost").encode("latin-1")),
+                   (b"content-type", b"application/json"), (b"content-length", str(len(content)).encode())]
+        scope: Scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": method,
+                        "scheme": request.url.scheme, "server": request.scope.get("server"),
+                        "client": request.scope.get("client"), "root_path": root, "path": full,
+                        "raw_path": full.encode(), "query_string": urlencode(query).encode(),
+                        "headers": headers, "state": state}
+        delivered = False
+        status, chunks = 500, []
+
+        async def receive() -> Message:
+            nonlocal delivered
+            if delivered:
+                return {"type": "http.disconnect"}
+            delivered = True
+            return {"type": "http.request", "body": content, "more_body": False}
+
+        async def send(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            elif message["type"] == "http.response.body":
+                chunks.append(message.get("body", b""))
+        try:
+            await self.app(scope, receive, send)
+        except Exception:  # an unexpected failure in one action is that action's 500, not the batch's
+            status = 500
+            chunks = [json.dumps({"errors": [{"message": "Server Error", "help": ERRORS_HELP}]}).encode()]
+        if status >= 400:
+            counters.errors += 1
+        raw = b"".join(chunks)
+        try:
+            body = json.loads(raw) if raw else {}
+        except ValueError:
+            body = {}
+        return status, {}, body
 
     def _counting(self, send: Send, key: str) -> Send:
         async def counted(message: Message) -> None:

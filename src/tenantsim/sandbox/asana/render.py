@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from html import escape
 from typing import Any
+from urllib.parse import quote
 
 from tenantsim.sandbox.asana.store import Record, Store, iso
 
@@ -30,7 +31,15 @@ COMPACT_FIELDS: dict[str, tuple[str, ...]] = {
     "portfolio": ("gid", "resource_type", "name"),
     "custom_field_setting": ("gid", "resource_type", "project", "is_important", "parent", "custom_field"),
     "webhook": ("gid", "resource_type", "active", "resource", "target"),
+    "attachment": ("gid", "resource_type", "name", "resource_subtype"),
+    "user_task_list": ("gid", "resource_type", "name", "owner", "workspace"),
+    "project_membership": ("gid", "resource_type", "parent", "member", "access_level"),
+    "team_membership": ("gid", "resource_type", "user", "team", "is_guest", "is_limited_access", "is_admin"),
+    "portfolio_membership": ("gid", "resource_type", "portfolio", "user", "access_level"),
+    "status_update": ("gid", "resource_type", "title", "resource_subtype"),
+    "job": ("gid", "resource_type", "resource_subtype", "status", "new_task", "new_project"),
 }
+STATUS_SUBTYPES = {"project": "project_status_update", "portfolio": "portfolio_status_update"}
 
 
 def html_of(text: str, stored: str | None) -> str:
@@ -39,14 +48,19 @@ def html_of(text: str, stored: str | None) -> str:
 
 
 class Renderer:
-    def __init__(self, store: Store, viewer: str) -> None:
+    def __init__(self, store: Store, viewer: str, base: str = "") -> None:
         self.store = store
         self.viewer = viewer  # the user gid making the request (is_editable, assignee_section...)
+        self.base = base  # the sandbox's own address (attachment download URLs point back at it)
         self._full: dict[str, Callable[[Record], dict[str, Any]]] = {
             "user": self._user, "workspace": self._workspace, "team": self._team, "project": self._project,
             "section": self._section, "task": self._task, "story": self._story, "tag": self._tag,
             "custom_field": self._custom_field, "enum_option": self._enum_option,
             "portfolio": self._portfolio, "custom_field_setting": self._setting, "webhook": self._webhook,
+            "attachment": self._attachment, "user_task_list": self._user_task_list,
+            "project_membership": self._project_membership, "team_membership": self._team_membership,
+            "portfolio_membership": self._portfolio_membership, "status_update": self._status_update,
+            "job": self._job,
         }
 
     # -- public -----------------------------------------------------------------------------------
@@ -129,7 +143,7 @@ class Renderer:
         settings = [self.store.records[s] for s in r["settings"] if s in self.store.records]
         return {**self._base(r), "name": r["name"], "archived": r["archived"], "color": r["color"],
                 "icon": None, "created_at": iso(r["created_at"]), "modified_at": iso(r["modified_at"]),
-                "current_status": None, "current_status_update": None,
+                "current_status": None, "current_status_update": self._latest_status(r["gid"]),
                 "custom_field_settings": [self._setting(s) for s in settings],
                 "custom_fields": [self._field_value(self.store.records[s["custom_field"]], None)
                                   for s in settings if s["custom_field"] in self.store.records],
@@ -157,7 +171,11 @@ class Renderer:
                 "completed": r["completed"],
                 "completed_at": iso(r["completed_at"]) if r["completed_at"] else None,
                 "completed_by": self.ref(r["completed_by"]), "created_at": iso(r["created_at"]),
-                "modified_at": iso(r["modified_at"]), "dependencies": [], "dependents": [],
+                "modified_at": iso(r["modified_at"]),
+                "dependencies": [{"gid": g, "resource_type": "task"} for g in r.get("dependencies", [])
+                                 if g in self.store.records],
+                "dependents": [{"gid": t["gid"], "resource_type": "task"}
+                               for t in self.store.dependents(r["gid"])],
                 "due_at": r.get("due_at"), "due_on": r["due_on"], "start_at": r.get("start_at"),
                 "start_on": r["start_on"], "notes": r["notes"],
                 "html_notes": html_of(r["notes"], r.get("html_notes")),
@@ -196,6 +214,17 @@ class Renderer:
         elif subtype == "text":
             body["text_value"] = value
             display = value
+        elif subtype == "multi_enum":
+            options = [self.store.records[o] for o in value or [] if o in self.store.records]
+            body["multi_enum_values"] = [self._enum_option(o) for o in options]
+            display = ", ".join(o["name"] for o in options) or None
+        elif subtype == "people":
+            people = self.refs(value or [])
+            body["people_value"] = people
+            display = ", ".join(p["name"] for p in people) or None
+        elif subtype == "date":
+            body["date_value"] = dict(value) if value else None
+            display = (value.get("date_time") or value.get("date")) if value else None
         body["display_value"] = display
         return body
 
@@ -222,7 +251,7 @@ class Renderer:
                 "asana_created_field": None, "privacy_setting": "public_with_guests",
                 "created_by": self.ref(r["created_by"]),
                 "format": "none" if subtype != "number" else "custom"}
-        if subtype == "enum":
+        if subtype in ("enum", "multi_enum"):
             body["enum_options"] = [self._enum_option(self.store.records[o]) for o in r["enum_options"]
                                     if o in self.store.records]
         if subtype == "number":
@@ -256,6 +285,68 @@ class Renderer:
                 "last_failure_at": iso(r["last_failure_at"]) if r["last_failure_at"] else None,
                 "last_failure_content": r["last_failure_content"], "delivery_retry_count": 0,
                 "filters": r["filters"]}
+
+    def _attachment(self, r: Record) -> dict[str, Any]:
+        external = r["resource_subtype"] == "external"
+        download = r["url"] if external else (
+            f"{self.base}/_sandbox/files/{r['gid']}/{r['key']}/{quote(r['name'])}")
+        parent = self.ref(r["parent"])
+        body = {**self._base(r), "name": r["name"], "resource_subtype": r["resource_subtype"],
+                "created_at": iso(r["created_at"]), "download_url": download,
+                "permanent_url": f"{PERMALINK}/attachment/{r['gid']}", "host": r["host"],
+                "parent": parent, "view_url": download, "connected_to_app": False}
+        if not external:
+            body["size"] = r["size"]
+        return body
+
+    def _user_task_list(self, r: Record) -> dict[str, Any]:
+        return {**self._base(r), "name": r["name"], "owner": self.ref(r["owner"]),
+                "workspace": self.ref(r["workspace"])}
+
+    def _project_membership(self, r: Record) -> dict[str, Any]:
+        user, project = self.ref(r["member"]), self.ref(r["parent"])
+        return {**self._base(r), "parent": project, "member": user, "access_level": r["access_level"],
+                "user": user, "project": project,
+                "write_access": "comment_only" if r["access_level"] in ("commenter", "viewer")
+                else "full_write"}
+
+    def _team_membership(self, r: Record) -> dict[str, Any]:
+        return {**self._base(r), "user": self.ref(r["member"]), "team": self.ref(r["parent"]),
+                "is_guest": False, "is_limited_access": False, "is_admin": r["access_level"] == "admin"}
+
+    def _portfolio_membership(self, r: Record) -> dict[str, Any]:
+        return {**self._base(r), "portfolio": self.ref(r["parent"]), "user": self.ref(r["member"]),
+                "access_level": r["access_level"]}
+
+    def membership(self, r: Record, opt_fields: list[str] | None = None) -> dict[str, Any]:
+        """A project or portfolio membership as ``/memberships`` shows it (a generic ``membership``)."""
+        body = {"gid": r["gid"], "resource_type": "membership", "resource_subtype": r["resource_type"],
+                "parent": self.ref(r["parent"]), "member": self.ref(r["member"]),
+                "access_level": r["access_level"]}
+        return self._select(body, opt_fields) if opt_fields else body
+
+    def _latest_status(self, parent: str) -> dict[str, Any] | None:
+        latest = None
+        for record in self.store.of_type("status_update"):
+            if record["parent"] == parent:
+                latest = record
+        return self.compact(latest) if latest is not None else None
+
+    def _status_update(self, r: Record) -> dict[str, Any]:
+        return {**self._base(r), "title": r["title"], "resource_subtype": r["resource_subtype"],
+                "text": r["text"], "html_text": html_of(r["text"], r.get("html_text")),
+                "status_type": r["status_type"], "author": self.ref(r["author"]),
+                "created_at": iso(r["created_at"]), "created_by": self.ref(r["author"]),
+                "modified_at": iso(r["modified_at"]), "hearted": False, "hearts": [], "liked": False,
+                "likes": [], "num_hearts": 0, "num_likes": 0, "reaction_summary": [],
+                "parent": self.ref(r["parent"])}
+
+    def _job(self, r: Record) -> dict[str, Any]:
+        body = {**self._base(r), "resource_subtype": r["resource_subtype"], "status": r["status"]}
+        for key in ("new_task", "new_project"):
+            if key in r:
+                body[key] = self.ref(r[key])
+        return body
 
     def event(self, e: dict[str, Any], compact: bool = False) -> dict[str, Any]:
         """An event as /events returns it (``compact``: as a webhook delivers it, gid and type only)."""

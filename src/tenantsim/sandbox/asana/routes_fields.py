@@ -1,4 +1,5 @@
-"""Custom fields (enum, number, text) with enum options, and portfolios. Both need a paid plan."""
+"""Custom fields (enum, multi_enum, number, text, date, people) with enum options, and portfolios.
+Both need a paid plan."""
 
 from __future__ import annotations
 
@@ -25,36 +26,67 @@ from tenantsim.sandbox.asana.web import (
     viewer,
 )
 
-SUBTYPES = ("enum", "number", "text")
+SUBTYPES = ("enum", "multi_enum", "number", "text", "date", "people")
+# What Asana answers (402) when a free workspace tries to create a custom field.
+FREE_FIELDS_MESSAGE = "Custom Fields are not available for free users."
 # Enum options use Asana's short palette ("blue", "hot-pink"), not the dark-/light- project colors.
 OPTION_COLORS = {"none", "red", "orange", "yellow-orange", "yellow", "yellow-green", "green", "blue-green",
                  "aqua", "blue", "indigo", "purple", "magenta", "hot-pink", "pink", "cool-gray"}
+MAX_OPTIONS = 500  # "An enum custom field must contain at least 1 enum option but no more than 500"
 RESERVED_NAMES = {"due date", "assignee", "name", "notes", "projects", "tags", "completed"}
 
 
-def _require_paid(request: Request) -> Store:
+def _require_paid(request: Request, message: str = PREMIUM_MESSAGE) -> Store:
     store = store_of(request)
     if store.plan != "paid":
-        raise ApiError(402, PREMIUM_MESSAGE)
+        raise ApiError(402, message)
     return store
+
+
+def _option_color(data: dict[str, Any], default: str | None = "none") -> Any:
+    color = data.get("color", default)
+    if color is not None and color not in OPTION_COLORS:
+        raise ApiError(400, f"color: Invalid color: {color}")
+    return color
+
+
+def _place_option(store: Store, field: Record, option: str, data: dict[str, Any], before: str,
+                  after: str) -> None:
+    """Move ``option`` before/after another option of ``field`` (at the end without either)."""
+    if data.get(before) is not None and data.get(after) is not None:
+        raise ApiError(400, f"You may only provide one of {before} or {after}")
+    anchor_field = before if data.get(before) is not None else after
+    anchor = data.get(anchor_field)
+    order = [o for o in field["enum_options"] if o != option]
+    if anchor is None:
+        order.append(option)
+    else:
+        if str(anchor) not in order:
+            raise ApiError(400, f"{anchor_field}: Not an enum option of this custom field: {anchor}")
+        index = order.index(str(anchor)) + (0 if anchor_field == before else 1)
+        order.insert(index, option)
+    field["enum_options"] = order
 
 
 def _enum_option(store: Store, field: Record, data: dict[str, Any]) -> Record:
     if not data.get("name"):
         raise missing("enum_options.name")
-    color = data.get("color", "none")
-    if color not in OPTION_COLORS:
-        raise ApiError(400, f"color: Invalid color: {color}")
+    color = _option_color(data)
     if any(store.records[o]["name"] == data["name"] for o in field["enum_options"] if o in store.records):
         raise ApiError(400, f"name: An enum option named {data['name']} already exists on this field")
+    if len(field["enum_options"]) >= MAX_OPTIONS:
+        raise ApiError(400, f"enum_options: A custom field can have at most {MAX_OPTIONS} options")
+    for key in ("insert_before", "insert_after"):
+        if data.get(key) is not None and str(data[key]) not in field["enum_options"]:
+            raise ApiError(400, f"{key}: Not an enum option of this custom field: {data[key]}")
     option = store.add("enum_option", name=str(data["name"]), color=color,
                        enabled=bool(data.get("enabled", True)), custom_field=field["gid"])
-    field["enum_options"].append(option["gid"])
+    _place_option(store, field, option["gid"], data, "insert_before", "insert_after")
     return option
 
 
 async def create_custom_field(request: Request) -> JSONResponse:
-    store = _require_paid(request)
+    store = _require_paid(request, FREE_FIELDS_MESSAGE)
     data = await body_data(request)
     workspace = body_ref(store, data, "workspace", "workspace", required=True)
     assert workspace is not None
@@ -77,7 +109,7 @@ async def create_custom_field(request: Request) -> JSONResponse:
     field = store.add("custom_field", name=name, resource_subtype=subtype, workspace=workspace["gid"],
                       precision=precision, description=str(data.get("description", "")), enum_options=[],
                       created_by=viewer(request))
-    if subtype == "enum":
+    if subtype in ("enum", "multi_enum"):
         try:
             for option in data.get("enum_options") or []:
                 _enum_option(store, field, option)
@@ -120,9 +152,52 @@ async def get_workspace_custom_fields(request: Request) -> JSONResponse:
 async def create_enum_option(request: Request) -> JSONResponse:
     store = _require_paid(request)
     field = lookup(request, request.path_params["custom_field_gid"], "custom_field")
-    if field["resource_subtype"] != "enum":
+    if field["resource_subtype"] not in ("enum", "multi_enum"):
         raise ApiError(400, "Enum options can only be added to enum custom fields")
     return one(request, _enum_option(store, field, await body_data(request)), 201)
+
+
+async def insert_enum_option(request: Request) -> JSONResponse:
+    """Reorder: move ``enum_option`` before ``before_enum_option`` or after ``after_enum_option``."""
+    store = _require_paid(request)
+    field = lookup(request, request.path_params["custom_field_gid"], "custom_field")
+    data = await body_data(request)
+    if data.get("enum_option") is None:
+        raise missing("enum_option")
+    option = str(data["enum_option"])
+    if option not in field["enum_options"]:
+        raise unknown_id("enum_option", option)
+    if data.get("before_enum_option") is None and data.get("after_enum_option") is None:
+        raise ApiError(400, "You must provide one of before_enum_option or after_enum_option")
+    _place_option(store, field, option, data, "before_enum_option", "after_enum_option")
+    return one(request, store.records[option])
+
+
+async def update_enum_option(request: Request) -> JSONResponse:
+    store = _require_paid(request)
+    option = lookup(request, request.path_params["enum_option_gid"], "enum_option")
+    data = await body_data(request)
+    if "name" in data:
+        name = str(data["name"] or "").strip()
+        if not name:
+            raise ApiError(400, "name: Cannot be empty")
+        field = store.records.get(option["custom_field"])
+        siblings = field["enum_options"] if field else []
+        others = [store.records[o] for o in siblings if o != option["gid"] and o in store.records]
+        if any(other["name"] == name for other in others):
+            raise ApiError(400, f"name: An enum option named {name} already exists on this field")
+        option["name"] = name
+    if "color" in data:
+        option["color"] = _option_color(data)
+    if "enabled" in data:
+        enabled = bool(data["enabled"])
+        field = store.records.get(option["custom_field"])
+        others = [store.records[o] for o in (field["enum_options"] if field else [])
+                  if o != option["gid"] and o in store.records]
+        if not enabled and not any(o["enabled"] for o in others):
+            raise ApiError(400, "enabled: An enum custom field must have at least one enabled option")
+        option["enabled"] = enabled
+    return one(request, option)
 
 
 # -- portfolios -------------------------------------------------------------------------------------
@@ -224,6 +299,8 @@ ROUTES = [
     Route("/custom_fields/{custom_field_gid}", update_custom_field, methods=["PUT"]),
     Route("/custom_fields/{custom_field_gid}", delete_custom_field, methods=["DELETE"]),
     Route("/custom_fields/{custom_field_gid}/enum_options", create_enum_option, methods=["POST"]),
+    Route("/custom_fields/{custom_field_gid}/enum_options/insert", insert_enum_option, methods=["POST"]),
+    Route("/enum_options/{enum_option_gid}", update_enum_option, methods=["PUT"]),
     Route("/workspaces/{workspace_gid}/custom_fields", get_workspace_custom_fields, methods=["GET"]),
     Route("/portfolios", get_portfolios, methods=["GET"]),
     Route("/portfolios", create_portfolio, methods=["POST"]),

@@ -1,4 +1,4 @@
-"""Users, workspaces and teams: who is in the tenant."""
+"""Users, workspaces and teams: who is in the tenant (team membership changes: routes_memberships)."""
 
 from __future__ import annotations
 
@@ -9,13 +9,11 @@ from starlette.routing import Route
 from tenantsim.sandbox.asana.store import Record
 from tenantsim.sandbox.asana.web import (
     ApiError,
-    body_data,
     lookup,
     missing,
     not_found,
     one,
     page,
-    renderer,
     store_of,
     unknown_id,
     viewer,
@@ -108,35 +106,6 @@ async def get_team_users(request: Request) -> JSONResponse:
     return page(request, [u for u in store.users() if u["gid"] in members])
 
 
-async def _team_user(request: Request) -> tuple[Record, Record]:
-    store = store_of(request)
-    team = lookup(request, request.path_params["team_gid"], "team")
-    data = await body_data(request)
-    if data.get("user") is None:
-        raise missing("user")
-    user = store.user_by_ref(data["user"], viewer(request))
-    if user is None:
-        raise unknown_id("user", data["user"])
-    team["members"] = store.team_members(team)
-    return team, user
-
-
-async def add_team_user(request: Request) -> JSONResponse:
-    team, user = await _team_user(request)
-    if user["gid"] not in team["members"]:
-        team["members"].append(user["gid"])
-    return JSONResponse({"data": {"gid": f"{team['gid']}-{user['gid']}", "resource_type": "team_membership",
-                                  "user": renderer(request).ref(user["gid"]),
-                                  "team": renderer(request).ref(team["gid"]),
-                                  "is_guest": False, "is_limited_access": False, "is_admin": False}})
-
-
-async def remove_team_user(request: Request) -> JSONResponse:
-    team, user = await _team_user(request)
-    team["members"] = [g for g in team["members"] if g != user["gid"]]
-    return JSONResponse({"data": {}})
-
-
 ROUTES = [
     Route("/users", get_users, methods=["GET"]),
     Route("/users/{user_gid}", get_user, methods=["GET"]),
@@ -147,6 +116,4 @@ ROUTES = [
     Route("/workspaces/{workspace_gid}/teams", get_workspace_teams, methods=["GET"]),
     Route("/teams/{team_gid}", get_team, methods=["GET"]),
     Route("/teams/{team_gid}/users", get_team_users, methods=["GET"]),
-    Route("/teams/{team_gid}/addUser", add_team_user, methods=["POST"]),
-    Route("/teams/{team_gid}/removeUser", remove_team_user, methods=["POST"]),
 ]

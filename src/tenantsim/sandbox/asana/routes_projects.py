@@ -168,6 +168,28 @@ async def create_section(request: Request) -> JSONResponse:
                201)
 
 
+async def insert_section(request: Request) -> JSONResponse:
+    """Reorder a project's sections: ``section`` goes before ``before_section`` or after ``after_section``."""
+    store = store_of(request)
+    project = lookup(request, request.path_params["project_gid"], "project")
+    data = await body_data(request)
+    section = body_ref(store, data, "section", "section", required=True)
+    assert section is not None
+    before, after = data.get("before_section"), data.get("after_section")
+    if (before is None) == (after is None):
+        raise ApiError(400, "You must provide exactly one of before_section or after_section")
+    field = "before_section" if before is not None else "after_section"
+    anchor = body_ref(store, data, field, "section")
+    assert anchor is not None
+    for record, name in ((section, "section"), (anchor, field)):
+        if record["project"] != project["gid"]:
+            raise ApiError(400, f"{name}: Section {record['gid']} is not in project {project['gid']}")
+    if anchor["gid"] == section["gid"]:
+        raise ApiError(400, f"{field}: A section cannot be moved relative to itself")
+    store.reorder(section, before=before and anchor["gid"], after=after and anchor["gid"])
+    return empty()
+
+
 async def get_section(request: Request) -> JSONResponse:
     return one(request, lookup(request, request.path_params["section_gid"], "section"))
 
@@ -295,6 +317,7 @@ ROUTES = [
     Route("/projects/{project_gid}", delete_project, methods=["DELETE"]),
     Route("/projects/{project_gid}/sections", get_sections, methods=["GET"]),
     Route("/projects/{project_gid}/sections", create_section, methods=["POST"]),
+    Route("/projects/{project_gid}/sections/insert", insert_section, methods=["POST"]),
     Route("/projects/{project_gid}/tasks", get_project_tasks, methods=["GET"]),
     Route("/projects/{project_gid}/addCustomFieldSetting", add_custom_field_setting, methods=["POST"]),
     Route("/projects/{project_gid}/removeCustomFieldSetting", remove_custom_field_setting, methods=["POST"]),

@@ -121,7 +121,46 @@ def _set_custom_values(store: Store, task: Record, values: Any) -> None:
             raise ApiError(400, f"custom_fields: Number value required for {field['name']}")
         if value is not None and subtype == "text" and not isinstance(value, str):
             raise ApiError(400, f"custom_fields: Text value required for {field['name']}")
+        if value is not None and subtype == "multi_enum":
+            value = _gid_list(value)
+            if any(option not in field["enum_options"] for option in value):
+                raise ApiError(400, f"custom_fields: Not a valid enum option for {field['name']}: {value}")
+        if value is not None and subtype == "people":
+            people = []
+            for ref in _gid_list(value):
+                user = store.user_by_ref(ref, task["created_by"])
+                if user is None:
+                    raise unknown_id("custom_fields", ref)
+                people.append(user["gid"])
+            value = list(dict.fromkeys(people))
+        if value is not None and subtype == "date":
+            value = _date_value(field, value)
+        if subtype in ("multi_enum", "people") and not value:
+            value = None  # an empty list clears the field
         task["custom_values"][field["gid"]] = value
+
+
+def _gid_list(value: Any) -> list[str]:
+    """A list of gids as Asana takes it in a custom field value: a JSON array or "1,2"."""
+    if isinstance(value, str):
+        return [g.strip() for g in value.split(",") if g.strip()]
+    if isinstance(value, list):
+        return [str(g) for g in value]
+    raise ApiError(400, "custom_fields: Expected an array of gids")
+
+
+def _date_value(field: Record, value: Any) -> dict[str, Any]:
+    """``{"date": "YYYY-MM-DD"}`` or ``{"date_time": ISO 8601}`` (a bare date string is taken too)."""
+    if isinstance(value, str):
+        value = {"date": value}
+    if not isinstance(value, dict) or not (value.get("date") or value.get("date_time")):
+        raise ApiError(400, f"custom_fields: Date value required for {field['name']}: "
+                            'expected {"date": "YYYY-MM-DD"} or {"date_time": ...}')
+    if value.get("date_time"):
+        stamp = iso(parse_time(value["date_time"], "custom_fields"))
+        return {"date": stamp[:10], "date_time": stamp}
+    date = _date({"date": value["date"]}, "date")
+    return {"date": date}
 
 
 def _new_task(request: Request, store: Store, data: dict[str, Any], parent: Record | None) -> Record:

@@ -22,7 +22,13 @@ LAST_NAMES = ("Chen", "Okafor", "Schmidt", "Patel", "Rossi", "Nakamura", "Haddad
               "Larsen", "Kim", "Dubois", "Mensah", "Ortiz", "Fischer", "Ahmed", "Costa", "Berg", "Ivanova",
               "Walsh", "Moreau", "Tanaka", "Singh", "Lopez", "Meyer")
 TEAM_NAMES = ("Engineering", "Marketing", "Operations")
-ORG_DOMAIN = "sandbox-corp.example"
+ORG_DOMAIN = "sandbox-corp.example.com"  # the same company domain as the Okta and Google sandboxes
+# Membership records, by the type of what the member belongs to.
+MEMBERSHIP_TYPES = {"project": "project_membership", "team": "team_membership",
+                    "portfolio": "portfolio_membership"}
+# Records that live and die with the object named by their ``parent``.
+OWNED_BY_PARENT = ("project_membership", "team_membership", "portfolio_membership", "status_update",
+                   "attachment")
 
 
 def iso(ts: float) -> str:
@@ -86,6 +92,7 @@ class Store:
 
     # -- events (the /events streams and webhooks read this log; not persisted: tokens expire) -----
     def init_sync(self) -> None:
+        self.dirty = False  # a read created records (lazy memberships, task lists): save them too
         self.events: list[dict[str, Any]] = []
         self.event_seq = 0
         self.sync_tokens: dict[str, tuple[str, int]] = {}  # token -> (resource gid, last seq seen)
@@ -116,6 +123,10 @@ class Store:
             seen.add(record["project"])
         elif kind == "project":
             seen.add(record["workspace"])
+        elif kind in OWNED_BY_PARENT:  # an attachment or status update: up through what it belongs to
+            owner = self.records.get(record["parent"])
+            if owner is not None and owner["resource_type"] in ("task", "project", "portfolio"):
+                seen |= self.scopes_of(owner)
         return seen
 
     def emit(self, action: str, record: Record, user: str | None, parent: str | None = None,
@@ -150,6 +161,78 @@ class Store:
     def team_members(self, team: Record) -> list[str]:
         members = team.get("members")
         return list(self.user_order) if members is None else list(members)
+
+    # -- memberships, user task lists, dependencies -----------------------------------------------
+    def members_of(self, parent: Record) -> list[str]:
+        if parent["resource_type"] == "team":
+            return self.team_members(parent)
+        return list(parent["members"])
+
+    def memberships(self, parent: Record) -> list[Record]:
+        """The membership records of a project, team or portfolio, one per member, in member order.
+        The parent's ``members`` list is the truth; records are made (or dropped) to match it."""
+        kind = MEMBERSHIP_TYPES[parent["resource_type"]]
+        members = self.members_of(parent)
+        existing = {r["member"]: r for r in self.of_type(kind) if r["parent"] == parent["gid"]}
+        for member, record in existing.items():
+            if member not in members:
+                del self.records[record["gid"]]
+                self.dirty = True
+        out = []
+        for member in members:
+            found = existing.get(member)
+            if found is not None:
+                out.append(found)
+                continue
+            owner = parent.get("owner") == member or (
+                kind == "team_membership" and bool(self.user_order) and member == self.user_order[0])
+            out.append(self.add(kind, parent=parent["gid"], member=member,
+                                access_level="admin" if owner else "editor"))
+            self.dirty = True
+        return out
+
+    def add_member(self, parent: Record, user: str, access_level: str | None = None) -> Record:
+        if parent["resource_type"] == "team":
+            parent["members"] = self.team_members(parent)
+        if user not in parent["members"]:
+            parent["members"].append(user)
+        record = next(r for r in self.memberships(parent) if r["member"] == user)
+        if access_level is not None:
+            record["access_level"] = access_level
+        return record
+
+    def remove_member(self, parent: Record, user: str) -> None:
+        if parent["resource_type"] == "team":
+            parent["members"] = self.team_members(parent)
+        parent["members"] = [m for m in parent["members"] if m != user]
+        self.memberships(parent)
+
+    def user_task_list(self, user: str, workspace: str) -> Record:
+        """A user's My Tasks in a workspace: made on first use, then the same gid for good."""
+        for record in self.of_type("user_task_list"):
+            if record["owner"] == user and record["workspace"] == workspace:
+                return record
+        self.dirty = True
+        return self.add("user_task_list", name="My Tasks", owner=user, workspace=workspace)
+
+    def dependents(self, task_gid: str) -> list[Record]:
+        return [t for t in self.of_type("task") if task_gid in t.get("dependencies", [])]
+
+    def drop_children(self, parent_gid: str) -> None:
+        """Remove the memberships, status updates and attachments that belong to a deleted object."""
+        for record in list(self.records.values()):
+            if record["resource_type"] in OWNED_BY_PARENT and record.get("parent") == parent_gid:
+                del self.records[record["gid"]]
+
+    def reorder(self, record: Record, *, before: str | None = None, after: str | None = None) -> None:
+        """Move ``record`` just before or after another record (lists follow ``records`` order)."""
+        gid = record["gid"]
+        items = [(k, v) for k, v in self.records.items() if k != gid]
+        anchor = before if before is not None else after
+        index = next(i for i, (k, _) in enumerate(items) if k == anchor) + (0 if before is not None else 1)
+        items.insert(index, (gid, record))
+        self.records.clear()
+        self.records.update(items)
 
     def move_task(self, task: Record, *, before: str | None = None, after: str | None = None,
                   top_of: str | None = None) -> None:
@@ -190,9 +273,9 @@ class Store:
         self.create_task(owner, workspace=self.workspace["gid"], projects=[personal["gid"]],
                          name="Finish the SRE book")
         self.add("tag", name="legacy", color="dark-blue", notes="", workspace=org, followers=[])
-        self.add("custom_field", name="Legacy Score", resource_subtype="number", workspace=org,
-                  precision=0, description="", enum_options=[], created_by=owner)
-        if self.plan == "paid":
+        if self.plan == "paid":  # a free workspace has no custom fields at all
+            self.add("custom_field", name="Legacy Score", resource_subtype="number", workspace=org,
+                      precision=0, description="", enum_options=[], created_by=owner)
             self.add("portfolio", name="Company Bets", workspace=org, owner=owner, created_by=owner,
                       members=[owner], color="light-green", public=False, items=[roadmap["gid"]])
 
@@ -264,7 +347,8 @@ class Store:
                          completed=False, completed_at=None, completed_by=None, tags=[],
                          followers=[actor] + ([assignee] if assignee and assignee != actor else []),
                          memberships=[{"project": p, "section": None} for p in projects or []],
-                         custom_values={}, resource_subtype=extra.get("resource_subtype", "default_task"),
+                         custom_values={}, dependencies=[],
+                         resource_subtype=extra.get("resource_subtype", "default_task"),
                          due_at=extra.get("due_at"), start_at=extra.get("start_at"),
                          html_notes=extra.get("html_notes"))
         for membership in task["memberships"]:
@@ -313,6 +397,9 @@ class Store:
         for child in self.subtasks(task["gid"]):
             self.delete_task(child, actor)
         self.emit("deleted", task, actor)
+        for dependent in self.dependents(task["gid"]):
+            dependent["dependencies"] = [d for d in dependent["dependencies"] if d != task["gid"]]
+        self.drop_children(task["gid"])
         self.trash[task["gid"]] = self.records.pop(task["gid"])
 
     def delete_project(self, project: Record) -> None:
@@ -325,6 +412,7 @@ class Store:
                 del self.records[record["gid"]]
         for portfolio in self.of_type("portfolio"):
             portfolio["items"] = [item for item in portfolio["items"] if item != gid]
+        self.drop_children(gid)
         del self.records[gid]
 
     def delete_custom_field(self, field: Record) -> None:
@@ -354,4 +442,5 @@ class Store:
         self.records.pop(task["gid"], None)
 
     def delete_plain(self, record: Record) -> None:
+        self.drop_children(record["gid"])
         del self.records[record["gid"]]

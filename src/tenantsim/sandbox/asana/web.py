@@ -106,7 +106,8 @@ def viewer(request: Request) -> str:
 
 
 def renderer(request: Request) -> Renderer:
-    return Renderer(store_of(request), viewer(request))
+    base = f"{request.url.scheme}://{request.url.netloc}{request.state.asana_root}"
+    return Renderer(store_of(request), viewer(request), base)
 
 
 def opt_fields(request: Request) -> list[str] | None:
@@ -119,7 +120,8 @@ MAX_UNPAGINATED = 1000  # an unpaginated list that would be longer is refused (u
 TOO_LARGE = "The result is too large. You should use pagination (may require specifying a workspace)!"
 FORM_BOOLEANS = {"completed", "public", "archived", "is_important", "enabled", "liked", "hearted",
                  "is_rendered_as_separator", "sort_ascending"}
-FORM_LISTS = {"projects", "tags", "followers", "members", "enum_options", "memberships"}
+FORM_LISTS = {"projects", "tags", "followers", "members", "enum_options", "memberships", "dependencies",
+              "dependents"}
 
 
 def _form_value(key: str, value: str) -> Any:

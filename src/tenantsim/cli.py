@@ -1,4 +1,4 @@
-"""tenantsim serve | sandbox okta|asana | db upgrade | jobs ... | templates."""
+"""tenantsim serve | sandbox okta|asana|google | db upgrade | jobs ... | templates."""
 
 from __future__ import annotations
 
@@ -26,6 +26,7 @@ def _settings(**overrides: Any) -> Settings:
 def build_sandbox_apps(settings: Settings) -> dict[str, Any]:
     """The embedded emulators for `serve --sandbox` (the only product code that imports sandbox)."""
     from tenantsim.sandbox.asana import create_app as create_asana
+    from tenantsim.sandbox.google import create_app as create_google
     from tenantsim.sandbox.okta import create_app as create_okta
 
     state_dir = settings.var_dir / "sandbox"  # the demo tenants keep their data across restarts
@@ -36,6 +37,9 @@ def build_sandbox_apps(settings: Settings) -> dict[str, Any]:
         "asana": create_asana(rate_limit=settings.sandbox_rate_limit,
                               window_seconds=settings.sandbox_window_seconds,
                               state_path=state_dir / "asana.json"),
+        "google": create_google(rate_limit=settings.sandbox_rate_limit,
+                                window_seconds=settings.sandbox_window_seconds,
+                                state_path=state_dir / "google.json"),
     }
 
 
@@ -79,7 +83,7 @@ def _check_secret_key(settings: Settings) -> None:
 def serve(host: str | None = typer.Option(None, help="Address to bind (TENANTSIM_HOST)."),
           port: int | None = typer.Option(None, help="Port (TENANTSIM_PORT)."),
           sandbox: bool | None = typer.Option(None, "--sandbox/--no-sandbox",
-                                              help="Embed the Okta and Asana sandbox tenants."),
+                                              help="Embed the sandbox tenants (Okta, Asana, Google)."),
           database_url: str | None = typer.Option(None, help="TENANTSIM_DATABASE_URL")) -> None:
     """Start the HTTP API, dashboard and job runner."""
     import uvicorn
@@ -156,6 +160,27 @@ def sandbox_asana(host: str = "127.0.0.1", port: int = 5102, users: int = 5,
     typer.echo(f"Asana sandbox at {info.get('base_url')}")
     for user in info.get("users", []):
         typer.echo(f"  {user.get('name')} <{user.get('email')}>  token: {user.get('token')}")
+    uvicorn.run(emulator, host=host, port=port, log_level="warning")
+
+
+@sandbox_app.command("google")
+def sandbox_google(host: str = "127.0.0.1", port: int = 5103, users: int = 12,
+                   domain: str = "sandbox-corp.example.com",
+                   rate_limit: int = typer.Option(0, help="Queries per user per window (0: Google's 2400)."),
+                   window_seconds: float = 60.0, fault_rate: float = 0.0, latency_ms: float = 0.0,
+                   seed: int = 0) -> None:
+    """A stateful Google Workspace emulator (Directory and Calendar APIs, service-account tokens)."""
+    import uvicorn
+
+    from tenantsim.sandbox.google import create_app as create_google
+
+    emulator = create_google(seed=seed, users=users, domain=domain, rate_limit=rate_limit,
+                             window_seconds=window_seconds, fault_rate=fault_rate, latency_ms=latency_ms)
+    info = emulator.describe(f"http://{host}:{port}")
+    typer.echo(f"Google Workspace sandbox at {info['api_base_url']}  domain: {info['domain']}  "
+               f"admin: {info['admin_email']}")
+    typer.echo(f"  service account {info['service_account_email']}: its key is in GET "
+               f"{info['admin_url']}/describe (job.service_account_key)")
     uvicorn.run(emulator, host=host, port=port, log_level="warning")
 
 

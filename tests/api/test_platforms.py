@@ -3,6 +3,7 @@ what it knows about a platform (labels, validation, token checks) from that desc
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -43,11 +44,12 @@ def test_platforms_describe_themselves_for_the_dashboard(server: RunningServer) 
     body = server.client.get("/api/platforms").json()
     assert body["success"] is True and body["default_connection_type"] == "asana"
     platforms = body["platforms"]
-    assert [p["connection_type"] for p in platforms] == ["okta", "asana"]  # identity platforms first
+    assert [p["connection_type"] for p in platforms] == ["okta", "google_workspace", "asana"]  # identity 1st
     assert {p["connection_type"] for p in platforms} == set(
         server.client.get("/api/health").json()["connection_types_supported"])
-    okta, asana = platforms
+    okta, google, asana = platforms
     assert (okta["label"], okta["mark"], asana["label"], asana["mark"]) == ("Okta", "O", "Asana", "A")
+    assert (google["label"], google["mark"], google["role"]) == ("Google Workspace", "G", "identity")
     assert okta["tokens"]["label"] == "Admin API tokens (SSWS)"
     assert asana["tokens"]["label"] == "Personal access tokens"
     for platform in platforms:
@@ -78,6 +80,20 @@ def test_the_sandbox_tenants_fill_the_form(tmp_path: Path) -> None:
         routed = srv.client.post("/api/validate_token", json={
             "connection_type": "asana", "token": asana["user_tokens"][0]["token"]})
         assert routed.status_code == 200, routed.text  # the sandbox's own token goes to the sandbox
+        # Google Workspace's sandbox is mounted as "google": its form has the key file's text.
+        google = form["google_workspace"]
+        assert google["fields"]["api_base_url"].endswith("/sandbox/google") and google["user_tokens"] == []
+        assert json.loads(google["fields"]["service_account_key"])["type"] == "service_account"
+        check = srv.client.post("/api/validate_token", json={"connection_type": "google_workspace",
+                                                              **google["fields"]})
+        assert check.status_code == 200, check.text
+        assert check.json()["user"]["email"] == google["fields"]["admin_email"]
+        assert "PRIVATE KEY" not in check.text
+        routed = srv.client.post("/api/validate_token", json={  # without a key: the sandbox's own
+            "connection_type": "google_workspace", "admin_email": google["fields"]["admin_email"]})
+        assert routed.status_code == 200, routed.text
+        health = srv.client.get("/api/health").json()["checks"]["google_workspace"]
+        assert health["sandbox"] is True
 
 
 @pytest.mark.parametrize(("connection_type", "body", "message"), [
@@ -85,6 +101,8 @@ def test_the_sandbox_tenants_fill_the_form(tmp_path: Path) -> None:
     ("okta", {"token": "t"}, "Missing required field: org_url"),
     ("okta", {"token": "t", "org_url": "http://dev-1.okta.com"}, "Invalid org_url: must start with https://"),
     ("asana", {}, "Missing required field: api_key"),
+    ("google_workspace", {"service_account_key": "{}"}, "Missing required field: admin_email"),
+    ("google_workspace", {"admin_email": "a@b.example.com"}, "Missing required field: service_account_key"),
 ])
 def test_token_requests_are_checked_by_their_platform(connection_type: str, body: dict[str, Any],
                                                       message: str) -> None:

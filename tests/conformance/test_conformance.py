@@ -17,10 +17,11 @@ from tenantsim.scenario import invariants
 from tenantsim.scenario.events import ACCESS_KINDS, HR_KINDS, PROJECT_KINDS, WORK_KINDS
 from tenantsim.store.ledger_types import Ledger
 from tests.conformance.asana_case import AsanaCase
+from tests.conformance.google_case import GoogleCase
 from tests.conformance.okta_case import OktaCase
 from tests.support.jobctx import make_context
 
-CASES = [OktaCase(), AsanaCase()]  # one line per adapter
+CASES = [OktaCase(), AsanaCase(), GoogleCase()]  # one line per adapter
 ORDER = (*HR_KINDS, *ACCESS_KINDS, *WORK_KINDS, *PROJECT_KINDS)
 
 

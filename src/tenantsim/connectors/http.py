@@ -147,7 +147,7 @@ class ResilientClient:
                  profile: PlatformProfile, budgets: BudgetRegistry, capacity: float = 1.0,
                  retry: RetryPolicy | None = None, transport: httpx.AsyncBaseTransport | None = None,
                  timeout: float = 30.0, stats: HttpStats | None = None,
-                 observer: CallObserver | None = None) -> None:
+                 observer: CallObserver | None = None, auth: httpx.Auth | None = None) -> None:
         if not all(_sendable(value) for value in headers.values()):
             # A token with non-ASCII or control characters cannot be any platform's, and cannot be
             # sent in a header at all: refuse it here rather than fail inside httpx.
@@ -170,8 +170,9 @@ class ResilientClient:
         self._read_gate = budgets.gate(tenant, f"{token_id}:read", read_cap()) if callable(read_cap) else None
         # httpx's default pool: measured cheaper per call than keeping a connection per in-flight call
         # (httpcore scans every pooled connection for each request).
+        # ``auth``: credentials that change over time (an OAuth access token renewed before it expires).
         self._client = httpx.AsyncClient(headers=headers, transport=transport, timeout=timeout,
-                                         follow_redirects=False, verify=tls_context())
+                                         follow_redirects=False, verify=tls_context(), auth=auth)
 
     def _url(self, path_or_url: str) -> str:
         if path_or_url.startswith(("http://", "https://")):
@@ -189,7 +190,9 @@ class ResilientClient:
         return self._gate
 
     async def request(self, method: str, path_or_url: str, *, params: dict[str, Any] | None = None,
-                      json: Any = None, bucket: str | None = None) -> httpx.Response:
+                      json: Any = None, data: dict[str, Any] | None = None,
+                      headers: dict[str, str] | None = None, bucket: str | None = None) -> httpx.Response:
+        """``headers`` (a bearer token that is refreshed) and ``data`` (a form body) are per request."""
         url = self._url(path_or_url)
         path = httpx.URL(url).path
         bucket = bucket or self.profile.bucket_for(method, path)
@@ -204,7 +207,8 @@ class ResilientClient:
             figures.calls += 1
             try:
                 async with gate:
-                    response = await self._client.request(method, url, params=params, json=json)
+                    response = await self._client.request(method, url, params=params, json=json, data=data,
+                                                          headers=headers)
             except (httpx.TimeoutException, httpx.NetworkError, httpx.RemoteProtocolError) as exc:
                 attempt += 1
                 self._notify(method, bucket, 0)
@@ -222,7 +226,7 @@ class ResilientClient:
             if limits is not None:
                 budget.observe(*limits, ticket=slot.ticket, received_at=received)
                 figures.limit, figures.remaining, figures.reset_at = limits
-            if response.status_code == 429:
+            if response.status_code == 429 or self._throttled(response):
                 wait = self.profile.retry_after(response)
                 wait = 1.0 if wait is None else wait
                 figures.throttled += 1
@@ -248,6 +252,11 @@ class ResilientClient:
                 figures.failures += 1
                 raise error
             return response
+
+    def _throttled(self, response: httpx.Response) -> bool:
+        """A platform that signals throttling with another status (Google: some 403s) says so."""
+        check = getattr(self.profile, "throttled", None)
+        return bool(callable(check) and check(response))
 
     async def _backoff(self, attempt: int, asked: float | None, figures: BucketFigures) -> None:
         """Jittered exponential backoff; a Retry-After on a 5xx is honoured when it asks for longer."""

@@ -205,12 +205,29 @@ class PlatformSpec:
     # The embedded sandbox: the form's values for its tenant, and the config fields a start request
     # or token check gets when its tokens are the sandbox's own and the field was not given.
     sandbox_fill: Callable[[dict[str, Any]], dict[str, Any]] | None = None
-    sandbox_route: Callable[[dict[str, Any], Sequence[str]], dict[str, str]] | None = None
+    sandbox_route: Callable[[dict[str, Any], Sequence[str]], dict[str, Any]] | None = None
+    # The embedded sandbox's name (mounted at /sandbox/<name>, its description keyed by it) when it is
+    # not the connection type (Google Workspace's emulator is "google"). See ``sandbox_key``.
+    sandbox_name: str = ""
+    # Text fields allowed past the shared length limit of a start request (they bound their own length):
+    # a key file's text.
+    long_fields: tuple[str, ...] = ()
     # What satisfies a missing required field, added to its message in the ``errors`` list.
     hints: Mapping[str, str] = field(default_factory=dict)
     # This platform's fields of a start request besides its required and form fields. With the fields
     # every job shares, ``accepted_fields`` is all a start request may carry: the rest is refused.
     config_fields: tuple[str, ...] = ()
+    # Fields a ``user_tokens`` entry may carry instead of (never with) ``token``: another kind of
+    # credential (Okta: an OAuth 2.0 service app's client_id and private_key), checked by ``validate``.
+    credential_fields: tuple[str, ...] = ()
+    # Fields of the job itself that are credentials (Google Workspace's service account key): like
+    # ``user_tokens``, a clone aimed at another platform or tenant must bring its own.
+    job_credentials: tuple[str, ...] = ()
+
+    @property
+    def sandbox_key(self) -> str:
+        """The name this platform's embedded sandbox goes by (its mount and description key)."""
+        return self.sandbox_name or self.connection_type
 
     def accepted_fields(self) -> tuple[str, ...]:
         """This platform's own fields of a start request: required, on the form, or listed."""

@@ -40,7 +40,7 @@ async def health(request: Request) -> dict[str, Any]:
                 if w.ctx is not None and w.ctx.config.get("connection_type", DEFAULT_CONNECTION_TYPE) == kind]
         throttled = sum(w.ctx.http_stats.as_dict()["throttled"] for w in jobs if w.ctx is not None)
         checks[kind] = {"ok": kind in state.connectors, "active_jobs": len(jobs), "throttled": throttled,
-                        "sandbox": kind in state.sandbox_apps}
+                        "sandbox": PLATFORMS[kind].sandbox_key in state.sandbox_apps}
     return {"success": True, "status": "running", "active_jobs": state.manager.active_count,
             "connection_types_supported": list(PLATFORMS), "version": __version__, "checks": checks}
 
@@ -65,6 +65,6 @@ async def sandbox(request: Request) -> dict[str, Any]:
     tenants = {name: info for name, info in state.sandbox_descriptions.items()}
     sandbox = bool(state.settings.sandbox and tenants)
     # The new-job form's values for each sandbox tenant, as its platform fills them in.
-    form = {name: spec.sandbox_fill(tenants[name]) for name, spec in PLATFORMS.items()
-            if sandbox and name in tenants and spec.sandbox_fill is not None}
+    form = {name: spec.sandbox_fill(tenants[spec.sandbox_key]) for name, spec in PLATFORMS.items()
+            if sandbox and spec.sandbox_key in tenants and spec.sandbox_fill is not None}
     return {"success": True, "sandbox": sandbox, "tenants": tenants, "form": form}

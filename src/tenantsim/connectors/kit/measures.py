@@ -42,3 +42,16 @@ def simulated_months(company: Company) -> float:
 
 def share(part: int, whole: int) -> float:
     return part / whole if whole else 0.0
+
+
+def hired_after_founding(company: Company) -> set[str]:
+    """Keys of the people who joined after the company was founded (the initial build made the others)."""
+    founded = datetime.fromisoformat(company.founded_at)
+    keys = set()
+    for person in company.people.values():
+        try:
+            if person.hired_at and datetime.fromisoformat(person.hired_at) > founded:
+                keys.add(person.key)
+        except ValueError:
+            continue
+    return keys

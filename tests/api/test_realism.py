@@ -8,7 +8,6 @@ mentioned — shows in the next measurement, so the values come from the tenant,
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -55,7 +54,8 @@ def realism(srv: RunningServer, job_id: str) -> dict[str, dict[str, Any]]:
     return {m["name"]: m for m in body["measures"]}
 
 
-def start_and_pause(srv: RunningServer, body: dict[str, Any], events: int = 3) -> str:
+def start_and_stop(srv: RunningServer, body: dict[str, Any], events: int = 3) -> str:
+    """A job that built its company and lived a little, then stopped: the tenant holds still."""
     response = srv.client.post("/api/jobs/start", json=body)
     assert response.status_code == 200, response.text
     job_id = str(response.json()["job_id"])
@@ -66,9 +66,8 @@ def start_and_pause(srv: RunningServer, body: dict[str, Any], events: int = 3) -
         return bool(view["seeded"] and view["events_total"] >= events)
 
     wait_for(lived, timeout=120, message="the job to build and produce events")
-    assert srv.client.post(f"/api/jobs/{job_id}/pause").status_code == 200
-    wait_for(lambda: srv.client.get(f"/api/jobs/{job_id}").json()["status"] == "paused", message="paused")
-    time.sleep(0.5)  # an event in flight finishes
+    stopped = srv.client.post(f"/api/jobs/{job_id}/stop")  # answers once the job's last call is done
+    assert stopped.status_code == 200 and stopped.json()["status"] == "stopped", stopped.text
     return job_id
 
 
@@ -82,7 +81,7 @@ def test_okta_measures_come_from_the_org(sandbox: RunningServer) -> None:
     org_url, token = tenant["org_url"], tenant["tokens"][0]
     body = okta_body(org_url=org_url, org_size="startup", initial_users=20, time_scale=1_000_000,
                      user_tokens=[{"name": "admin", "token": token, "org_url": org_url}])
-    job_id = start_and_pause(sandbox, body)
+    job_id = start_and_stop(sandbox, body)
     before = realism(sandbox, job_id)
     assert list(before) == OKTA_NAMES
     assert before[okta_realism.HIRES]["band"] == before[okta_realism.DEPARTURES]["band"] == "0.5–8"
@@ -124,7 +123,7 @@ def test_asana_measures_come_from_the_workspace(sandbox: RunningServer) -> None:
             "base_url": tenant["base_url"], "initial_projects": 2, "content_provider": "offline",
             "time_scale": 100_000, "activity_level": "high",
             "user_tokens": [{"name": u["name"].split(" ")[0], "token": u["token"]} for u in users]}
-    job_id = start_and_pause(sandbox, body)
+    job_id = start_and_stop(sandbox, body)
     before = realism(sandbox, job_id)
     assert list(before) == ASANA_NAMES
     assert before[asana_realism.DISTINCT]["band"] == "≥ 0.9"

@@ -16,7 +16,9 @@ import pytest
 from tenantsim.cli import build_sandbox_apps
 from tenantsim.settings import Settings
 from tests.support.apiserver import RunningServer, running_server
+from tests.support.bodies import okta_body, wait_for
 from tests.support.fake_platform import FakeConnector
+from tests.support.quiet import stays_quiet
 from tests.support.servers import free_port
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -67,6 +69,22 @@ def wait_for_more_entries(page: Any, than: int, timeout: float = 20_000) -> None
                            timeout=timeout)
 
 
+def events_of(srv: RunningServer, job_id: str) -> int:
+    return int(srv.client.get(f"/api/jobs/{job_id}").json()["events_total"])
+
+
+def start_witness(srv: RunningServer) -> str:
+    """A second sandbox Okta job, built and producing events: time passing, for a paused one to sit out."""
+    tenant = srv.client.get("/api/sandbox").json()["tenants"]["okta"]
+    org_url = tenant["org_url"]
+    body = okta_body(org_url=org_url, org_size="startup", initial_users=3, time_scale=604800,
+                     working_hours="always", activity_level="high",
+                     user_tokens=[{"name": "admin", "token": tenant["tokens"][0], "org_url": org_url}])
+    job_id: str = srv.client.post("/api/jobs/start", json=body).json()["job_id"]
+    wait_for(lambda: events_of(srv, job_id) >= 1, timeout=60, message="the witness job's first event")
+    return job_id
+
+
 def test_new_user_starts_watches_pauses_and_cleans_up_a_sandbox_okta_job(
         sandbox_server: RunningServer, page: Any) -> None:
     from playwright.sync_api import expect
@@ -105,14 +123,14 @@ def test_new_user_starts_watches_pauses_and_cleans_up_a_sandbox_okta_job(
     wait_for_more_entries(page, before + 3)
     assert page.evaluate("window.__sameDocument === true")
 
-    # Pause: the status changes and the log goes quiet; resume: it moves again.
+    # Pause: the status changes and the log goes quiet while another job on the server goes on (an
+    # event already in flight may still land); resume: it moves again.
+    witness = start_witness(sandbox_server)
     page.locator("[data-act=pause]").click()
     expect(page.locator("#job-sub .status")).to_have_text("paused")
     expect(page.locator("#sim-pace")).to_contain_text("standing still")
-    page.wait_for_timeout(1000)  # an event already in flight may still land
-    quiet = log_count(page)
-    page.wait_for_timeout(1500)
-    assert log_count(page) == quiet, "a paused job kept producing activity"
+    quiet = stays_quiet(lambda: log_count(page), lambda: events_of(sandbox_server, witness), in_flight=1,
+                        what="the paused job's log")
     page.locator("[data-act=resume]").click()
     expect(page.locator("#job-sub .status")).to_have_text("running")
     wait_for_more_entries(page, quiet + 2)
@@ -132,6 +150,7 @@ def test_new_user_starts_watches_pauses_and_cleans_up_a_sandbox_okta_job(
 
     page.get_by_role("link", name="Jobs", exact=True).click()
     expect(page.locator(f"tr[data-id='{job_id}'] .status")).to_have_text("cleaned")
+    sandbox_server.client.post(f"/api/jobs/{witness}/stop")
     page.screenshot(path=str(ARTIFACTS / "dashboard-jobs.png"), full_page=True)
     assert page.errors == []  # type: ignore[attr-defined]
 

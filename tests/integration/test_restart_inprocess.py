@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +12,7 @@ from tenantsim.store.tables import jobs
 from tests.support.apiserver import RunningServer, running_server
 from tests.support.bodies import asana_body, okta_body, wait_for
 from tests.support.fake_platform import FakeConnector, FakePlatform
+from tests.support.quiet import stays_quiet
 
 
 def _connectors(platform: FakePlatform) -> dict[str, Any]:
@@ -21,6 +21,15 @@ def _connectors(platform: FakePlatform) -> dict[str, Any]:
 
 def _events(srv: RunningServer, job_id: str) -> int:
     return int(srv.client.get(f"/api/jobs/{job_id}").json()["events_total"])
+
+
+def _made(platform: FakePlatform, job_id: str) -> dict[str, list[str]]:
+    """What the platform holds of the job's: object name -> ids (more than one is a duplicate)."""
+    found: dict[str, list[str]] = {}
+    for oid, obj in platform.objects.items():
+        if obj["name"].startswith(f"{job_id}:"):
+            found.setdefault(obj["name"], []).append(oid)
+    return found
 
 
 def test_restart_resumes_running_and_keeps_paused(tmp_path: Path, database_url: str) -> None:
@@ -32,24 +41,28 @@ def test_restart_resumes_running_and_keeps_paused(tmp_path: Path, database_url: 
         wait_for(lambda: _events(srv, running) >= 2 and _events(srv, paused) >= 1, message="events")
         srv.client.post(f"/api/jobs/{paused}/pause")
         srv.client.delete(f"/api/jobs/{deleted}/delete")
-        before_running = _events(srv, running)
-    # The server is down: nothing may happen.
-    created_before = len(platform.objects)
-    time.sleep(0.5)
-    assert len(platform.objects) == created_before
+    before = {job_id: _made(platform, job_id) for job_id in (running, paused, deleted)}
+    assert before[running] and before[paused]
+
     with running_server(tmp_path, database_url, connectors=_connectors(platform)) as srv:
         assert srv.client.get(f"/api/jobs/{running}").json()["status"] == "running"
-        wait_for(lambda: _events(srv, running) > before_running, message="resumed events")
-        paused_view = srv.client.get(f"/api/jobs/{paused}").json()
-        assert paused_view["status"] == "paused"
-        frozen = paused_view["events_total"]
-        time.sleep(1.0)
-        assert _events(srv, paused) == frozen
+        # The running job resumes from its ledger: new objects, none of the old ones made again.
+        wait_for(lambda: len(_made(platform, running)) > len(before[running]) + 2, message="resumed work")
+        for job_id in (paused, deleted):  # while it works, the paused and the deleted job make nothing
+            stays_quiet(lambda job_id=job_id: len(_made(platform, job_id)),
+                        lambda: len(_made(platform, running)), what=job_id)
+        assert srv.client.get(f"/api/jobs/{paused}").json()["status"] == "paused"
         assert srv.client.get(f"/api/jobs/{deleted}").json()["status"] == "deleted"
         assert srv.client.get("/api/health").json()["active_jobs"] == 1
-        # the resumed job did not rebuild from scratch: seed objects exist once each
-        seeds = [o for o in platform.objects.values() if ":seed-" in o["name"]]
-        assert len(seeds) == len({o["name"] for o in seeds})
+        srv.client.post(f"/api/jobs/{running}/stop")
+        after = _made(platform, running)
+        assert {name: ids for name, ids in after.items() if name in before[running]} == before[running]
+        assert all(len(ids) == 1 for ids in after.values()), "an object was made twice"
+        # and what the platform holds is what the job's ledger says it made
+        view = srv.client.get(f"/api/jobs/{running}").json()
+        assert view["created_objects"] == {"widget": len(after)}
+    assert {job_id: _made(platform, job_id) for job_id in (paused, deleted)} == {
+        paused: before[paused], deleted: before[deleted]}
 
 
 def test_job_without_connection_type_is_asana(tmp_path: Path, database_url: str) -> None:

@@ -26,6 +26,7 @@ from tests.reliability import truth
 from tests.reliability.jobs import asana_emulator, asana_job
 from tests.reliability.procs import Server, children
 from tests.support import pg
+from tests.support.quiet import stays_quiet
 
 LEASE = 4.0  # seconds; production default 30 (TENANTSIM_LEASE_SECONDS)
 HEARTBEAT = 0.5
@@ -120,8 +121,13 @@ def _run_scenario(engine: Engine, emulator: Any, a: Server, b: Server) -> None:
         assert result["success"] is True and result["deleted_projects"] == 1, result
         servers = {r["server_id"] for r in jobs_repo.list_runs(engine, on_a["cleaned_elsewhere"])}
         assert servers == {"server-a"}, "the owner cleaned up; the asking server only waited"
-        time.sleep(2 * HEARTBEAT + 0.5)  # the owner's poll has applied the pause
-        frozen = events(engine, on_a["paused"])
+        # The owner's poll has applied the pause and the stop: of its jobs, only run1, run2 and
+        # cleaned_by_b still run ...
+        truth.wait_until(lambda: a.ok("GET", "/api/health")["active_jobs"] == 3, timeout=30,
+                         what="server-a applying the pause and the stop")
+        # ... and the paused job makes nothing while run1 goes on (an event in flight may land).
+        frozen = stays_quiet(lambda: events(engine, on_a["paused"]), lambda: events(engine, on_a["run1"]),
+                             in_flight=1, timeout=60, what="the paused job")
         # Due a few seconds after server-a dies: the surviving server must carry it out.
         on_a["scheduled"] = _start(a, emulator, 7, cleanup_after="9s")
         everyone.append(on_a["scheduled"])
@@ -148,7 +154,8 @@ def _run_scenario(engine: Engine, emulator: Any, a: Server, b: Server) -> None:
         cleanups = [r for r in jobs_repo.list_runs(engine, on_a["scheduled"]) if r["mode"] == "cleanup"]
         assert cleanups and {r["server_id"] for r in cleanups} == {"server-b"}
         b.ok("POST", f"/api/jobs/{on_a['cleaned_by_b']}/cleanup")
-        time.sleep(2 * HEARTBEAT + 0.5)
+        truth.wait_until(lambda: truth.job(engine, on_a["cleaned_by_b"])["status"] == "cleaned", timeout=60,
+                         what="the cleanup through server-b")
 
     # A paused job stays paused and a stopped one stopped: taking over never resumes them.
     assert truth.job(engine, on_a["paused"])["status"] == "paused"

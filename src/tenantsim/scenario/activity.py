@@ -7,8 +7,6 @@ profile in the org's time zone (sampled by thinning).
 
 from __future__ import annotations
 
-import math
-import random
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -56,11 +54,6 @@ class ActivityModel:
     working_hours: tuple[int, int, bool] = WORKING_HOURS["business"]
     zone: ZoneInfo = ZoneInfo("UTC")
 
-    @property
-    def peak_rate(self) -> float:
-        """Events per simulated second at the busiest time."""
-        return EVENTS_PER_HOUR.get(self.level, EVENTS_PER_HOUR["medium"]) / 3600.0
-
     def intensity(self, when: datetime) -> float:
         """Share of the peak rate at a simulated instant (0..1)."""
         start, end, every_day = self.working_hours
@@ -68,16 +61,6 @@ class ActivityModel:
         if not every_day and local.weekday() >= 5:
             return WEEKEND_SHARE
         return 1.0 if start <= local.hour < end else OFF_HOURS_SHARE
-
-    def next_delay(self, now: datetime, rng: random.Random, horizon_seconds: float = 7 * 86400) -> float:
-        """Simulated seconds until the next event (thinning of an inhomogeneous Poisson process)."""
-        rate = self.peak_rate
-        waited = 0.0
-        while waited < horizon_seconds:
-            waited += -math.log(1.0 - rng.random()) / rate
-            if rng.random() < self.intensity(now + timedelta(seconds=waited)):
-                return waited
-        return horizon_seconds
 
 
 @dataclass

@@ -10,11 +10,13 @@ from fastapi import APIRouter, Query, Request
 from sqlalchemy import Engine, select
 
 from tenantsim.metrics import Metrics
+from tenantsim.store import jobs_repo
 from tenantsim.store.tables import activity
 from tenantsim.store.types import utcnow
 
 router = APIRouter(prefix="/api", tags=["charts"])
 MAX_ROWS = 50_000  # a chart needs shape, not every row: the newest rows win past this
+MAX_JOBS = 1000  # the newest jobs whose tenants the rate-limit panel shows
 
 
 def bucket_events(rows: list[tuple[datetime, str]], start: datetime, bucket_seconds: float,
@@ -59,9 +61,45 @@ async def timeline(request: Request, job_id: str | None = Query(default=None, ma
                         for i, c in enumerate(series)]}
 
 
+def _bucket_names(http: dict[str, Any] | None) -> set[str]:
+    return set(((http or {}).get("buckets") or {}).keys())
+
+
+def _job_buckets(engine: Engine, job_id: str | None) -> set[str]:
+    """The "tenant bucket" names jobs have called, as their stored figures say (one job, or all)."""
+    if job_id:
+        row = jobs_repo.get_job(engine, job_id)
+        rows = [row] if row is not None else []
+    else:
+        rows = jobs_repo.list_jobs(engine, include_deleted=True, limit=MAX_JOBS,
+                                   columns=("id", "progress", "stats"))
+    names: set[str] = set()
+    for row in rows:
+        names |= _bucket_names((row.get("progress") or {}).get("http"))
+        names |= _bucket_names((row.get("stats") or {}).get("http"))
+    return names
+
+
+def _tenant(name: str) -> str:
+    return name.rpartition(" ")[0]
+
+
 @router.get("/ratelimits")
-async def ratelimits(request: Request) -> dict[str, Any]:
-    """Every tenant bucket this server has called: limit, remaining, share used, recent history."""
-    metrics: Metrics = request.app.state.metrics
-    rows = metrics.rates.report(metrics.budget_snapshot())
+async def ratelimits(request: Request,
+                     job_id: str | None = Query(default=None, max_length=40)) -> dict[str, Any]:
+    """Rate-limit use of the tenants jobs work in (one job's, with ``job_id``): limit and remaining as
+    the tenant's budget knows them, share used, recent history. Tenants only a token check or a
+    listing called (a mistyped org, a refused host) are not shown."""
+    state = request.app.state
+    metrics: Metrics = state.metrics
+    manager = state.manager
+    if job_id:
+        manager.get(job_id)  # 404 for an unknown job
+    names = await asyncio.to_thread(_job_buckets, state.engine, job_id)
+    for worker_id in ([job_id] if job_id else list(manager.workers)):
+        names |= _bucket_names(manager.live_http_stats(worker_id))
+    tenants = {_tenant(name) for name in names}
+    budgets = {name: figures for name, figures in metrics.budget_snapshot().items()
+               if (name in names if job_id else _tenant(name) in tenants)}
+    rows = metrics.rates.report(budgets)
     return {"success": True, "window_seconds": metrics.rates.window_seconds, "tenants": rows}

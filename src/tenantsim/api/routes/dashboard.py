@@ -20,6 +20,7 @@ from tenantsim.store.tables import ledger
 
 router = APIRouter(prefix="/api", tags=["dashboard"])
 FINISHED = ("cleaned", "deleted")
+CALLING = ("pending", "running", "paused", "cleaning")  # a job in these still calls its tenant
 
 
 def ledger_figures(engine: Engine, job_ids: Sequence[str]) -> dict[str, dict[str, dict[str, int]]]:
@@ -36,8 +37,25 @@ def ledger_figures(engine: Engine, job_ids: Sequence[str]) -> dict[str, dict[str
     return out
 
 
-def overview_row(row: dict[str, Any], figures: dict[str, dict[str, int]]) -> dict[str, Any]:
+def budget_headroom(http: dict[str, Any], budgets: dict[str, dict[str, Any]]) -> float | None:
+    """The smallest remaining/limit share of the job's buckets, as the tenant's budget knows them:
+    for platforms that report no limit in their headers (Asana)."""
+    shares = []
+    for name in (http.get("buckets") or {}):
+        budget = budgets.get(name) or {}
+        if budget.get("limit") and budget.get("remaining") is not None:
+            shares.append(budget["remaining"] / budget["limit"])
+    return round(min(shares), 3) if shares else None
+
+
+def overview_row(row: dict[str, Any], figures: dict[str, dict[str, int]],
+                 budgets: dict[str, dict[str, Any]] | None = None,
+                 live_http: dict[str, Any] | None = None) -> dict[str, Any]:
     view = views.summary(row)
+    if row["status"] in CALLING and view["rate_limit"]["headroom"] is None and budgets:
+        stored = (row.get("progress") or {}).get("http") or (row.get("stats") or {}).get("http")
+        http = live_http or stored or {}
+        view["rate_limit"]["headroom"] = budget_headroom(http, budgets)
     created = figures.get("created", {})
     done = sum(sum(figures.get(s, {}).values()) for s in ("created", "deleted", "failed"))
     total = int((row.get("progress") or {}).get("seed_total") or 0)
@@ -50,21 +68,31 @@ def overview_row(row: dict[str, Any], figures: dict[str, dict[str, int]]) -> dic
     return view
 
 
-def read_overview(engine: Engine, include_finished: bool, limit: int) -> dict[str, Any]:
+def read_overview(engine: Engine, include_finished: bool, limit: int,
+                  budgets: dict[str, dict[str, Any]] | None = None,
+                  live_http: dict[str, dict[str, Any]] | None = None) -> dict[str, Any]:
     rows = jobs_repo.list_jobs(engine, limit=limit)
     if not include_finished:
         rows = [r for r in rows if r["status"] not in FINISHED]
     figures = ledger_figures(engine, [r["id"] for r in rows])
-    return {"jobs": [overview_row(r, figures.get(r["id"], {})) for r in rows],
+    live_http = live_http or {}
+    return {"jobs": [overview_row(r, figures.get(r["id"], {}), budgets, live_http.get(r["id"]))
+                     for r in rows],
             "status_counts": jobs_repo.status_counts(engine)}
 
 
 @router.get("/overview")
 async def overview(request: Request, include_finished: bool = Query(default=True),
                    limit: int = Query(default=200, ge=1, le=1000)) -> dict[str, Any]:
-    """Every job with its live figures (created objects, build progress) and the count by status."""
-    data = await asyncio.to_thread(read_overview, request.app.state.engine, include_finished, limit)
-    data["active_jobs"] = request.app.state.manager.active_count
+    """Every job with its live figures (created objects, build progress, head-room: for a platform that
+    reports no limit, as the tenant's budget knows it) and the count by status."""
+    state = request.app.state
+    manager = state.manager
+    budgets = state.metrics.budget_snapshot()  # in-memory figures: read on the loop
+    live = {job_id: http for job_id in list(manager.workers)
+            if (http := manager.live_http_stats(job_id)) is not None}
+    data = await asyncio.to_thread(read_overview, state.engine, include_finished, limit, budgets, live)
+    data["active_jobs"] = manager.active_count
     return {"success": True, **data}
 
 

@@ -60,17 +60,47 @@ export function platform(type) {
   return `<span class="platform">${platformMark(type)}${esc(platformOf(type).label)}</span>`;
 }
 
-// Stable colours per event type: the same type looks the same in every chart and log line.
-const PALETTE = ["#2f6fed", "#1f9d74", "#e0892b", "#8b5cf6", "#d9467a", "#0ea5b7", "#7a8a1f", "#c2573a",
-  "#5a6fd6", "#b9892b", "#3b9c4a", "#a855f7"];
-const FIXED = { error: "#c8372d", job_failed: "#c8372d", cleanup_failed: "#c8372d", content_notice: "#b7791f",
+// One colour per event type, distinct from every other type's: the same type looks the same in every
+// chart and log line of the page. A type keeps the colour its name hashes to unless another type has
+// it already; then it takes the next free one (and past the palette, a hue of its own).
+const PALETTE = ["#1f77b4", "#ff7f0e", "#2ca02c", "#9467bd", "#8c564b", "#e377c2", "#bcbd22", "#17becf",
+  "#393b79", "#637939", "#8c6d31", "#843c39", "#7b4173", "#3182bd", "#e6550d", "#31a354", "#756bb1",
+  "#d6616b", "#6baed6", "#fd8d3c", "#74c476", "#9e9ac8", "#ce6dbd", "#a55194"];
+const FIXED = { error: "#c8372d", job_failed: "#9b1c1c", cleanup_failed: "#e0604f", content_notice: "#b7791f",
   seed_started: "#6b7a90", seed_completed: "#1f8a4c", cleanup_started: "#6d4fd8", cleanup_completed: "#2b8a99",
   generate_now: "#2f6fed", job_stopped: "#5f6b7a" };
+const assigned = new Map();
+const taken = new Set(Object.values(FIXED));
 export function colorFor(type) {
-  if (FIXED[type]) return FIXED[type];
+  const key = String(type);
+  if (Object.hasOwn(FIXED, key)) return FIXED[key];
+  if (assigned.has(key)) return assigned.get(key);
   let hash = 0;
-  for (const ch of String(type)) hash = (hash * 31 + ch.charCodeAt(0)) >>> 0;
-  return PALETTE[hash % PALETTE.length];
+  for (const ch of key) hash = (hash * 31 + ch.charCodeAt(0)) >>> 0;
+  let color = null;
+  for (let i = 0; i < PALETTE.length && color === null; i++) {
+    const candidate = PALETTE[(hash + i) % PALETTE.length];
+    if (!taken.has(candidate)) color = candidate;
+  }
+  if (color === null) color = `hsl(${Math.round((assigned.size * 137.508) % 360)} 55% 45%)`;
+  assigned.set(key, color);
+  taken.add(color);
+  return color;
+}
+
+// Events per hour, to a sensible precision: "2.5", "340", "26.7K" (never "26,736.1").
+export function perHour(value) {
+  if (value === null || value === undefined || Number.isNaN(Number(value))) return "–";
+  const n = Number(value);
+  if (n === 0) return "0";
+  if (n < 10) return num(n, 1);
+  if (n < 10000) return num(n);
+  return compact(n);
+}
+
+// A URL or host that may wrap only after its separators ("/", ".", ":"), never inside a word.
+export function breakable(value) {
+  return esc(value).replace(/(\/+|\.|:)/g, "$1<wbr>");
 }
 
 export function meterClass(share) {

@@ -2,12 +2,14 @@
 import { ApiError, JobStream, del, get, post } from "./api.js";
 import { WINDOWS, stackedBars, windowFor } from "./charts.js";
 import {
-  ago, clock, colorFor, compact, confirmDialog, duration, esc, meterClass, num, platform, status, title, toast,
+  ago, breakable, clock, colorFor, compact, confirmDialog, duration, esc, meterClass, num, perHour, platform, status,
+  title, toast,
 } from "./format.js";
 import { platformOf } from "./platforms.js";
 
 const MAX_LOG = 500;
 const LIVE = ["pending", "running", "paused"];
+const CALLING = [...LIVE, "cleaning"]; // statuses in which the job still calls its tenant
 const WORKDAY = [9, 17]; // local hours of a working day, Monday to Friday
 
 // A clock face for an instant in a zone: weekday, date and time, and whether it is working time.
@@ -40,6 +42,8 @@ export function mountJob(root, jobId) {
   const timers = [];
   let sim = null; // the simulated clock as last received: {at, received, running, limit, scale, zone}
   let simShown = null; // while running, the clock shown never goes back
+  let budgets = {}; // "tenant bucket" -> the tenant's budget as this server knows it (GET /api/ratelimits)
+  let missing = false; // the job does not exist: the page says so and waits for nothing
 
   root.innerHTML = `
     <div class="page-head">
@@ -152,10 +156,20 @@ export function mountJob(root, jobId) {
       <div class="progress-meta"><span>${p.initial_total ? `${num(Math.min(p.initial_done, p.initial_total))} of ${num(p.initial_total)} objects` : "Preparing the company…"} · ${num(pct, 1)}%</span><span>${esc(eta)}</span></div>`;
   }
 
+  // A bucket's limit and remaining: as the platform reported them, or else as the tenant's budget knows
+  // them (Asana reports no limit in its headers; the budget knows the plan's).
+  function limitsOf(name, figures) {
+    if (figures.limit && figures.remaining != null) return { limit: figures.limit, remaining: figures.remaining, from: "platform" };
+    const budget = budgets[name];
+    if (budget && budget.limit && budget.remaining != null) return { limit: budget.limit, remaining: budget.remaining, from: "budget" };
+    return null;
+  }
+
   function liveCalls() {
     // The detail view's rate_limits are live while the job runs; the summary's figures are a checkpoint.
     const live = job.rate_limits || {};
-    const shares = Object.values(live.buckets || {}).filter((b) => b.limit && b.remaining != null).map((b) => b.remaining / b.limit);
+    const shares = Object.entries(live.buckets || {}).map(([name, b]) => limitsOf(name, b)).filter(Boolean)
+      .map((l) => l.remaining / l.limit);
     const saved = job.rate_limit || {};
     return {
       calls: live.calls ?? saved.calls ?? 0,
@@ -164,17 +178,29 @@ export function mountJob(root, jobId) {
     };
   }
 
+  async function loadBudgets() {
+    if (missing || !job || !CALLING.includes(job.status)) return;
+    try {
+      const data = await get(`/api/ratelimits?job_id=${encodeURIComponent(jobId)}`);
+      budgets = Object.fromEntries(data.tenants.map((row) => [`${row.tenant} ${row.bucket}`, row]));
+      if (!stopped) { renderFigures(); renderLimits(); }
+    } catch (err) {
+      /* the job's own figures still show */
+    }
+  }
+
   function renderFigures() {
     const rl = liveCalls();
-    const head = rl.headroom;
+    const calling = CALLING.includes(job.status); // a finished job has no rate and no head-room
+    const head = calling ? rl.headroom : null;
     const tokens = job.llm_tokens || { input: 0, output: 0 };
     $("#figures").innerHTML = `<dl class="kv">
       <dt>Events</dt><dd>${num(job.events_total)}</dd>
-      <dt>Events / hour</dt><dd>${num(job.events_per_hour, 1)}</dd>
+      <dt>Events / hour</dt><dd data-figure="events-per-hour">${LIVE.includes(job.status) ? perHour(job.events_per_hour) : "–"}</dd>
       <dt>Last activity</dt><dd title="${esc(job.last_activity_at || "")}">${esc(ago(job.last_activity_at))}</dd>
       <dt>Platform calls</dt><dd>${num(rl.calls || 0)}</dd>
       <dt>Throttled (429)</dt><dd>${num(rl.throttled || 0)}</dd>
-      <dt>Rate-limit head-room</dt><dd>${head == null ? "–" : `<span class="meter ${meterClass(head)}"><i style="width:${(head * 100).toFixed(0)}%"></i></span>${Math.round(head * 100)}%`}</dd>
+      <dt>Rate-limit head-room</dt><dd data-figure="headroom">${head == null ? "–" : `<span class="meter ${meterClass(head)}"><i style="width:${(head * 100).toFixed(0)}%"></i></span>${Math.round(head * 100)}%`}</dd>
       <dt>LLM tokens</dt><dd>${compact(tokens.input)} in · ${compact(tokens.output)} out</dd>
       ${job.stop_at ? `<dt>Stops</dt><dd>${esc(new Date(job.stop_at).toLocaleString())}</dd>` : ""}
       ${job.cleanup_at ? `<dt>Cleans up</dt><dd>${esc(new Date(job.cleanup_at).toLocaleString())}</dd>` : ""}
@@ -201,14 +227,18 @@ export function mountJob(root, jobId) {
       $("#limits").innerHTML = `<div class="faint">No calls yet.</div>`;
       return;
     }
+    const calling = CALLING.includes(job.status);
     $("#limits").innerHTML = names.map((name) => {
       const b = buckets[name];
-      const share = b.limit ? Math.max(0, Math.min(1, b.remaining / b.limit)) : null;
+      const known = calling ? limitsOf(name, b) : null;
+      const share = known ? Math.max(0, Math.min(1, known.remaining / known.limit)) : null;
       const cut = name.lastIndexOf(" ");
       const bucket = cut > 0 ? name.slice(cut + 1) : name;
       const tenant = cut > 0 ? name.slice(0, cut) : "";
-      return `<div style="margin-bottom:12px" title="${esc(name)}"><div class="small" style="display:flex;justify-content:space-between;gap:8px;align-items:baseline"><span style="min-width:0;overflow:hidden;text-overflow:ellipsis;white-space:nowrap"><strong>${esc(bucket)}</strong> <span class="faint">${esc(tenant)}</span></span>
-        <span class="num" style="white-space:nowrap">${b.limit ? `${num(b.remaining)}/${num(b.limit)} left` : "no limit reported"}</span></div>
+      const figures = known ? `${num(known.remaining)}/${num(known.limit)} left` : calling ? "no limit known yet" : "not calling now";
+      const source = known && known.from === "budget" ? "the tenant's budget on this server (the platform reports no limit)" : "the platform's rate-limit headers";
+      return `<div style="margin-bottom:12px" title="${esc(name)}" data-bucket="${esc(name)}"><div class="small" style="display:flex;justify-content:space-between;gap:8px;align-items:baseline"><span style="min-width:0;overflow:hidden;text-overflow:ellipsis;white-space:nowrap"><strong>${esc(bucket)}</strong> <span class="faint">${esc(tenant)}</span></span>
+        <span class="num rl-left" style="white-space:nowrap"${known ? ` title="${esc(`From ${source}`)}"` : ""}>${figures}</span></div>
         <div class="rl-bar ${share === null ? "" : meterClass(share)}" style="margin-top:4px"><i style="width:${share === null ? 0 : ((1 - share) * 100).toFixed(1)}%"></i></div>
         <div class="faint small num">${num(b.calls)} calls · ${num(b.throttled)} throttled · waited ${duration(b.waited_seconds)}</div></div>`;
     }).join("");
@@ -226,7 +256,7 @@ export function mountJob(root, jobId) {
 
   function renderConfig() {
     const cfg = job.config || {};
-    const rows = Object.entries(cfg).filter(([k]) => k !== "user_tokens").map(([k, v]) => `<dt>${esc(title(k))}</dt><dd>${esc(typeof v === "object" ? JSON.stringify(v) : v)}</dd>`);
+    const rows = Object.entries(cfg).filter(([k]) => k !== "user_tokens").map(([k, v]) => `<dt>${esc(title(k))}</dt><dd data-config="${esc(k)}">${breakable(typeof v === "object" ? JSON.stringify(v) : v)}</dd>`);
     const tokens = (cfg.user_tokens || []).map((t) => `${esc(t.name)} <span class="mono faint">${esc(t.token)}</span>`).join("<br>");
     $("#config").innerHTML = `<dl class="kv small">${rows.join("")}${tokens ? `<dt>Tokens</dt><dd>${tokens}</dd>` : ""}</dl>`;
   }
@@ -410,6 +440,7 @@ export function mountJob(root, jobId) {
       if (first) {
         setWindow(windowFor(job.first_started_at || job.created_at));
         loadChart();
+        loadBudgets();
       }
     } else if (message.type === "activity") {
       addLive(message.entry);
@@ -431,10 +462,20 @@ export function mountJob(root, jobId) {
     if (!el) return;
     el.className = `live${state === "live" ? " on" : ""}`;
     el.textContent = { live: "live", connecting: "connecting", reconnecting: "reconnecting…", gone: "job not found" }[state] || state;
-    if (state === "gone" && !job) {
-      $("#job-title").textContent = "Job not found";
-      $("#job-sub").innerHTML = `<a href="#/">Back to all jobs</a>`;
-    }
+    if (state === "gone" && !job) showMissing();
+  }
+
+  // A job that does not exist: say so, instead of empty cards waiting for it.
+  function showMissing() {
+    if (missing || stopped) return;
+    missing = true;
+    stream.close();
+    timers.forEach(clearInterval);
+    document.title = "Job not found · tenantsim";
+    root.innerHTML = `<div class="page-head"><div><h1 id="job-title">Job not found</h1></div></div>
+      <section class="panel" id="not-found"><div class="empty"><h2>There is no job <code>${esc(jobId)}</code> on this server</h2>
+        <p>It may have been mistyped, or it was started against another server's database.</p>
+        <a class="btn btn-primary" href="#/">Back to all jobs</a></div></section>`;
   }
 
   // -- actions ----------------------------------------------------------------------------------
@@ -446,7 +487,7 @@ export function mountJob(root, jobId) {
         const tenant = job.config[platformOf(job.connection_type).tenant_field] || "the tenant";
         const ok = await confirmDialog({
           heading: "Clean up this job?",
-          body: `This stops the job and deletes the <strong>${num(objects)}</strong> objects it created in <code>${esc(tenant)}</code>. Nothing it did not create is touched.`,
+          body: `This stops the job and deletes the <strong>${num(objects)}</strong> objects it created in <code>${breakable(tenant)}</code>. Nothing it did not create is touched.`,
           confirm: "Clean up", danger: true,
         });
         if (!ok) return;
@@ -520,6 +561,9 @@ export function mountJob(root, jobId) {
 
   const stream = new JobStream(jobId, onMessage, onState, 100);
   renderLogCount();
+  get(`/api/jobs/${encodeURIComponent(jobId)}`).catch((err) => {
+    if (err instanceof ApiError && err.status === 404 && !job) showMissing();
+  });
   const onResize = () => drawChart();
   window.addEventListener("resize", onResize);
   timers.push(setInterval(() => { if (job && !document.hidden) renderSim(); }, 1000));
@@ -528,7 +572,7 @@ export function mountJob(root, jobId) {
     rollChart(Date.now());
     if (chartDirty) drawChart();
   }, 1000));
-  timers.push(setInterval(() => { if (job && !document.hidden) { renderFigures(); } }, 5000));
+  timers.push(setInterval(() => { if (job && !document.hidden) { renderFigures(); loadBudgets(); } }, 5000));
   return () => {
     stopped = true;
     stream.close();

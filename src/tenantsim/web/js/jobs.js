@@ -1,7 +1,7 @@
 // The jobs overview: totals, two charts, and the jobs table with live figures.
 import { ApiError, get, post } from "./api.js";
 import { WINDOWS, rateLimitList, stackedBars, windowFor } from "./charts.js";
-import { ago, compact, esc, meterClass, num, platform, status, title, toast } from "./format.js";
+import { ago, compact, esc, meterClass, num, perHour, platform, status, title, toast } from "./format.js";
 import { platforms } from "./platforms.js";
 
 const FILTERS = {
@@ -11,6 +11,8 @@ const FILTERS = {
   finished: { label: "Finished", match: (s) => ["stopped", "cleaned"].includes(s) },
 };
 const REFRESH_MS = 2500;
+const PRODUCING = ["pending", "running", "paused"]; // statuses with an event rate
+const CALLING = [...PRODUCING, "cleaning"]; // statuses in which a job still calls its tenant
 
 // "an Okta org or an Asana workspace": the kinds of tenant this server's platforms have.
 function tenantNouns() {
@@ -61,7 +63,7 @@ export function mountJobs(root, params) {
     const stat = (label, value, note = "", id = "") => `<div class="stat"${id ? ` data-stat="${id}"` : ""}><div class="stat-label">${label}</div><div class="stat-value">${value}</div><div class="stat-note">${note}</div></div>`;
     $("#totals").innerHTML = [
       stat("Running", num(counts.running || 0), `${num(counts.paused || 0)} paused · ${num(counts.cleaning || 0)} cleaning`, "running"),
-      stat("Events / hour", num(eventsPerHour, 1), "across running jobs"),
+      stat("Events / hour", perHour(eventsPerHour), "across running jobs", "events-per-hour"),
       stat("Objects in tenants", num(objects), "created by jobs, not yet cleaned"),
       stat("Throttled calls", num(throttled), "429 answers, waited out"),
       stat("LLM tokens", compact(tokens), tokens ? "input + output" : "offline content uses none"),
@@ -77,7 +79,7 @@ export function mountJobs(root, params) {
   }
 
   function headroomCell(job) {
-    const share = job.rate_limit ? job.rate_limit.headroom : null;
+    const share = job.rate_limit && CALLING.includes(job.status) ? job.rate_limit.headroom : null;
     if (share === null || share === undefined) return `<span class="faint">–</span>`;
     return `<span class="meter ${meterClass(share)}"><i style="width:${(share * 100).toFixed(0)}%"></i></span>${Math.round(share * 100)}%`;
   }
@@ -116,9 +118,9 @@ export function mountJobs(root, params) {
           <td>${platform(job.connection_type)}</td>
           <td>${esc(title(job.industry))}</td>
           <td class="num" title="${esc(Object.entries(job.created_objects || {}).map(([k, v]) => `${title(k)}: ${v}`).join("\n"))}">${num(job.created_objects_count)}</td>
-          <td class="num">${num(job.events_per_hour, 1)}</td>
+          <td class="num" data-col="events-per-hour">${PRODUCING.includes(job.status) ? perHour(job.events_per_hour) : `<span class="faint">–</span>`}</td>
           <td title="${esc(job.last_activity_at || "")}">${esc(ago(job.last_activity_at))}</td>
-          <td>${headroomCell(job)}</td>
+          <td data-col="headroom">${headroomCell(job)}</td>
           <td class="num">${compact(job.llm_tokens ? job.llm_tokens.input + job.llm_tokens.output : 0)}</td>
           <td><div class="row-actions">${actionCell(job)}</div></td>
         </tr>`).join("")}</tbody></table>`;

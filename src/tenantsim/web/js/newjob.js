@@ -3,7 +3,7 @@
 // GET /api/platforms, and a sandbox tenant's values from GET /api/sandbox; nothing here knows one
 // platform from another.
 import { ApiError, get, post } from "./api.js";
-import { esc, num, platformMark, title, toast } from "./format.js";
+import { breakable, esc, num, platformMark, title, toast } from "./format.js";
 import { loadPlatforms, platformOf, platforms } from "./platforms.js";
 
 const SPEEDS = [
@@ -151,7 +151,7 @@ export function mountNewJob(root, params) {
     const cleanup = f.cleanup_after.selectedOptions[0].textContent;
     $("#summary").innerHTML = `<dl class="kv">
         <dt>Platform</dt><dd>${esc(p.label)}</dd>
-        <dt>Tenant</dt><dd class="small">${esc(tenant)}</dd>
+        <dt>Tenant</dt><dd class="small" data-summary="tenant">${breakable(tenant)}</dd>
         <dt>Tokens</dt><dd>${withToken ? `<span class="${valid === withToken ? "check ok" : "check"}" style="justify-content:flex-end">${num(valid)} of ${num(withToken)} valid</span>` : "none yet"}</dd>
         <dt>Company</dt><dd>${esc(industry ? industry.label : "")}</dd>
         <dt>Size</dt><dd class="small">${esc(size)}</dd>
@@ -222,9 +222,17 @@ export function mountNewJob(root, params) {
     $("#tokens").insertAdjacentHTML("beforeend", `<div class="token-row-wrap" data-token="${id}">
       <div class="token-row"><input type="text" name="token_name" placeholder="${esc(tokens.name_prefix)}${index}" value="${esc(name)}" aria-label="Token name">
       <input type="password" name="token_value" placeholder="${esc(tokens.placeholder)}" value="${esc(token)}" aria-label="Token" spellcheck="false">
-      <button type="button" class="btn btn-sm" data-remove-token title="Remove this token"${index === 1 ? " hidden" : ""}>Remove</button></div>
+      <button type="button" class="btn btn-sm" data-remove-token title="Remove this token">Remove</button></div>
       <div class="check" data-token-check></div></div>`);
     if (token) scheduleCheck(id);
+  }
+
+  // Any row can go; the form always keeps one (empty) row to type into.
+  function removeToken(row) {
+    clearTimeout(timers.get(row.dataset.token));
+    row.remove();
+    if (!tokenRows().length) addToken();
+    renderSummary();
   }
 
   function tokenRows() {
@@ -443,7 +451,7 @@ export function mountNewJob(root, params) {
   });
   root.addEventListener("click", (event) => {
     if (event.target.closest("[data-add-token]")) addToken();
-    else if (event.target.closest("[data-remove-token]")) event.target.closest("[data-token]").remove();
+    else if (event.target.closest("[data-remove-token]")) removeToken(event.target.closest("[data-token]"));
     else if (event.target.closest("[data-fill-sandbox]")) fillSandbox();
   });
   root.addEventListener("submit", submit);

@@ -120,6 +120,41 @@ async def model_costs() -> dict[str, Any]:
             "note": "tokens are the fake server's estimates (about 4 characters per token), not Claude's"}
 
 
+async def a_jobs_month(days: float = 30.0) -> dict[str, Any]:
+    """Model calls per object a job actually creates: the media team's Asana job (the issue's own case)
+    with Claude's provider, as a job makes it, against the fake Messages API, through a simulated month:
+    the company, its projects, tasks, subtasks and conversations."""
+    import tempfile
+
+    from tests.conformance.asana_case import AsanaCase
+    from tests.support.jobctx import make_context
+
+    from tenantsim.content.factory import make_provider
+    from tenantsim.jobs.simulation import Simulation
+
+    server = FakeAnthropic(KEY, models=(MODEL,))
+    meter = Meter()
+    case = AsanaCase()
+    with serve_asgi(server.app()) as base_url, case.tenant() as base, \
+            tempfile.TemporaryDirectory() as folder:
+        content = make_provider(kind="anthropic", seed=3, api_key=KEY, model=MODEL, base_url=base_url,
+                                pool=InMemoryContentPool(), on_usage=meter.on_usage, on_notice=None)
+        config = {**case.config(base, 5), "industry": "media", "content_provider": "anthropic"}
+        ctx = make_context(Path(folder), config, seed=3, content=content)
+        sim = await Simulation.open(ctx, [await case.connector().open_adapter(ctx)])
+        await sim.build()
+        await sim.fast_forward(days)
+        made = sum(1 for e in ctx.ledger.entries() if e.platform_id)
+        calls = len(server.requests)
+        fallback = getattr(content, "served_from_fallback", 0)
+        await sim.aclose()
+        await content.aclose()
+    return {"simulated_days": days, "objects_created": made, "model_calls": calls,
+            "calls_per_object": round(calls / made, 4) if made else None,
+            "input_tokens": meter.input_tokens, "output_tokens": meter.output_tokens,
+            "served_offline_while_waiting": fallback, "target_calls_per_object": 0.05}
+
+
 def main() -> None:
     result = {
         "benchmark": "content",
@@ -127,6 +162,7 @@ def main() -> None:
         "machine": {"python": platform.python_version(), "cpus": os.cpu_count()},
         "offline": offline_speed(),
         "anthropic_fake": asyncio.run(model_costs()),
+        "anthropic_job_month": asyncio.run(a_jobs_month()),
     }
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")

@@ -43,6 +43,7 @@ FileOpt = typer.Option(None, "--file", "-f", help="Job configuration (JSON or YA
 TemplateOpt = typer.Option(None, "--template", "-t", help="A named preset (see: tenantsim templates).")
 TokenOpt = typer.Option(None, "--token", help="NAME=TOKEN (repeatable).")
 SandboxOpt = typer.Option(False, "--sandbox", help="Use the server's sandbox tenant and tokens.")
+PlatformOpt = typer.Option(None, "--platform", help="A platform the company lives on (repeatable).")
 StatusOpt = typer.Option(None, "--status", help="Only these statuses (comma-separated).")
 WaitOpt = typer.Option(True, "--wait/--no-wait", help="Show progress until done.")
 YesOpt = typer.Option(False, "--yes", "-y", help="Do not ask.")
@@ -141,35 +142,48 @@ def _empty(value: Any) -> bool:
 
 
 def fill_sandbox(client: Client, body: dict[str, Any]) -> dict[str, Any]:
-    """Aim the job at the server's embedded sandbox tenant of its platform: the tenant's fields and
-    tokens (the new-job form's sandbox values, ``GET /api/sandbox``) for whatever the body leaves empty,
-    and offline content unless the body asks for Claude."""
+    """Aim the job at the server's embedded sandbox tenant of its platform (of each of its ``platforms``):
+    the tenant's fields and tokens (the new-job form's sandbox values, ``GET /api/sandbox``) for whatever
+    the body leaves empty, and offline content unless the body asks for Claude."""
     info = client.call("GET", "/api/sandbox")
-    kind = body.get("connection_type") or "asana"
-    fill = (info.get("form") or {}).get(kind)
-    if not info.get("sandbox") or not fill:
-        fail(f"The server runs no {kind} sandbox tenant (start it with: tenantsim serve --sandbox)")
-    filled = dict(body)
-    for name, value in (fill.get("fields") or {}).items():
-        if not _empty(value) and _empty(filled.get(name)):
-            filled[name] = value
-    for name, options in (fill.get("options") or {}).items():
-        if options and _empty(filled.get(name)):
-            filled[name] = options[0]["value"]
-    if _empty(filled.get("user_tokens")):
-        filled["user_tokens"] = [dict(t) for t in fill.get("user_tokens") or []]
+    if isinstance(body.get("platforms"), list):
+        filled = {**body, "platforms": [_sandbox_target(info, dict(e)) for e in body["platforms"]]}
+    else:
+        filled = _sandbox_target(info, dict(body))
     if "content_provider" not in filled and _empty(filled.get("anthropic_api_key")):
         filled["content_provider"] = "offline"  # a sandbox demo needs no Anthropic key
     return filled
 
 
+def _sandbox_target(info: dict[str, Any], target: dict[str, Any]) -> dict[str, Any]:
+    kind = target.get("connection_type") or "asana"
+    fill = (info.get("form") or {}).get(kind)
+    if not info.get("sandbox") or not fill:
+        fail(f"The server runs no {kind} sandbox tenant (start it with: tenantsim serve --sandbox)")
+    for name, value in (fill.get("fields") or {}).items():
+        if not _empty(value) and _empty(target.get(name)):
+            target[name] = value
+    for name, options in (fill.get("options") or {}).items():
+        if options and _empty(target.get(name)):
+            target[name] = options[0]["value"]
+    if _empty(target.get("user_tokens")) and fill.get("user_tokens"):
+        target["user_tokens"] = [dict(t) for t in fill["user_tokens"]]
+    return target
+
+
 def with_token_fields(client: Client, body: dict[str, Any]) -> dict[str, Any]:
-    """Copy the job's per-token fields (Okta's org_url) into each user token that lacks them."""
+    """Copy each platform's per-token fields (Okta's org_url) into each user token that lacks them."""
+    platforms = client.call("GET", "/api/platforms").get("platforms") or []
+    if isinstance(body.get("platforms"), list):
+        return {**body, "platforms": [_token_fields(platforms, dict(e)) for e in body["platforms"]]}
+    return _token_fields(platforms, body)
+
+
+def _token_fields(platforms: list[dict[str, Any]], body: dict[str, Any]) -> dict[str, Any]:
     tokens = body.get("user_tokens")
     if not isinstance(tokens, list) or not tokens:
         return body
     kind = body.get("connection_type") or "asana"
-    platforms = client.call("GET", "/api/platforms").get("platforms") or []
     spec: dict[str, Any] = next((p for p in platforms if p.get("connection_type") == kind), {})
     per_token = [f["name"] for f in spec.get("fields") or [] if f.get("per_token")]
     filled = []
@@ -224,12 +238,15 @@ def aligned(columns: tuple[str, ...], rows: list[dict[str, str]], right: tuple[s
 
 @jobs_app.command("start")
 def start(file: str | None = FileOpt, template: str | None = TemplateOpt, sets: list[str] | None = SetOpt,
-          token: list[str] | None = TokenOpt, sandbox: bool = SandboxOpt, server: str = ServerOpt,
-          api_key: str | None = KeyOpt, as_json: bool = JsonOpt) -> None:
+          token: list[str] | None = TokenOpt, sandbox: bool = SandboxOpt,
+          platform: list[str] | None = PlatformOpt, server: str = ServerOpt, api_key: str | None = KeyOpt,
+          as_json: bool = JsonOpt) -> None:
     """Start a job from a file, a template, or both (later options win).
 
     --sandbox aims it at the server's sandbox tenant (its org or workspace and tokens) with offline
-    content; --set KEY=VALUE overrides one field; --token NAME=TOKEN gives a user token (repeatable).
+    content; --set KEY=VALUE overrides one field; --token NAME=TOKEN gives a user token (repeatable);
+    --platform NAME (repeatable) plays one company on each platform named (with --sandbox, on each
+    platform's sandbox tenant).
     """
     body: dict[str, Any] = load_file(file) if file else {}
     if template:
@@ -238,9 +255,17 @@ def start(file: str | None = FileOpt, template: str | None = TemplateOpt, sets: 
     if not file and not template and not body:
         fail("Say what to start: --file job.yaml, --template NAME, or --set KEY=VALUE")
     client = Client(server, api_key)
-    if template and "connection_type" not in body:  # the sandbox needs to know the platform now
+    if platform:  # one company on each of these platforms
+        body["platforms"] = [{"connection_type": name} for name in platform]
+    elif template and "connection_type" not in body:  # the sandbox needs to know the platform now
         found = client.call("GET", f"/api/templates/{template}")["template"]
-        body["connection_type"] = found["connection_type"]
+        if isinstance(found["config"].get("platforms"), list):
+            body["platforms"] = [dict(entry) for entry in found["config"]["platforms"]]
+        else:
+            body["connection_type"] = found["connection_type"]
+    if token and platform:
+        fail("--token gives one platform's tokens: with --platform, put each platform's user_tokens "
+             "in --file")
     if token:
         body["user_tokens"] = parse_tokens(token, body.get("org_url"))
     if sandbox:
@@ -306,7 +331,8 @@ def show(job_id: str, server: str = ServerOpt, api_key: str | None = KeyOpt, as_
         return
     progress = job.get("progress") or {}
     out.print(f"[bold]{job['job_name']}[/bold]  {job['job_id']}  {status_text(job['status'])}")
-    out.print(f"{job['connection_type']} · {job['industry']} · events {job['events_total']} "
+    platforms = " + ".join(job.get("platforms") or [job["connection_type"]])
+    out.print(f"{platforms} · {job['industry']} · events {job['events_total']} "
               f"({job['events_per_hour']:.1f}/h) · last activity {job.get('last_activity_at') or '-'}")
     eta = progress.get("eta_seconds")
     out.print(f"Initial build: {progress.get('phase')} {progress.get('percent', 0):.0f}% "

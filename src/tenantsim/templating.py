@@ -36,12 +36,21 @@ class Template:
     config: dict[str, Any] = field(default_factory=dict)
 
     @property
+    def platforms(self) -> list[str]:
+        """The connection types of the company's platforms: one, or each entry of ``platforms``."""
+        several = self.config.get("platforms")
+        if isinstance(several, list) and several:
+            return [str(e.get("connection_type")) for e in several if isinstance(e, dict)]
+        return [str(self.config.get("connection_type") or "asana")]
+
+    @property
     def connection_type(self) -> str:
-        return str(self.config.get("connection_type") or "asana")
+        return self.platforms[0]
 
     def as_dict(self) -> dict[str, Any]:
         return {"name": self.name, "title": self.title, "description": self.description,
-                "connection_type": self.connection_type, "config": dict(self.config)}
+                "connection_type": self.connection_type, "platforms": self.platforms,
+                "config": dict(self.config)}
 
 
 def _forbidden_keys(value: Any, path: str = "") -> list[str]:
@@ -116,4 +125,18 @@ class TemplateStore:
         """
         template = self.get(body.get("template"))
         overrides = {k: v for k, v in body.items() if v is not None and k != "template"}
+        own, given = template.config.get("platforms"), overrides.get("platforms")
+        if isinstance(own, list) and isinstance(given, list):  # each platform's target onto its entry
+            overrides["platforms"] = [_onto(own, index, entry) for index, entry in enumerate(given)]
         return {**template.config, **overrides, "template": template.name}
+
+
+def _onto(own: list[Any], index: int, entry: Any) -> Any:
+    """A request's entry of ``platforms`` over the template's entry of its type (else of its place)."""
+    if not isinstance(entry, dict):
+        return entry
+    kind = entry.get("connection_type")
+    match = next((e for e in own if isinstance(e, dict) and e.get("connection_type") == kind), None)
+    if match is None and kind is None and index < len(own) and isinstance(own[index], dict):
+        match = own[index]
+    return {**(match or {}), **entry}

@@ -67,7 +67,7 @@ def test_known_people_come_from_the_token_owners() -> None:
         return Member("label", "1", name, email, client=None)  # type: ignore[arg-type]
 
     assert known_person(member("Ana María López", "ana.lopez@example.com")) == KnownPerson(
-        "Ana", "María López", "ana.lopez")
+        "Ana", "María López", "ana.lopez", "example.com")
     assert known_person(member("Cher", None)) == KnownPerson("Cher", "", "cher")
     assert known_person(member("Zoë O'Brien", None)) == KnownPerson("Zoë", "O'Brien", "zoe.obrien")
 

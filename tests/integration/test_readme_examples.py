@@ -21,16 +21,22 @@ README = Path(__file__).resolve().parents[2] / "README.md"
 def readme_bodies() -> list[dict[str, Any]]:
     text = README.read_text()
     start = r"curl -s localhost:5001/api/jobs/start -H 'content-type: application/json' -d "
-    bodies = re.findall(start + r"'(.*?)'", text, flags=re.S)
-    return [json.loads(body) for body in bodies]
+    bodies = re.findall(start + r"'(\{.*?\})'\n", text, flags=re.S)
+    # An example that splices values in with the shell ('"$(...)"') is run by its own test.
+    return [json.loads(body) for body in bodies if "'\"$(" not in body]
 
 
-def test_readme_has_both_examples() -> None:
-    kinds = [b.get("connection_type", "asana") for b in readme_bodies()]
-    assert kinds == ["okta", "asana"]
+def kind(body: dict[str, Any]) -> str:
+    if "platforms" in body:
+        return "+".join(p["connection_type"] for p in body["platforms"])
+    return str(body.get("connection_type", "asana"))
 
 
-@pytest.mark.parametrize("index", [0, 1], ids=["okta", "asana"])
+def test_readme_has_every_example() -> None:
+    assert [kind(b) for b in readme_bodies()] == ["okta", "asana", "okta+asana"]
+
+
+@pytest.mark.parametrize("index", [0, 1, 2], ids=["okta", "asana", "okta+asana"])
 def test_readme_curl_starts_a_job_and_cleanup_restores_the_tenant(tmp_path: Path, index: int) -> None:
     port = free_port()
     body = json.loads(json.dumps(readme_bodies()[index]).replace("127.0.0.1:5001", f"127.0.0.1:{port}"))

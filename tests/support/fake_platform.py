@@ -62,6 +62,9 @@ class FakeAdapter:
     def catalogue(self) -> Sequence[str]:
         return []
 
+    def email_domain(self) -> str | None:
+        return None
+
     def known_people(self) -> Sequence[KnownPerson] | None:
         """One person per token: User One, User Two, ..."""
         tokens = self.ctx.config.get("user_tokens") or [{}]

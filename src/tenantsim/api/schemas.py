@@ -117,6 +117,8 @@ class StartJobRequest(_RemembersSecrets):
     initial_users: int | None = None
     initial_projects: int | None = None
     user_tokens: list[UserToken] | None = None
+    # One company on several platforms: each entry a platform's connection_type, target and user_tokens.
+    platforms: list[dict[str, Any]] | None = Field(default=None, max_length=10)
     anthropic_api_key: str | None = Field(default=None, max_length=500)
     content_provider: str | None = Field(default=None, max_length=40)
     activity_level: str | None = Field(default=None, max_length=40)
@@ -192,6 +194,8 @@ class JobDetailResponse(Envelope):
     status: str
     connection_type: str
     config: dict[str, Any]
+    platforms: list[str] = Field(default_factory=list, description="The connection types the job's company "
+                                 "lives on: its connection_type alone, or each entry of its platforms")
     sim_time: str | None = Field(default=None, description="The job's simulated clock (ISO 8601), null "
                                  "before it has one; advances with time_scale while the job runs")
 
@@ -208,6 +212,8 @@ class RealismMeasure(BaseModel):
     value: int | float = Field(description="The figure read back from the tenant")
     band: str = Field(description="Where a real company's figure falls: \"0.5–8\", \"≥ 0.9\", \"0\"")
     ok: bool = Field(description="Whether the value is inside the band")
+    platform: str | None = Field(default=None, description="The tenant measured, in a job on several "
+                                 "platforms")
 
 
 class RealismResponse(Envelope):

@@ -13,6 +13,7 @@ from tenantsim.connectors.registry import platform_for
 from tenantsim.connectors.spec import ConfigContext
 from tenantsim.content.packs import list_industries
 from tenantsim.errors import AuthError, InputError, InputProblems, PlatformError
+from tenantsim.jobs.platforms import is_multi, platform_configs
 from tenantsim.settings import Settings
 
 
@@ -47,19 +48,23 @@ def start_problems(app: FastAPI, body: dict[str, Any], refused: set[str]) -> lis
 async def prepare_job(app: FastAPI, body: dict[str, Any]) -> dict[str, Any]:
     settings: Settings = app.state.settings
     config = _validated(app, body)
-    route_to_sandbox(app, config["connection_type"], config, [t["token"] for t in config["user_tokens"]])
-    connector: Connector = app.state.connectors[config["connection_type"]]
-    await check_tokens(connector, config)
+    # Each platform's own fields: the job's config itself, or each entry of a multi-platform job's list.
+    targets = config["platforms"] if is_multi(config) else [config]
+    for target in targets:
+        tokens = [t["token"] for t in target.get("user_tokens") or [] if t.get("token")]
+        route_to_sandbox(app, target["connection_type"], target, tokens)
+    await asyncio.gather(*(check_tokens(app.state.connectors[c["connection_type"]], c)
+                           for c in platform_configs(config)))
     if config["content_provider"] == "anthropic":
         await check_content_key(settings, config)
     return config
 
 
-def sandbox_route(app: FastAPI, connection_type: str, tokens: list[str]) -> dict[str, str]:
+def sandbox_route(app: FastAPI, connection_type: str, tokens: list[str]) -> dict[str, Any]:
     """In sandbox mode, the fields (a base URL) that send the embedded sandbox's own tokens to it."""
     state = app.state
     spec = platform_for(connection_type)
-    described = (getattr(state, "sandbox_descriptions", None) or {}).get(connection_type)
+    described = (getattr(state, "sandbox_descriptions", None) or {}).get(spec.sandbox_key)
     if not state.settings.sandbox or not described or spec.sandbox_route is None:
         return {}
     return spec.sandbox_route(described, tokens)
@@ -80,13 +85,16 @@ def started_message(connection_type: str, job_id: str) -> str:
 async def check_tokens(connector: Connector, config: dict[str, Any]) -> None:
     """At least one user token must work (seed section 4); the job uses the ones that do."""
     async def one(token: dict[str, Any]) -> BaseException | None:
-        credentials = {**config, **token, "api_key": token["token"]}
+        credentials = {**config, **token, "api_key": token.get("token")}
         try:
             await connector.validate_token(credentials)
         except PlatformError as exc:
             return exc
         return None
 
+    if not config.get("user_tokens"):  # credentials that are fields of the job (a service account key)
+        await connector.validate_token(dict(config))
+        return
     results = await asyncio.gather(*(one(t) for t in config["user_tokens"]))
     if all(r is not None for r in results):
         first = results[0]

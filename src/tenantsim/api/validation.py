@@ -73,8 +73,10 @@ def parse_cleanup_after(value: Any, now: datetime) -> datetime:
                      "or an ISO-8601 timestamp")
 
 
-def _check_tokens(tokens: Any, token_fields: Sequence[str]) -> tuple[list[dict[str, Any]], list[str]]:
-    """The well-formed entries of ``user_tokens``, and a problem for each entry that is not."""
+def _check_tokens(tokens: Any, token_fields: Sequence[str],
+                  credential_fields: Sequence[str] = ()) -> tuple[list[dict[str, Any]], list[str]]:
+    """The well-formed entries of ``user_tokens``, and a problem for each entry that is not. An entry
+    without a token may carry the platform's ``credential_fields`` instead (its ``validate`` checks them)."""
     if not isinstance(tokens, list) or not tokens:
         return [], ["user_tokens must be a non-empty list of {name, token} objects"]
     if len(tokens) > MAX_TOKENS:
@@ -82,14 +84,19 @@ def _check_tokens(tokens: Any, token_fields: Sequence[str]) -> tuple[list[dict[s
     cleaned: list[dict[str, Any]] = []
     problems: list[str] = []
     for index, item in enumerate(tokens):
-        if not isinstance(item, dict) or not isinstance(item.get("token"), str) or not item["token"].strip():
+        credentials = {f: item[f] for f in credential_fields
+                       if isinstance(item, dict) and item.get(f) is not None}
+        if credentials and item.get("token") is None:
+            item = {**item, "token": ""}
+        elif not isinstance(item, dict) or not isinstance(item.get("token"), str) or \
+                not item["token"].strip():
             problems.append(f"user_tokens[{index}] must be an object with a non-empty token")
             continue
         name = item.get("name") or f"user{index + 1}"
         if not isinstance(name, str) or len(name) > 200 or len(item["token"]) > 500:
             problems.append(f"user_tokens[{index}] has a name or token that is too long")
             continue
-        entry = {"name": name, "token": item["token"].strip()}
+        entry = {"name": name, **({"token": item["token"].strip()} if item["token"] else {}), **credentials}
         absent = [field for field in token_fields if is_missing(item.get(field))]
         problems.extend(f"Missing {field} in token config for token: {name}" for field in absent)
         if absent:
@@ -157,6 +164,9 @@ def validate_start(body: dict[str, Any], *, ctx: ConfigContext, server_has_anthr
     """The fields every job shares, then the platform's own (its ``PlatformSpec.validate``), then
     fields nobody knows. Raises ``InputProblems`` with every problem; the first is the one the seed's
     ``error`` names (the checks run in the order that reports it)."""
+    if "platforms" in body:
+        return _validate_platforms(body, ctx=ctx, server_has_anthropic_key=server_has_anthropic_key,
+                                   industries=industries, now=now)
     try:
         spec = platform_for(body.get("connection_type"))
     except InputError as exc:
@@ -172,7 +182,7 @@ def validate_start(body: dict[str, Any], *, ctx: ConfigContext, server_has_anthr
             message = f"{spec.missing_prefix}: {field}"
             problems.add(field, message, message + _missing_hint(spec, field, industries))
     for key, value in body.items():
-        if isinstance(value, str) and len(value) > MAX_STRING:
+        if isinstance(value, str) and len(value) > MAX_STRING and key not in spec.long_fields:
             problems.add(key, f"Invalid value for {key}: longer than {MAX_STRING} characters")
     if "industry" not in missing and body.get("industry") not in industries:
         problems.add("industry", f"Unknown industry: {body.get('industry')}. "
@@ -186,8 +196,9 @@ def validate_start(body: dict[str, Any], *, ctx: ConfigContext, server_has_anthr
     config: dict[str, Any] = {k: v for k, v in body.items() if v is not None}
     config["connection_type"] = spec.connection_type
     config["user_tokens"] = []
-    if "user_tokens" not in missing:
-        config["user_tokens"], token_problems = _check_tokens(body["user_tokens"], spec.token_fields)
+    if "user_tokens" not in missing and body.get("user_tokens") is not None:  # optional for some platforms
+        config["user_tokens"], token_problems = _check_tokens(body["user_tokens"], spec.token_fields,
+                                                              spec.credential_fields)
         for message in token_problems:
             problems.add("user_tokens", message)
     for key, parse in (("working_hours", parse_working_hours), ("timezone", parse_timezone)):
@@ -216,4 +227,66 @@ def validate_start(body: dict[str, Any], *, ctx: ConfigContext, server_has_anthr
         config["content_provider"] = "anthropic" if has_key else "offline"
     if not config.get("job_name"):
         config["job_name"] = f"{str(body['industry']).replace('_', ' ').title()} on {spec.label}"
+    return config
+
+
+MAX_PLATFORMS = 5
+# Set once for the whole company, never per platform.
+PER_PLATFORM_ONLY = ("connection_type", "user_tokens")
+
+
+def _validate_platforms(body: dict[str, Any], *, ctx: ConfigContext, server_has_anthropic_key: bool,
+                        industries: list[str], now: Callable[[], datetime]) -> dict[str, Any]:
+    """One company on several platforms: the shared fields at the top, each platform's target and
+    tokens in an entry of ``platforms``. Each entry is checked as that platform's own job would be (with
+    the shared fields it knows), its problems said with its place; the result keeps the shared fields
+    at the top and each platform's own in its entry, the first platform's type as the job's."""
+    entries = body.get("platforms")
+    problems = _Problems()
+    if not isinstance(entries, list) or not entries or not all(isinstance(e, dict) for e in entries):
+        problems.add("platforms", "platforms must be a non-empty list of objects, each with a "
+                                  "connection_type")
+        problems.raise_any()
+    assert isinstance(entries, list)
+    if len(entries) > MAX_PLATFORMS:
+        problems.add("platforms", f"Too many platforms: at most {MAX_PLATFORMS}")
+    for key in PER_PLATFORM_ONLY:
+        if body.get(key) is not None:
+            problems.add(key, f"{key} belongs inside each entry of platforms, not beside it")
+    types = [e.get("connection_type") for e in entries]
+    for index, kind in enumerate(types):
+        if not kind:
+            problems.add("platforms", f"platforms[{index}] needs a connection_type")
+        elif kind not in PLATFORMS:
+            problems.add("platforms", f"platforms[{index}]: Unsupported connection type: {kind}")
+        elif types.index(kind) != index:
+            problems.add("platforms", f"platforms[{index}]: {kind} is listed twice (one tenant per platform)")
+    problems.raise_any()
+    shared = {k: v for k, v in body.items() if k not in ("platforms", *PER_PLATFORM_ONLY)}
+    configs: list[dict[str, Any]] = []
+    for index, entry in enumerate(entries):
+        known = known_fields(entry["connection_type"])
+        merged = {**{k: v for k, v in shared.items() if k in known}, **entry}
+        try:
+            configs.append(validate_start(merged, ctx=ctx, server_has_anthropic_key=server_has_anthropic_key,
+                                          industries=industries, now=now))
+        except InputProblems as exc:
+            for field, detail in zip(exc.fields, exc.details, strict=True):
+                problems.add(field, f"platforms[{index}] ({entry['connection_type']}): {detail}")
+    everyone_knows = {k for kind in types for k in known_fields(kind)}
+    for key, value in shared.items():
+        if key not in everyone_knows and value is not None:
+            problems.add(key, unknown_field(key, sorted(everyone_knows), ""))
+    problems.raise_any()
+    derived = ("content_provider", "_cleanup_at")
+    config = {k: v for k, v in configs[0].items() if k in shared or k in derived}
+    for other in configs[1:]:
+        config.update({k: v for k, v in other.items() if k in shared and k not in config})
+    config["connection_type"] = configs[0]["connection_type"]
+    config["platforms"] = [
+        {k: v for k, v in c.items() if k not in config or k in PER_PLATFORM_ONLY} for c in configs
+    ]
+    if not body.get("job_name"):
+        labels = " + ".join(platform_for(c["connection_type"]).label for c in configs)
+        config["job_name"] = f"{str(body['industry']).replace('_', ' ').title()} on {labels}"
     return config

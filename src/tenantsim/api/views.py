@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from tenantsim.connectors.registry import DEFAULT_CONNECTION_TYPE
+from tenantsim.jobs.platforms import connection_types
 from tenantsim.store.ledger_repo import counts_by_status
 from tenantsim.store.types import utcnow
 
@@ -75,6 +76,7 @@ def detail(row: dict[str, Any], engine: Any, live_http: dict[str, Any] | None) -
     http = live_http or progress.get("http") or (row.get("stats") or {}).get("http") or {}
     view.update({
         "config": {k: v for k, v in (row.get("config") or {}).items() if not k.startswith("_")},
+        "platforms": connection_types(row.get("config") or {"connection_type": view["connection_type"]}),
         "seed": row.get("seed"),
         "created_objects": created_now,
         "created_objects_total": ever,

@@ -97,6 +97,11 @@ class PlatformAdapter(Protocol):
         None when the platform creates the company's people itself."""
         ...
 
+    def email_domain(self) -> str | None:
+        """The domain every address of the company must be in here (a Google Workspace's own domain),
+        or None when any will do. In a job with several platforms, the company takes it everywhere."""
+        ...
+
     def build_total(self, company: Company) -> int:
         """How many objects the initial build will create (for progress and ETA)."""
         ...

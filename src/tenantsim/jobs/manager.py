@@ -25,6 +25,13 @@ from tenantsim.jobs.bus import EventBus
 from tenantsim.jobs.context import RunningJobContext
 from tenantsim.jobs.control import JobControl
 from tenantsim.jobs.models import CLEANABLE, LIVE, JobStatus
+from tenantsim.jobs.platforms import (
+    connection_types,
+    is_multi,
+    merge_results,
+    open_adapters,
+    platform_configs,
+)
 from tenantsim.jobs.simulation import Simulation
 from tenantsim.jobs.worker import (
     CleanupRequested,
@@ -38,7 +45,7 @@ from tenantsim.jobs.worker import (
 from tenantsim.scenario.company import Company
 from tenantsim.secretbox import SecretBox, join_secrets, split_secrets
 from tenantsim.store import activity_repo, company_repo, jobs_repo
-from tenantsim.store.ledger_repo import SqlLedger
+from tenantsim.store.ledger_repo import SqlLedger, kind_counts
 from tenantsim.store.types import utcnow
 
 log = logging.getLogger("tenantsim.jobs")
@@ -99,7 +106,8 @@ class JobManager:
         self.workers.clear()
 
     # -- lifecycle requested through the API --------------------------------------------------------
-    def create_job(self, config: dict[str, Any]) -> dict[str, Any]:
+    def create_job(self, config: dict[str, Any], company: dict[str, Any] | None = None) -> dict[str, Any]:
+        """Store a new job (and the company it plays, when it takes one over) and start it here."""
         job_id = f"job_{random_tokens.token_hex(6)}"
         given = config.get("seed")
         seed = int(given) if given is not None else random_tokens.randbits(31)
@@ -114,6 +122,8 @@ class JobManager:
             # Born leased: another server's poll must not see it as free before this one spawns it.
             "lease_expires_at": utcnow() + timedelta(seconds=self.lease_seconds),
         })
+        if company is not None:
+            company_repo.save(self.engine, job_id, {**company, "pending": None})
         self._spawn(job_id, "run", paused=False)
         row = jobs_repo.get_job(self.engine, job_id)
         assert row is not None
@@ -250,7 +260,7 @@ class JobManager:
         job_id = worker.job_id
         row = self.get(job_id)
         sim: Simulation | None = None
-        adapter: PlatformAdapter | None = None
+        adapters: list[PlatformAdapter] = []
         ctx: RunningJobContext | None = None
         run_id = jobs_repo.open_run(self.engine, job_id, self.server_id, "run")
         ended = "finished"
@@ -258,8 +268,8 @@ class JobManager:
             ctx = self._context(row, worker.control)
             worker.ctx = ctx
             await worker.control.checkpoint()
-            adapter = await self.connectors[row["connection_type"]].open_adapter(ctx)
-            sim = await Simulation.open(ctx, [adapter])
+            adapters = await open_adapters(self.connectors, ctx)
+            sim = await Simulation.open(ctx, adapters)
             worker.sim = sim
             now = utcnow()
             first = row.get("first_started_at") or now
@@ -276,7 +286,8 @@ class JobManager:
                 await self._seed_with_retries(ctx, sim, worker.control)
                 ctx.checkpoint(seeded=True, seed_finished_at=utcnow().isoformat())
                 ctx.activity("seed_completed", "Initial company built; continuous activity begins.",
-                             [{"kind": k, "count": n} for k, n in sorted(ctx.ledger.counts().items())])
+                             [{"kind": k, "count": n} for k, n in sorted(
+                                 kind_counts(self.engine, job_id, ("created",)).items())])
             await run_events(ctx, sim, worker.control, stop_at, row.get("cleanup_at"),
                              lambda why: self._finish(job_id, why))
         except CleanupRequested:
@@ -291,7 +302,7 @@ class JobManager:
             ended = stop_reason(signal)
             log.info("job %s stopping: %s", job_id, ended)
             if ctx is not None:
-                await asyncio.shield(self._settle_after_stop(ctx, adapter, row["connection_type"]))
+                await asyncio.shield(self._settle_after_stop(ctx, adapters))
         except asyncio.CancelledError:
             ended = "cancelled"
             raise
@@ -308,23 +319,25 @@ class JobManager:
                 ctx.activity("job_failed", f"The job failed: {self.get(job_id).get('last_error')}", [])
             self._status_event(job_id, JobStatus.FAILED)
         finally:
-            await self._release(worker, ctx, sim or adapter, run_id, ended)
+            await self._release(worker, ctx, sim.adapters if sim else adapters, run_id, ended)
 
-    async def _settle_after_stop(self, ctx: RunningJobContext, adapter: PlatformAdapter | None,
-                                 connection_type: str) -> None:
+    async def _settle_after_stop(self, ctx: RunningJobContext, adapters: list[PlatformAdapter]) -> None:
         """A job stopped before it could settle what a crash left (an intent without an id) settles it now,
         so a stopped job's ledger names exactly what the platform holds. Best effort, bounded in time: the
         next start or the cleanup settles whatever this could not."""
-        if not ctx.ledger.entries(statuses=["intent"]):
+        if not any(SqlLedger(self.engine, ctx.job_id, name).entries(statuses=["intent"])
+                   for name in connection_types(ctx.config)):
             return
         try:
             async with asyncio.timeout(SETTLE_SECONDS):
-                opened = adapter or await self.connectors[connection_type].open_adapter(ctx)
+                opened = adapters or await open_adapters(self.connectors, ctx)
                 try:
-                    await opened.prepare()
+                    for adapter in opened:
+                        await adapter.prepare()
                 finally:
-                    if adapter is None:
-                        await opened.aclose()
+                    if not adapters:
+                        for adapter in opened:
+                            await adapter.aclose()
         except Exception as exc:  # the platform is down or slow: the ledger keeps the intent for later
             log.info("job %s: intents left to settle at the next start (%s)", ctx.job_id, type(exc).__name__)
 
@@ -362,16 +375,16 @@ class JobManager:
         job_id = worker.job_id
         assert worker.result is not None
         row = self.get(job_id)
-        adapter = None
+        adapters: list[PlatformAdapter] = []
         ctx: RunningJobContext | None = None
         run_id = jobs_repo.open_run(self.engine, job_id, self.server_id, "cleanup")
         ended = "finished"
         try:
             ctx = self._context(row, worker.control)
             worker.ctx = ctx
-            adapter = await self.connectors[row["connection_type"]].open_adapter(ctx)
+            adapters = await open_adapters(self.connectors, ctx)
             ctx.activity("cleanup_started", "Cleanup started: deleting what this job created.", [])
-            result = await adapter.cleanup()
+            result = merge_results([(a.platform, await a.cleanup()) for a in adapters])
             final = JobStatus.DELETED if keep_status else JobStatus.CLEANED
             jobs_repo.add_cleanup_result(self.engine, job_id, result, status=final, stopped_at=utcnow())
             ctx.activity("cleanup_completed", _cleanup_sentence(result), [])
@@ -394,18 +407,18 @@ class JobManager:
             self._status_event(job_id, JobStatus.FAILED)
             worker.result.set_exception(exc)
         finally:
-            await self._release(worker, ctx, adapter, run_id, ended)
+            await self._release(worker, ctx, adapters, run_id, ended)
 
-    async def _release(self, worker: Worker, ctx: RunningJobContext | None, closing: Any, run_id: int,
-                       ended: str) -> None:
+    async def _release(self, worker: Worker, ctx: RunningJobContext | None, adapters: list[PlatformAdapter],
+                       run_id: int, ended: str) -> None:
         """Whatever way a worker ends: keep its figures, close its clients, close its run record."""
         job_id = worker.job_id
         if ctx is not None:
             jobs_repo.update_job(self.engine, job_id, stats={"http": ctx.http_stats.as_dict()})
             await ctx.content.aclose()
-        if closing is not None:
+        for adapter in adapters:
             with contextlib.suppress(Exception):
-                await closing.aclose()
+                await adapter.aclose()
         jobs_repo.close_run(self.engine, run_id, ended)
         if self.workers.get(job_id) is worker:
             self.workers.pop(job_id, None)
@@ -529,13 +542,18 @@ class JobManager:
                                 "it has")
         if row["status"] in (JobStatus.CLEANING, JobStatus.CLEANED):
             raise ConflictError(f"Job {job_id} is {row['status']}; its company is no longer in the tenant")
-        platform = row["connection_type"]
-        measure = getattr(self.connectors.get(platform), "realism", None)
-        if measure is None:
-            raise ConflictError(f"No realism measures for {platform} jobs")
-        entries = await asyncio.to_thread(SqlLedger(self.engine, job_id, platform).entries)
-        result: list[dict[str, Any]] = await measure(self.full_config(row), entries, Company.from_dict(state))
-        return result
+        company = Company.from_dict(state)
+        config = self.full_config(row)
+        measures: list[dict[str, Any]] = []
+        for platform_config in platform_configs(config):
+            platform = str(platform_config.get("connection_type") or row["connection_type"])
+            measure = getattr(self.connectors.get(platform), "realism", None)
+            if measure is None:
+                raise ConflictError(f"No realism measures for {platform} jobs")
+            entries = await asyncio.to_thread(SqlLedger(self.engine, job_id, platform).entries)
+            found = await measure(platform_config, entries, company)
+            measures += [{**m, "platform": platform} for m in found] if is_multi(config) else found
+        return measures
 
     def live_http_stats(self, job_id: str) -> dict[str, Any] | None:
         worker = self.workers.get(job_id)

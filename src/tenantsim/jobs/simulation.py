@@ -16,11 +16,18 @@ from typing import Any
 from tenantsim.connectors.base import PlatformAdapter
 from tenantsim.errors import Skippable
 from tenantsim.jobs.context import RunningJobContext
+from tenantsim.jobs.platforms import merge_results
 from tenantsim.scenario.activity import ActivityModel, parse_timezone, parse_working_hours
 from tenantsim.scenario.company import Company
 from tenantsim.scenario.director import Director
 from tenantsim.scenario.events import WORK_KINDS, Event
-from tenantsim.scenario.founding import found_company, headcount, initial_exceptions
+from tenantsim.scenario.founding import (
+    KnownPerson,
+    adopt_known,
+    found_company,
+    headcount,
+    initial_exceptions,
+)
 from tenantsim.scenario.work import DEFAULT_PROJECTS, plan_projects
 from tenantsim.store import company_repo
 from tenantsim.store.types import utcnow
@@ -49,15 +56,22 @@ class Simulation:
         stored = company_repo.load(ctx.engine, ctx.job_id)
         if stored is not None:
             company = Company.from_dict(stored)
+            changed = adopt_known(company, known or ())  # a company taken over from another job
+            domain = next((d for a in adapters if (d := a.email_domain())), None)
+            if domain and domain != company.domain and not ctx.progress.get("seeded"):
+                company.domain = domain  # taken over onto a platform that fixes its addresses
+                changed.append("domain")
         else:
-            industry = str(ctx.config.get("industry") or "technology")
-            size = len(known) if known else headcount(ctx.config)
-            plan = await ctx.content.org_plan(industry, size)
-            company = found_company(plan, ctx.seed, _start_time(ctx), known)
-            initial_exceptions(company, catalogue, ctx.seed)
-            if any(set(WORK_KINDS) & a.handles for a in adapters):
-                projects = int(ctx.config.get("initial_projects") or DEFAULT_PROJECTS)
-                await plan_projects(company, ctx.content, ctx.seed, projects, list(company.people))
+            company = await _found(ctx, adapters, known, catalogue)
+            changed = list(company.people)
+        # The people the job acts as on its work platforms: only they assign, comment and own work.
+        logins = {k.login for k in known or ()}
+        actors = [p.key for p in company.people.values() if p.login in logins]
+        if not company.projects and any(set(WORK_KINDS) & a.handles for a in adapters):
+            projects = int(ctx.config.get("initial_projects") or DEFAULT_PROJECTS)
+            await plan_projects(company, ctx.content, ctx.seed, projects, actors or list(company.people))
+            changed.append("projects")
+        if changed:
             company_repo.save(ctx.engine, ctx.job_id, company.to_dict())
         config = ctx.config
         zone = config.get("timezone") or company.home_zone
@@ -67,7 +81,6 @@ class Simulation:
             zone=parse_timezone(zone),
         )
         kinds = sorted({kind for a in adapters for kind in a.handles})
-        actors = [p.key for p in company.people.values()] if known else []
         director = Director(
             company, ctx.content, seed=ctx.seed, model=model, kinds=kinds, catalogue=catalogue, actors=actors
         )
@@ -151,14 +164,34 @@ class Simulation:
         return kinds
 
     async def cleanup(self) -> dict[str, Any]:
-        result: dict[str, Any] = {}
-        for adapter in self.adapters:
-            result.update(await adapter.cleanup())
-        return result
+        return merge_results([(adapter.platform, await adapter.cleanup()) for adapter in self.adapters])
 
     async def aclose(self) -> None:
         for adapter in self.adapters:
             await adapter.aclose()
+
+
+async def _found(
+    ctx: RunningJobContext,
+    adapters: Sequence[PlatformAdapter],
+    known: Sequence[KnownPerson] | None,
+    catalogue: list[str],
+) -> Company:
+    """The job's company on its first start. A work platform alone plays the team of its token owners;
+    with a platform that makes people (an identity provider), the company has the configured size and
+    the token owners are among its people. A platform that fixes the address domain gives it to all."""
+    industry = str(ctx.config.get("industry") or "technology")
+    makes_people = any(a.known_people() is None for a in adapters)
+    size = headcount(ctx.config) if makes_people or not known else len(known)
+    plan = await ctx.content.org_plan(industry, max(size, len(known or ())))
+    company = found_company(plan, ctx.seed, _start_time(ctx), known)
+    initial_exceptions(company, catalogue, ctx.seed)
+    domains = [d for a in adapters if (d := a.email_domain())]
+    if not domains and len(adapters) > 1:  # the token owners' own domain, so every platform agrees
+        domains = [k.domain for k in known or () if k.domain]
+    if domains:
+        company.domain = domains[0]
+    return company
 
 
 def _start_time(ctx: RunningJobContext) -> datetime:

@@ -18,10 +18,10 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from tenantsim.content.base import ContentProvider, derive_seed
-from tenantsim.scenario import hr, rates, work
+from tenantsim.scenario import hr, rates, signins, work
 from tenantsim.scenario.activity import ActivityModel
 from tenantsim.scenario.company import Company, Employee, employee_from
-from tenantsim.scenario.events import ACCESS_KINDS, HR_KINDS, PROJECT_KINDS, WORK_KINDS, Event
+from tenantsim.scenario.events import ACCESS_KINDS, ACTIVITY_KINDS, HR_KINDS, PROJECT_KINDS, WORK_KINDS, Event
 from tenantsim.scenario.offices import offices_for
 
 HORIZON = timedelta(days=14)  # the longest the director looks ahead for the next event
@@ -49,7 +49,7 @@ class Director:
         self.content = content
         self.seed = seed
         self.model = model
-        known = (*HR_KINDS, *ACCESS_KINDS, *WORK_KINDS, *PROJECT_KINDS)
+        known = (*HR_KINDS, *ACCESS_KINDS, *ACTIVITY_KINDS, *WORK_KINDS, *PROJECT_KINDS)
         self.kinds = [k for k in known if k in set(kinds)]
         self.catalogue = sorted(set(catalogue))  # app labels the job's platforms can grant
         self.actors = list(actors)  # person keys who act on the job's work platforms
@@ -74,6 +74,7 @@ class Director:
             "app_grant": rates.ACCESS_REQUESTS_PER_YEAR / 365 * active * level if self.catalogue else 0.0,
             "app_revoke": rates.ACCESS_REVOKES_PER_YEAR / 365 * holders * level,
             "mfa_enrollment": rates.FACTOR_ADDS_PER_YEAR / 365 * active * level,
+            "sign_in": rates.SIGN_INS_PER_PERSON_DAY * 5 / 7 * active * level,
         }
         actors = sum(1 for key in self.actors if (p := company.people.get(key)) is not None and p.active)
         work_per_day = rates.WORK_ACTIONS_PER_PERSON_DAY * 5 / 7 * level * actors
@@ -151,9 +152,9 @@ class Director:
         if kind == "hire":
             return await self._hire(at, rng)
         if kind == "departure":
-            return hr.departure(company, rng, at)
+            return hr.departure(company, rng, at, keep=self.actors)
         if kind == "leave":
-            return hr.leave(company, rng, at)
+            return hr.leave(company, rng, at, keep=self.actors)
         if kind == "return_from_leave":
             return hr.return_from_leave(company, subject, at) if subject else None
         if kind == "transfer":
@@ -188,6 +189,8 @@ class Director:
             return hr.password_reset(company, rng, at)
         if kind == "mfa_enrollment":
             return hr.mfa_enrollment(company, rng, at, subject)
+        if kind == "sign_in":
+            return signins.sign_in(company, rng, at)
         if kind in WORK_KINDS:
             return work.action(company, rng, at, kind, self.actors)
         return None

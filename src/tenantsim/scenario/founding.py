@@ -43,6 +43,7 @@ class KnownPerson:
     first_name: str
     last_name: str
     login: str
+    domain: str | None = None  # of their address on that platform, when it shows one
 
 
 def headcount(config: dict[str, Any]) -> int:
@@ -62,15 +63,28 @@ def initial_factor(rng: random.Random) -> list[str]:
     return [weighted_choice(rng, rates.FACTOR_MIX)]
 
 
+def _unclaimed_logins(people: Sequence[Person], taken: set[str]) -> list[Person]:
+    """The plan's people with a login no known person holds (a number added where one does)."""
+    taken = set(taken)
+    kept = []
+    for person in people:
+        login, number = person.login, 2
+        while login in taken:
+            login, number = f"{person.login}{number}", number + 1
+        taken.add(login)
+        kept.append(person if login == person.login else dataclasses.replace(person, login=login))
+    return kept
+
+
 def found_company(
     plan: OrgPlan, seed: int, now: datetime, known: Sequence[KnownPerson] | None = None
 ) -> Company:
     people: Sequence[Person] = plan.people
-    if known:
+    if known:  # the platform's existing people take the plan's first places; the plan fills the rest
         people = [
             dataclasses.replace(p, first_name=k.first_name, last_name=k.last_name, login=k.login)
             for p, k in zip(plan.people, known, strict=False)
-        ]
+        ] + _unclaimed_logins(plan.people[len(known):], {k.login for k in known})
     size = rates.size_of(len(people))
     age_days = COMPANY_AGE_YEARS[size] * 365
     groups = [group_spec(g) for g in plan.groups]
@@ -143,3 +157,19 @@ def _already_on_leave(company: Company, seed: int, now: datetime) -> None:
         until = morning_after(company, person, now, rng.uniform(1, longest))
         person.status, person.leave_kind, person.leave_until = ON_LEAVE, kind, until.isoformat()
         company.agenda.append({"at": until.isoformat(), "kind": "return_from_leave", "person": person.key})
+
+
+def adopt_known(company: Company, known: Sequence[KnownPerson]) -> list[str]:
+    """A company taken over from another job (a clone onto a work platform) meets the people the job acts
+    as there: each one not yet in it takes the place of an individual contributor (their role, team and
+    history; a new name and address). Returns the keys of the people who changed."""
+    logins = {p.login for p in company.people.values()}
+    missing = [k for k in known if k.login not in logins]
+    places = sorted((p for p in company.active_people() if p.level >= 5 and p.manager is not None
+                     and not company.reports_of(p.key)), key=lambda p: (p.hired_at, p.key))
+    changed = []
+    for person, newcomer in zip(places, missing, strict=False):
+        person.first_name, person.last_name = newcomer.first_name, newcomer.last_name
+        person.login = newcomer.login
+        changed.append(person.key)
+    return changed

@@ -8,6 +8,7 @@ provider; everything here is synchronous and deterministic given the random gene
 from __future__ import annotations
 
 import random
+from collections.abc import Collection
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -63,8 +64,9 @@ def _eligible_to_move(person: Employee, at: datetime) -> bool:
     return person.level >= 5 and settled_in_role(person, at)
 
 
-def departure(company: Company, rng: random.Random, at: datetime) -> Event | None:
-    people = [p for p in company.active_people() if p.manager is not None]
+def departure(company: Company, rng: random.Random, at: datetime, keep: Collection[str] = ()) -> Event | None:
+    """Someone leaves (never one of ``keep``: the people whose accounts the job acts through)."""
+    people = [p for p in company.active_people() if p.manager is not None and p.key not in keep]
     if len(people) < 2:
         return None
     weights = []
@@ -109,9 +111,9 @@ def departure(company: Company, rng: random.Random, at: datetime) -> Event | Non
                  f"{person.name} ({person.title}, {person.department}) left {company.name}{handover}.")
 
 
-def leave(company: Company, rng: random.Random, at: datetime) -> Event | None:
+def leave(company: Company, rng: random.Random, at: datetime, keep: Collection[str] = ()) -> Event | None:
     people = [p for p in company.active_people() if p.manager is not None and not company.reports_of(p.key)
-              and days_between(p.hired_at, at) >= 90]
+              and days_between(p.hired_at, at) >= 90 and p.key not in keep]
     if not people:
         return None
     person = rng.choice(sorted(people, key=lambda p: p.key))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from fastapi import APIRouter, Body, Request
@@ -11,6 +12,8 @@ from tenantsim.api.validation import known_fields
 from tenantsim.connectors.registry import PLATFORMS
 from tenantsim.errors import InputError
 from tenantsim.jobs.manager import JobManager
+from tenantsim.jobs.platforms import connection_types
+from tenantsim.store import company_repo
 
 router = APIRouter(prefix="/api/jobs", tags=["jobs"])
 
@@ -42,8 +45,14 @@ def clone_config(config: dict[str, Any], overrides: dict[str, Any]) -> dict[str,
 
     Fields a start request no longer accepts (stored by an older version) are left behind; unknown
     fields in ``overrides`` are refused by the start checks like any request's."""
+    several = overrides.get("platforms") if "platforms" in overrides else config.get("platforms")
     try:
-        known = set(known_fields(overrides.get("connection_type") or config.get("connection_type")))
+        if isinstance(several, list):  # one company on several platforms: the shared fields only
+            kinds = [e.get("connection_type") for e in several if isinstance(e, dict)]
+            known = {f for kind in kinds for f in known_fields(kind)} - set(TENANT_FIELDS) - {"user_tokens"}
+            known.add("platforms")
+        else:
+            known = set(known_fields(overrides.get("connection_type") or config.get("connection_type")))
     except InputError:
         known = set(config)  # an unsupported connection type: the start checks say so
     base = {k: v for k, v in config.items() if not k.startswith("_") and k not in NOT_CLONED and k in known}
@@ -66,14 +75,20 @@ async def clone_job(request: Request, job_id: str,
     manager = _manager(request)
     source = manager.get(job_id)
     full = manager.full_config(source)
-    moved = [k for k in TENANT_FIELDS if k in (overrides or {}) and (overrides or {})[k] != full.get(k)]
-    if moved and "user_tokens" not in (overrides or {}):
-        # Stored tokens only ever go to the tenant they were given for: a clone aimed elsewhere
+    given = overrides or {}
+    moved = [k for k in TENANT_FIELDS if k in given and given[k] != full.get(k)]
+    target = PLATFORMS.get(str(given.get("connection_type") or full.get("connection_type")))
+    own = ("user_tokens", *(target.job_credentials if target else ()))
+    if moved and not any(k in given for k in own):
+        # Stored credentials only ever go to the tenant they were given for: a clone aimed elsewhere
         # would hand them to whoever runs that tenant.
-        raise InputError(f"A clone that changes {', '.join(moved)} needs its own user_tokens")
+        raise InputError(f"A clone that changes {', '.join(moved)} needs its own {' or '.join(own)}")
     config = clone_config(full, overrides or {})
     prepared = await prepare_job(request.app, config)
-    row = manager.create_job(prepared)
+    # On other platforms the clone plays the same company: its people, roles and history so far.
+    moves_platform = connection_types(prepared) != connection_types(full)
+    company = await asyncio.to_thread(company_repo.load, manager.engine, job_id) if moves_platform else None
+    row = manager.create_job(prepared, company)
     return {"success": True, "job_id": row["id"], "connection_type": row["connection_type"],
             "cloned_from": job_id,
             "message": f"{started_message(row['connection_type'], row['id'])} (clone of {job_id})"}

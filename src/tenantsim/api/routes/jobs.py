@@ -122,7 +122,7 @@ async def activity_log(request: Request, job_id: str, limit: int = Query(default
     return {"success": True, "job_id": job_id, "activity_log": entries, "next_before": next_before}
 
 
-@router.get("/{job_id}/realism", response_model=RealismResponse)
+@router.get("/{job_id}/realism", response_model=RealismResponse, response_model_exclude_none=True)
 async def realism(request: Request, job_id: str) -> dict[str, Any]:
     """How real the job's tenant looks, read back through the platform's API (it calls the platform)."""
     measures = await _manager(request).realism(job_id)

@@ -7,6 +7,7 @@ sets is recorded in the ledger (the desired state a test compares Asana with).""
 
 from __future__ import annotations
 
+import dataclasses
 import random
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, date, datetime
@@ -45,11 +46,12 @@ def known_person(member: Member) -> KnownPerson:
     """A token's owner as a company person: the name split on its first space, the email's local part
     as login (a slug of the name when Asana shows no email)."""
     first, _, last = member.user_name.strip().partition(" ")
+    domain = None
     if member.email and "@" in member.email:
-        login = member.email.split("@", 1)[0].lower()
+        login, domain = member.email.lower().split("@", 1)
     else:
         login = ".".join(login_part(word) for word in member.user_name.split()) or "user"
-    return KnownPerson(first, last.strip(), login)
+    return KnownPerson(first, last.strip(), login, domain)
 
 
 def _same_name(person: Employee, name: str) -> bool:
@@ -131,6 +133,9 @@ class AsanaAdapter:
     def catalogue(self) -> Sequence[str]:
         return []
 
+    def email_domain(self) -> str | None:
+        return None  # any address will do
+
     def known_people(self) -> Sequence[KnownPerson] | None:
         """One person per Asana user the job holds a token for, in token order (a user with two tokens
         is one person); logins are made unique within the job."""
@@ -150,7 +155,7 @@ class AsanaAdapter:
                 while login in logins:
                     login, number = f"{known.login}{number}", number + 1
                 logins.add(login)
-                self._known.append((KnownPerson(known.first_name, known.last_name, login), member))
+                self._known.append((dataclasses.replace(known, login=login), member))
         return self._known
 
     def _actor(self, company: Company, key: str | None) -> Member | None:

@@ -82,19 +82,21 @@ async def test_the_buffer_is_refilled_before_it_runs_dry() -> None:
     await provider.aclose()
 
 
-async def test_comments_for_new_tasks_are_written_ahead() -> None:
+async def test_a_thread_is_written_once_when_first_needed_and_only_then() -> None:
+    """Most tasks are never discussed: creating tasks writes no comments; the first comment on a task
+    writes its whole thread; the thread's next comments cost no call; a full buffer is never refilled."""
     inner = GatedProvider()
     inner.gate.set()
     provider = PrefetchingContentProvider(inner, OfflineContentProvider(5), batch=5, max_wait=5)
     tasks = await provider.tasks(CTX, 2)
     await asyncio.sleep(0.01)
-    assert ("comments", 4, 0) in inner.calls  # started in the background for the first task
-    before = len(inner.calls)
+    assert [c for c in inner.calls if c[0] == "comments"] == []
     thread_ctx = ContentContext(industry="technology", seed=1, department="Sales", project="Q3 Pipeline Push",
                                 task=tasks[0].name)
-    thread = await provider.comments(thread_ctx, 2)
-    assert [c.text for c in thread] == [f"model comment {i} on {tasks[0].name}" for i in range(2)]
-    assert len([c for c in inner.calls[before:] if c[0] == "comments"]) == 0
+    thread = [c.text for _ in range(5) for c in await provider.comments(thread_ctx, 1)]
+    assert thread == [f"model comment {i} on {tasks[0].name}" for i in range(5)]
+    assert [c for c in inner.calls if c[0] == "comments"] == [("comments", provider.thread_length, 0)]
+    assert provider.prefetch("comments", thread_ctx) is None  # one comment left: nothing to write yet
     await provider.aclose()
 
 

@@ -51,7 +51,10 @@ from tenantsim.content.templates import tidy
 __all__ = ["AnthropicContentProvider", "check_anthropic_key", "context_key"]
 
 PROVIDER = "anthropic"
-THREAD_LENGTH = 4  # comments per thread when threads are written ahead for other tasks
+# A thread is written whole: as many comments as a real conversation on a task has (two to six), so a
+# task's comments rarely need a second call; one call writes the threads of several tasks.
+THREAD_LENGTH = 6
+THREADS_PER_CALL = 16
 
 
 def context_key(*parts: str) -> str:
@@ -255,7 +258,7 @@ class AnthropicContentProvider:
         at = recent.index(task) + 1 if task in recent else 0
         others: list[str] = []
         for other in recent[at:] + recent[:at]:  # the tasks after this one first: likely talked about next
-            if len(others) + 1 >= max(1, self.batch_size // THREAD_LENGTH):
+            if len(others) + 1 >= THREADS_PER_CALL:
                 break
             if other != task and not await self._pool.load(
                     PROVIDER, pack.key, "comments", context_key(department, project, other), limit=1):

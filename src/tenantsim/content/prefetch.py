@@ -22,11 +22,12 @@ log = logging.getLogger(__name__)
 
 Key = tuple[str, str, str, str, str]
 KINDS = ("projects", "tasks", "comments")
+COMMENTS_LOW_WATER = 1  # a thread continues past its written length only when a comment asks for it
 
 
 class PrefetchingContentProvider:
     def __init__(self, inner: ContentProvider, fallback: ContentProvider, *, batch: int = 25,
-                 low_water: int = 5, max_wait: float = 2.0, thread_length: int = 4) -> None:
+                 low_water: int = 5, max_wait: float = 2.0, thread_length: int = 6) -> None:
         self.inner = inner
         self.fallback = fallback
         self.name = inner.name
@@ -44,12 +45,18 @@ class PrefetchingContentProvider:
     def _key(kind: str, ctx: ContentContext) -> Key:
         return kind, ctx.industry, ctx.department or "", ctx.project or "", ctx.task or ""
 
-    def prefetch(self, kind: str, ctx: ContentContext) -> asyncio.Task[None]:
-        """Start filling the buffer for ``kind`` in ``ctx`` (if it is not already being filled)."""
+    def _low_water(self, kind: str) -> int:
+        return COMMENTS_LOW_WATER if kind == "comments" else self.low_water
+
+    def prefetch(self, kind: str, ctx: ContentContext) -> asyncio.Task[None] | None:
+        """Start filling the buffer for ``kind`` in ``ctx`` unless it is being filled or holds enough
+        (asking again for a buffer that is full would pay for content nobody takes)."""
         key = self._key(kind, ctx)
         running = self._fills.get(key)
         if running is not None and not running.done():
             return running
+        if len(self._buffers.get(key) or ()) >= self._low_water(kind):
+            return None
         size = self.thread_length if kind == "comments" else self.batch
         snapshot = dataclasses.replace(ctx, extra=dict(ctx.extra))  # the caller may change ctx later
         task = asyncio.create_task(self._fill(kind, key, snapshot, size))
@@ -71,14 +78,17 @@ class PrefetchingContentProvider:
         buffer = self._buffers.setdefault(key, deque())
         if len(buffer) < count:
             fill = self.prefetch(kind, ctx)
-            await asyncio.wait({fill}, timeout=self.max_wait)  # never cancels the fill
+            if fill is not None:
+                await asyncio.wait({fill}, timeout=self.max_wait)  # never cancels the fill
         taken = [buffer.popleft() for _ in range(min(count, len(buffer)))]
         self.served_from_buffer += len(taken)
         if len(taken) < count:
             more = await getattr(self.fallback, kind)(ctx, count - len(taken), start_index + len(taken))
             self.served_from_fallback += len(more)
             taken.extend(more)
-        if len(buffer) < self.low_water:
+        # A thread's next comments are written when it is about to run out, not when it starts: most
+        # tasks never get past their first few comments, and an early continuation is a wasted call.
+        if len(buffer) < self._low_water(kind):
             self.prefetch(kind, ctx)
         return taken
 
@@ -86,10 +96,9 @@ class PrefetchingContentProvider:
         return await self._take("projects", ctx, count, start_index)
 
     async def tasks(self, ctx: ContentContext, count: int, start_index: int = 0) -> list[Any]:
-        tasks = await self._take("tasks", ctx, count, start_index)
-        if tasks:  # the first comments on these tasks are likely next: write them now
-            self.prefetch("comments", dataclasses.replace(ctx, task=tasks[0].name))
-        return tasks
+        # No threads are written ahead for new tasks: most tasks are never discussed, and the first
+        # comment on one writes its thread together with those of the project's other recent tasks.
+        return await self._take("tasks", ctx, count, start_index)
 
     async def comments(self, ctx: ContentContext, count: int, start_index: int = 0) -> list[Any]:
         """Buffered comments were written before this thread's people and its latest comments were

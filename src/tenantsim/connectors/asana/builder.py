@@ -367,7 +367,9 @@ class Builder:
         """Of ``tasks`` with comments, those whose last comment asks ``member`` something; else those
         whose last comment someone else wrote."""
         me = _first_name(member.user_name)
-        last = {t.key: self.thread_of(t)[-1] for t in tasks if t.comments and self.thread_of(t)}
+        # A conversation runs its course: a thread this long is settled, and is not drawn back into.
+        last = {t.key: self.thread_of(t)[-1] for t in tasks
+                if 0 < t.comments < LONGEST_THREAD and self.thread_of(t)}
         asked = [t for t in tasks if t.key in last and me in _MENTION.findall(last[t.key].text)]
         return asked or [t for t in tasks if t.key in last and last[t.key].author != me]
 
@@ -423,6 +425,7 @@ class Builder:
 
 
 _MENTION = re.compile(r"@([^\s,.:;!?]+)")
+LONGEST_THREAD = 6  # comments after which a task's conversation is over (real threads: two to six)
 
 
 def _first_name(name: str) -> str:

@@ -278,28 +278,32 @@ def test_sandbox_start_fills_the_target_tokens_and_offline_content(tmp_path: Pat
         assert config["workspace_gid"] and len(config["user_tokens"]) >= 1
 
 
-def test_one_company_on_two_sandbox_platforms(tmp_path: Path) -> None:
-    """`--platform okta --platform asana --sandbox`: each platform aimed at its sandbox tenant, one job
-    whose Okta org holds the company (the Asana token owners among its people), both cleaned up."""
+def test_one_company_on_three_sandbox_platforms(tmp_path: Path) -> None:
+    """`--platform okta --platform google_workspace --platform asana --sandbox`: each platform aimed at its
+    sandbox tenant, one job whose Okta org and Google Workspace hold the same people (the Asana token
+    owners among them), all of it cleaned up."""
     port = free_port()
     settings = Settings(var_dir=tmp_path, port=port, sandbox=True, sandbox_rate_limit=60_000)
     sandboxes = build_sandbox_apps(settings)
     with running_server(tmp_path, sandbox_apps=sandboxes, port=port, sandbox_rate_limit=60_000) as srv:
         okta_before = set(sandboxes["okta"].org.users)
-        result = cli(srv, "jobs", "start", "--platform", "okta", "--platform", "asana", "--sandbox",
-                     "--set", "industry=media", "--set", "org_size=startup", "--set", "initial_users=12",
-                     "--json")
+        google_before = set(sandboxes["google"].tenant.users)
+        result = cli(srv, "jobs", "start", "--platform", "okta", "--platform", "google_workspace",
+                     "--platform", "asana", "--sandbox", "--set", "industry=media", "--set", "org_size=startup",
+                     "--set", "initial_users=12", "--json")
         assert result.exit_code == 0, result.output
         job_id = json.loads(result.output)["job_id"]
-        wait_for(lambda: job(srv, job_id)["progress"]["phase"] == "activity", timeout=60, message="build")
-        view = job(srv, job_id)
-        assert view["platforms"] == ["okta", "asana"]
+        wait_for(lambda: job(srv, job_id)["progress"]["phase"] == "activity", timeout=90, message="build")
+        assert job(srv, job_id)["platforms"] == ["okta", "google_workspace", "asana"]
         shown = cli(srv, "jobs", "show", job_id)
-        assert "okta + asana" in shown.output
+        assert "okta + google_workspace + asana" in shown.output
         made = set(sandboxes["okta"].org.users) - okta_before
         logins = {sandboxes["okta"].org.users[uid].profile["login"] for uid in made}
+        in_google = {sandboxes["google"].tenant.users[uid].primary_email for uid in
+                     set(sandboxes["google"].tenant.users) - google_before}
         owners = {u["email"] for u in sandboxes["asana"].describe("")["users"][:3]}
-        assert len(made) == 12 and owners <= logins
+        assert len(made) == 12 and owners <= logins and in_google == logins
         cleaned = cli(srv, "jobs", "cleanup", job_id, "-y")
         assert cleaned.exit_code == 0, cleaned.output
         assert set(sandboxes["okta"].org.users) == okta_before
+        assert set(sandboxes["google"].tenant.users) == google_before

@@ -51,7 +51,8 @@ def snapshot(sandbox: OktaSandbox) -> dict[str, Any]:
     org = sandbox.org
     return {"users": set(org.users), "groups": set(org.groups),
             "direct": {(a, u) for a, held in org.app_users.items() for u in held},
-            "group_grants": {(a, g) for a, held in org.app_groups.items() for g in held}}
+            "group_grants": {(a, g) for a, held in org.app_groups.items() for g in held},
+            "policies": set(org.policies)}
 
 
 async def test_seed_events_and_cleanup_leave_only_the_org_own_objects(served: tuple[OktaSandbox, str],
@@ -110,13 +111,17 @@ async def test_seed_events_and_cleanup_leave_only_the_org_own_objects(served: tu
     assert sum(len(org.factors.get(u.id, {})) for u in org.users.values()) >= 1
 
     result = await service.cleanup()
-    assert set(result) == {"users_deleted", "groups_deleted", "assignments_removed", "errors"}
+    # the seed's four totals, and the job's MFA enrollment policy (with its rule)
+    assert set(result) == {"users_deleted", "groups_deleted", "assignments_removed", "errors",
+                           "policies_deleted"}
+    assert result["policies_deleted"] == 1
     assert result["errors"] == []
     assert result["users_deleted"] >= 51 and result["groups_deleted"] == len(new_groups)
     assert result["assignments_removed"] > 0
     after = snapshot(sandbox)
     assert after["users"] == before["users"] and after["groups"] == before["groups"]
     assert after["direct"] == before["direct"] and after["group_grants"] == before["group_grants"]
+    assert after["policies"] == before["policies"]
     again = await service.cleanup()
     assert again == {"users_deleted": 0, "groups_deleted": 0, "assignments_removed": 0, "errors": []}
     await service.aclose()

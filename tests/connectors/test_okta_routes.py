@@ -99,3 +99,35 @@ def test_a_job_builds_the_company_and_cleanup_removes_it(server: RunningServer, 
     assert result["success"] is True, result
     assert set(sandbox.org.users) == before, result  # what the org holds, whatever the counts say
     assert result["errors"] == [] and result["users_deleted"] >= len(made), (len(made), result)
+
+
+def test_a_service_app_is_checked_and_runs_a_job_whose_key_is_never_shown(
+        server: RunningServer, sandbox: OktaSandbox, org_url: str) -> None:
+    app = sandbox.describe(org_url)["service_app"]
+    assert app is not None
+    key = app["private_key"]
+    checked = server.client.post("/api/validate_token", json={
+        "connection_type": "okta", "org_url": org_url, "client_id": app["client_id"], "private_key": key})
+    assert checked.status_code == 200, checked.text
+    assert checked.json()["user"]["id"] == app["client_id"] and key["d"] not in checked.text
+    before = set(sandbox.org.users)
+    entry = {"name": "svc", "org_url": org_url, "client_id": app["client_id"], "private_key": key}
+    start = server.client.post("/api/jobs/start", json=okta_body(
+        org_url=org_url, org_size="startup", initial_users=12, time_scale=1e6, user_tokens=[entry],
+        custom_attributes=["employeeType", "startDate"]))
+    assert start.status_code == 200, start.text
+    job_id = start.json()["job_id"]
+    wait_for(lambda: len(set(sandbox.org.users) - before) >= 12, timeout=60, message="the people")
+    shown = server.client.get(f"/api/jobs/{job_id}").text
+    assert key["d"] not in shown and key["p"] not in shown and key["q"] not in shown
+    made = [sandbox.org.users[u] for u in set(sandbox.org.users) - before]
+    assert all(u.profile.get("employeeType") and u.profile.get("startDate") for u in made)
+    result = server.client.post(f"/api/jobs/{job_id}/cleanup").json()
+    assert result["success"] is True and result["errors"] == [], result
+    assert result["attributes_removed"] == 2 and set(sandbox.org.users) == before
+    assert sandbox.org.schema.custom == {}
+    bad = server.client.post("/api/jobs/start", json=okta_body(
+        org_url=org_url, user_tokens=[{**entry, "private_key": "-----BEGIN PRIVATE KEY-----\nnot a key\n"
+                                                                 "-----END PRIVATE KEY-----"}]))
+    assert bad.status_code == 400 and "Invalid private_key" in bad.json()["error"]
+    assert "not a key" not in bad.text

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import base64
 import copy
 import functools
+import hashlib
+import hmac
+import struct
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -33,6 +38,15 @@ def person(login: str, **extra: Any) -> dict[str, Any]:
 
 def with_password(body: dict[str, Any], password: str = "Correct-Horse-42") -> dict[str, Any]:
     return {**body, "credentials": {"password": {"value": password}}}
+
+
+def totp_code(secret: str, at: float | None = None) -> str:
+    """What an authenticator app shows for a base32 secret (RFC 6238, SHA-1, 30 s, six digits)."""
+    key = base64.b32decode(secret + "=" * (-len(secret) % 8), casefold=True)
+    counter = int((time.time() if at is None else at) // 30)
+    digest = hmac.new(key, struct.pack(">Q", counter), hashlib.sha1).digest()
+    offset = digest[-1] & 0x0F
+    return str((int.from_bytes(digest[offset:offset + 4], "big") & 0x7FFFFFFF) % 1_000_000).zfill(6)
 
 
 def pages(http: httpx.Client, url: str, **params: Any) -> Iterator[httpx.Response]:

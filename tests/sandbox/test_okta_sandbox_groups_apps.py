@@ -8,7 +8,7 @@ import httpx
 import pytest
 
 from tenantsim.sandbox.okta import OktaSandbox, create_app
-from tests.sandbox.okta_support import client, pages, person, with_password
+from tests.sandbox.okta_support import client, pages, person, totp_code, with_password
 from tests.support.servers import serve_asgi
 
 
@@ -128,6 +128,7 @@ def test_totp_factor_needs_activation(http: httpx.Client) -> None:
     pending = http.post(f"/api/v1/users/{uid}/factors",
                         json={"factorType": "token:software:totp", "provider": "GOOGLE"}).json()
     assert pending["status"] == "PENDING_ACTIVATION"
+    secret = pending["_embedded"]["activation"]["sharedSecret"]
     done = http.post(f"/api/v1/users/{uid}/factors/{pending['id']}/lifecycle/activate",
-                     json={"passCode": "123456"})
+                     json={"passCode": totp_code(secret)})
     assert done.json()["status"] == "ACTIVE"

@@ -8,6 +8,8 @@ from typing import Any
 # People events: identity platforms reflect them.
 HR_KINDS = ("hire", "departure", "leave", "return_from_leave", "transfer", "promotion")
 ACCESS_KINDS = ("app_grant", "app_revoke", "password_reset", "mfa_enrollment")
+# Day-to-day identity activity: identity platforms show it (sign-ins); it changes nothing in the company.
+ACTIVITY_KINDS = ("sign_in",)
 # Day-to-day work: work platforms reflect them, acting as the company's people.
 WORK_KINDS = ("create_task", "comment", "move_task", "complete_task", "add_subtask", "reassign_task",
               "tag_task", "update_priority")

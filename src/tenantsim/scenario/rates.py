@@ -74,6 +74,16 @@ FACTOR_MIX: tuple[tuple[str, float], ...] = (
 )
 NOT_ENROLLED_SHARE = 0.04  # people at founding who have not enrolled a factor yet
 
+# Sign-ins per person per business day at activity_level "medium": the morning sign-in and one more
+# when a session lapses (Okta's default session lifetime is two hours of idle time); and what happens.
+# Okta's Businesses at Work / Secure Sign-in Trends put MFA prompts on new devices and risky sign-ins,
+# and help desks see a lock-out per person every few months.
+SIGN_INS_PER_PERSON_DAY = 2.0
+SIGN_IN_OUTCOMES: tuple[tuple[str, float], ...] = (
+    ("success", 0.885), ("mistyped_password", 0.06), ("mfa_challenge", 0.04), ("new_country", 0.01),
+    ("locked_out", 0.005),
+)
+
 # Day-to-day work per person per business day at activity_level "medium" (task updates, comments).
 WORK_ACTIONS_PER_PERSON_DAY = 6.0
 LEVEL_FACTOR = {"low": 0.4, "medium": 1.0, "high": 2.5}

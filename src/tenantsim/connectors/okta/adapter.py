@@ -16,13 +16,14 @@ from tenantsim.connectors.okta.build import (
 )
 from tenantsim.connectors.okta.cleanup import cleanup_job
 from tenantsim.connectors.okta.converge import converge_person
-from tenantsim.connectors.okta.people import new_password
+from tenantsim.connectors.okta.orgconfig import ensure_attributes, ensure_mfa_policy, filled_attributes
 from tenantsim.connectors.okta.pool import OktaClientPool
 from tenantsim.connectors.okta.settle import settle, settle_intents
-from tenantsim.connectors.okta.state import OrgState
+from tenantsim.connectors.okta.signin import sign_in
+from tenantsim.connectors.okta.state import PASSWORD_GENERATION, OrgState
 from tenantsim.errors import NotFoundOnPlatform
 from tenantsim.scenario.company import DEPARTED, Company
-from tenantsim.scenario.events import ACCESS_KINDS, HR_KINDS, Event
+from tenantsim.scenario.events import ACCESS_KINDS, ACTIVITY_KINDS, HR_KINDS, Event
 from tenantsim.scenario.founding import KnownPerson
 
 
@@ -33,6 +34,8 @@ class OktaAdapter:
     def __init__(self, ctx: JobContext, pool: OktaClientPool) -> None:
         self.ctx = ctx
         self.pool = pool
+        if ctx.config.get("sign_ins"):  # people sign in and open their apps (job field ``sign_ins``)
+            self.handles = frozenset((*self.handles, *ACTIVITY_KINDS))
         self._apps: dict[str, dict[str, Any]] = {}
         self._state: OrgState | None = None
 
@@ -50,9 +53,13 @@ class OktaAdapter:
     def known_people(self) -> Sequence[KnownPerson] | None:
         return None  # Okta is where the company's people are made
 
+    def email_domain(self) -> str | None:
+        return None  # any address will do
+
     def state(self, company: Company) -> OrgState:
         if self._state is None or self._state.company is not company:
             self._state = OrgState(self.ctx, self.pool, company, apps=self._apps)
+            self._state.attributes = filled_attributes(self._state)
             for entry in self.ctx.ledger.entries("group", statuses=["created"]):
                 if entry.platform_id:
                     self._state.groups[entry.key] = entry.platform_id
@@ -77,7 +84,9 @@ class OktaAdapter:
         bucket) alongside the people (users bucket), so both budgets work at once and the first
         person appears within seconds even on a plan with a small apps limit."""
         state, ctx = self.state(company), self.ctx
+        state.attributes = await ensure_attributes(state)  # before anyone is made: people carry them
         await bounded(company.groups, lambda spec: ensure_group(state, spec))
+        await ensure_mfa_policy(state)
         done = 0
 
         async def one(person: Any) -> None:
@@ -112,6 +121,9 @@ class OktaAdapter:
         if event.kind == "password_reset":
             await self._reset_password(state, event)
             return
+        if event.kind == "sign_in":
+            await sign_in(state, event)
+            return
         for key in event.people:
             person = company.people.get(key)
             if person is None:
@@ -133,7 +145,10 @@ class OktaAdapter:
         client = state.acting("password_reset", event.seq).client
         await client.reset_password(uid)  # sendEmail=false: the link comes back to us, unmailed
         await self.ctx.checkpoint_now()
-        await client.set_password(uid, new_password(person.first_name, person.last_name, person.login))
+        entry = self.ctx.ledger.get("user", person.key)
+        generation = int((entry.attrs if entry is not None else {}).get(PASSWORD_GENERATION) or 0) + 1
+        await client.set_password(uid, state.password_of(person, generation))  # the one they chose
+        self.ctx.ledger.update_attrs("user", person.key, {PASSWORD_GENERATION: generation})
 
     def user_ids(self) -> dict[str, str]:
         """Person key -> Okta id for everyone the job made (tests and read helpers)."""

@@ -11,7 +11,8 @@ from collections.abc import Sequence
 from typing import Any
 
 from tenantsim.connectors.kit.concurrency import bounded
-from tenantsim.connectors.okta.people import new_password, profile_for
+from tenantsim.connectors.okta.attributes import values_for
+from tenantsim.connectors.okta.people import profile_for
 from tenantsim.connectors.okta.pool import Member
 from tenantsim.connectors.okta.state import OrgState
 from tenantsim.errors import Skippable
@@ -92,19 +93,19 @@ async def ensure_person(state: OrgState, person: Employee) -> str | None:
     entry = ledger.get("user", person.key)
     if entry is not None and entry.status == "created" and entry.platform_id:
         return entry.platform_id
-    profile = profile_for(company, person, state.user_id(person.manager))
+    profile = full_profile(state, person, state.user_id(person.manager))
     group_keys = [k for k in company.groups_of(person) if k in state.groups]
 
     async def find(member: Member) -> dict[str, Any] | None:
         return await member.client.find_user_by_login(profile["login"])
 
     async def create(member: Member) -> dict[str, Any]:
-        password = new_password(person.first_name, person.last_name, person.login)
+        password = state.password_of(person, 0)
         return await member.client.create_user(profile, password=password,
                                                group_ids=[state.groups[k] for k in group_keys])
 
     recorded = {"login": profile["login"], "status": "ACTIVE", "groups": group_keys,
-                "profile": {k: profile[k] for k in TRACKED_PROFILE}}
+                "profile": {k: profile.get(k) for k in tracked(state)}}
     try:
         uid = await state.intents.ensure("user", person.key, attrs=recorded, parent_key=None, find=find,
                            create=create)
@@ -119,6 +120,20 @@ async def ensure_person(state: OrgState, person: Employee) -> str | None:
 # The profile attributes the company changes over time (the rest never change for a person).
 TRACKED_PROFILE = ("title", "department", "division", "costCenter", "manager", "managerId", "city",
                    "countryCode", "timezone", "locale", "preferredLanguage")
+
+
+def tracked(state: OrgState) -> tuple[str, ...]:
+    """The profile attributes converging compares: Okta's own, then the job's custom ones."""
+    return (*TRACKED_PROFILE, *state.attributes)
+
+
+def full_profile(state: OrgState, person: Employee, manager_id: str | None) -> dict[str, Any]:
+    """The person's profile with the job's custom attributes filled from the company."""
+    profile = profile_for(state.company, person, manager_id)
+    if state.attributes:
+        custom = values_for(state.attributes, state.company, person)
+        profile.update({name: value for name, value in custom.items() if value is not None})
+    return profile
 
 
 def waves(people: Sequence[Employee]) -> list[list[Employee]]:

@@ -1,4 +1,5 @@
-"""Cleanup in the seed's order: app assignments, then users (deactivate, then delete), then groups.
+"""Cleanup in the seed's order: app assignments, then users (deactivate, then delete), then groups; the
+job's MFA policy before all of them (it names the groups), its custom profile attributes after.
 
 Only objects in the job's ledger are touched. 404 means already gone. Each object is marked deleted as
 soon as it is, so a cleanup that stops half way resumes where it stopped, and a second one deletes
@@ -13,6 +14,13 @@ from typing import Any
 from tenantsim.connectors.base import JobContext
 from tenantsim.connectors.kit.concurrency import bounded
 from tenantsim.connectors.kit.intents import made_after
+from tenantsim.connectors.okta.orgconfig import (
+    ATTRIBUTE,
+    POLICY,
+    RULE,
+    remove_attributes,
+    remove_mfa_policy,
+)
 from tenantsim.connectors.okta.pool import OktaClientPool
 from tenantsim.errors import NotFoundOnPlatform, PlatformError
 from tenantsim.store.ledger_types import LedgerEntry
@@ -104,8 +112,13 @@ async def cleanup_job(ctx: JobContext, pool: OktaClientPool) -> dict[str, Any]:
             return failed("group", label, exc)
         ledger.deleted("group", entry.key)
 
+    policies = bool(ledger.entries(POLICY, statuses=PENDING) or ledger.entries(RULE, statuses=PENDING))
+    if policies:  # the MFA policy names the job's groups: it goes first
+        result["policies_deleted"] = await remove_mfa_policy(ledger, pool, result["errors"])
     await bounded(ledger.entries("app_assignment", statuses=PENDING), remove_user_assignment)
     await bounded(ledger.entries("app_group_assignment", statuses=PENDING), remove_group_assignment)
     await bounded(ledger.entries("user", statuses=PENDING), remove_user)
     await bounded(ledger.entries("group", statuses=PENDING), remove_group)
+    if ledger.entries(ATTRIBUTE, statuses=PENDING):  # last: the people holding values are gone by now
+        result["attributes_removed"] = await remove_attributes(ledger, pool, result["errors"])
     return result

@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from tenantsim.connectors.http import CallObserver, HttpStats, ResilientClient
+from tenantsim.connectors.okta.oauth import DEFAULT_SCOPES, ServiceAppAuth
 from tenantsim.connectors.ratelimit import BudgetRegistry
 from tenantsim.errors import (
     AuthError,
@@ -29,6 +30,7 @@ from tenantsim.errors import (
 
 # Okta's documented per-minute limits (Management API, Enterprise org). Buckets are org-wide.
 DOCUMENTED_LIMITS = {"users": 600, "user_get": 1000, "user_write": 600, "groups": 600, "group_by_id": 600,
+                     "authn": 600,
                      "apps": 100, "app_by_id": 600, "default": 600}
 CONCURRENCY = 75
 MAX_USER_PAGE = 200
@@ -43,6 +45,8 @@ def _okta_path(path: str) -> str:
 
 def bucket_for(method: str, path: str) -> str:
     path, method = _okta_path(path), method.upper()
+    if path == "/api/v1/authn" or path.startswith("/api/v1/authn/"):
+        return "authn"  # sign-ins have their own bucket
     if path == "/api/v1/users":
         return "users"
     if re.fullmatch(r"/api/v1/users" + _ONE, path):
@@ -166,25 +170,50 @@ def tenant_for(org_url: str) -> str:
 
 
 class OktaClient:
-    """One admin token's view of an Okta org. ``name`` is the label from user_tokens, never the token."""
+    """One admin token's view of an Okta org. ``name`` is the label from user_tokens, never the token.
 
-    def __init__(self, token: str, *, org_url: str, name: str, budgets: BudgetRegistry,
+    Authenticates with an SSWS API token, or (``service_app``) as an OAuth 2.0 service app whose access
+    token is fetched and renewed as it goes (``oauth.py``); then ``token`` is None."""
+
+    def __init__(self, token: str | None, *, org_url: str, name: str, budgets: BudgetRegistry,
                  capacity: float = 1.0, transport: httpx.AsyncBaseTransport | None = None,
                  stats: HttpStats | None = None, observer: CallObserver | None = None, timeout: float = 30.0,
-                 profile: OktaProfile | None = None) -> None:
+                 profile: OktaProfile | None = None, service_app: ServiceAppAuth | None = None) -> None:
         self.name = name
         self.org_url = org_url.rstrip("/")
+        self.service_app = service_app
+        self.transport = transport  # for a person's browser during a sign-in (``signin.py``)
+        self.timeout = timeout
+        headers = {"Accept": "application/json", "Content-Type": "application/json"}
+        if service_app is None:
+            headers["Authorization"] = f"SSWS {token}"
         # Okta's limits and concurrency cap are per org, so every token of an org shares one budget.
         self.http = ResilientClient(
-            self.org_url, headers={"Authorization": f"SSWS {token}", "Accept": "application/json",
-                                   "Content-Type": "application/json"},
+            self.org_url, headers=headers,
             tenant=tenant_for(self.org_url), token_id="org", profile=profile or OktaProfile(),
             budgets=budgets, capacity=capacity, transport=transport, timeout=timeout, stats=stats,
-            observer=observer)
+            observer=observer, auth=service_app)
+
+    @classmethod
+    def from_entry(cls, entry: dict[str, Any], *, org_url: str, budgets: BudgetRegistry,
+                   transport: httpx.AsyncBaseTransport | None = None, timeout: float = 30.0,
+                   **options: Any) -> OktaClient:
+        """The client for one ``user_tokens`` entry: an SSWS ``token``, or a service app's ``client_id``
+        and ``private_key`` (with optional ``scopes`` and ``key_id``)."""
+        url = str(entry.get("org_url") or org_url).rstrip("/")
+        name = str(entry.get("name") or entry.get("client_id") or "api")
+        if entry.get("token"):
+            return cls(str(entry["token"]), org_url=url, name=name, budgets=budgets, transport=transport,
+                       timeout=timeout, **options)
+        auth = ServiceAppAuth(url, str(entry["client_id"]), entry["private_key"],
+                              scopes=entry.get("scopes") or DEFAULT_SCOPES, key_id=entry.get("key_id"),
+                              transport=transport, timeout=timeout)
+        return cls(None, org_url=url, name=name, budgets=budgets, transport=transport, timeout=timeout,
+                   service_app=auth, **options)
 
     async def call(self, method: str, path: str, *, params: dict[str, Any] | None = None,
-                   json: Any = None) -> Any:
-        response = await self.http.request(method, path, params=params, json=json)
+                   json: Any = None, headers: dict[str, str] | None = None) -> Any:
+        response = await self.http.request(method, path, params=params, json=json, headers=headers)
         if response.status_code == 204 or not response.content:
             return None
         return response.json()
@@ -204,6 +233,17 @@ class OktaClient:
     # -- users -----------------------------------------------------------------------------------------
     async def me(self) -> dict[str, Any]:
         return dict(await self.call("GET", "/api/v1/users/me"))
+
+    async def whoami(self) -> tuple[str, str, str | None]:
+        """(id, display name, email) of who this client acts as: the token's admin, or the service app
+        itself (a service app's token has no user behind it, so the check is a one-user read)."""
+        if self.service_app is None:
+            me = await self.me()
+            profile = me.get("profile") or {}
+            name = f"{profile.get('firstName') or ''} {profile.get('lastName') or ''}".strip()
+            return str(me["id"]), name or str(profile.get("login") or me["id"]), profile.get("email")
+        await self.call("GET", "/api/v1/users", params={"limit": 1})
+        return self.service_app.client_id, f"service app {self.service_app.client_id}", None
 
     async def get_user(self, ident: str) -> dict[str, Any]:
         return dict(await self.call("GET", f"/api/v1/users/{ident}"))
@@ -322,6 +362,61 @@ class OktaClient:
 
     def app_users(self, app_id: str, page_size: int = 200) -> AsyncIterator[dict[str, Any]]:
         return self.paginate(f"/api/v1/apps/{app_id}/users", {"limit": page_size})
+
+    # -- profile schema, policies, factor activation ---------------------------------------------------
+    async def user_schema(self) -> dict[str, Any]:
+        return dict(await self.call("GET", "/api/v1/meta/schemas/user/default"))
+
+    async def custom_properties(self) -> dict[str, Any]:
+        """The custom properties of the default user schema, by name."""
+        schema = await self.user_schema()
+        return dict(((schema.get("definitions") or {}).get("custom") or {}).get("properties") or {})
+
+    async def update_custom_properties(self, properties: dict[str, Any]) -> dict[str, Any]:
+        """Add or replace custom properties (a ``None`` definition removes that property)."""
+        body = {"definitions": {"custom": {"id": "#custom", "type": "object", "properties": properties}}}
+        return dict(await self.call("POST", "/api/v1/meta/schemas/user/default", json=body))
+
+    async def policies(self, policy_type: str) -> list[dict[str, Any]]:
+        return list(await self.call("GET", "/api/v1/policies", params={"type": policy_type}))
+
+    async def create_policy(self, policy: dict[str, Any], *, activate: bool = True) -> dict[str, Any]:
+        return dict(await self.call("POST", "/api/v1/policies", params={"activate": str(activate).lower()},
+                                    json=policy))
+
+    async def delete_policy(self, policy_id: str) -> None:
+        await self.call("DELETE", f"/api/v1/policies/{policy_id}")
+
+    async def policy_rules(self, policy_id: str) -> list[dict[str, Any]]:
+        return list(await self.call("GET", f"/api/v1/policies/{policy_id}/rules"))
+
+    async def create_policy_rule(self, policy_id: str, rule: dict[str, Any]) -> dict[str, Any]:
+        return dict(await self.call("POST", f"/api/v1/policies/{policy_id}/rules", json=rule))
+
+    async def delete_policy_rule(self, policy_id: str, rule_id: str) -> None:
+        await self.call("DELETE", f"/api/v1/policies/{policy_id}/rules/{rule_id}")
+
+    # -- sign-in (Authentication API, as a trusted app forwarding the person's address and browser) ----------
+    async def authn(self, username: str, password: str, forwarded: dict[str, str]) -> dict[str, Any]:
+        return dict(await self.call("POST", "/api/v1/authn", headers=forwarded,
+                                    json={"username": username, "password": password,
+                                          "options": {"warnBeforePasswordExpired": False,
+                                                      "multiOptionalFactorEnroll": False}}))
+
+    async def authn_verify(self, factor_id: str, state_token: str, pass_code: str,
+                           forwarded: dict[str, str]) -> dict[str, Any]:
+        return dict(await self.call("POST", f"/api/v1/authn/factors/{factor_id}/verify", headers=forwarded,
+                                    json={"stateToken": state_token, "passCode": pass_code}))
+
+    async def app_links(self, user_id: str) -> list[dict[str, Any]]:
+        return list(await self.call("GET", f"/api/v1/users/{user_id}/appLinks"))
+
+    async def unlock(self, user_id: str) -> None:
+        await self.lifecycle(user_id, "unlock")
+
+    async def activate_factor(self, user_id: str, factor_id: str, pass_code: str) -> dict[str, Any]:
+        return dict(await self.call("POST", f"/api/v1/users/{user_id}/factors/{factor_id}/lifecycle/activate",
+                                    json={"passCode": pass_code}))
 
     async def aclose(self) -> None:
         await self.http.aclose()

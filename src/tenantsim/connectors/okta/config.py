@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, ValidationInfo, field_validator
+from pydantic import BaseModel, ConfigDict, ValidationInfo, field_validator, model_validator
 
 from tenantsim.connectors.spec import (
     Choice,
@@ -82,15 +82,61 @@ def _org_url(value: Any, info: ValidationInfo) -> str:
     return check_org_url(value, sandbox_mode=ctx.sandbox_mode, allowed_hosts=ctx.okta_allowed_hosts)
 
 
+MAX_KEY = 10_000  # characters of a private key (a 4096-bit RSA JWK or PEM is about 3,300)
+
+
 class OktaUserToken(BaseModel):
-    """One admin token of the job; its org URL passes the same guard as the job's."""
+    """One credential of the job, acting as one admin: an SSWS API ``token``, or an OAuth 2.0 service
+    app (``client_id`` and its ``private_key``, a JWK or a PEM; optional ``scopes`` and ``key_id``). Its
+    org URL passes the same guard as the job's. The key is a secret like a token: sealed at rest,
+    masked in every answer, never in a message."""
 
     model_config = ConfigDict(extra="forbid")
     name: str
-    token: str
+    token: str | None = None
     org_url: str
+    client_id: str | None = None
+    private_key: str | dict[str, Any] | None = None
+    scopes: list[str] | None = None
+    key_id: str | None = None
 
     _org = field_validator("org_url", mode="before")(reports(_org_url))
+
+    @model_validator(mode="after")
+    @reports
+    def _credentials(self) -> OktaUserToken:
+        check_credentials(self.model_dump(exclude_none=True))
+        return self
+
+
+def check_credentials(entry: dict[str, Any]) -> None:
+    """A token, or a service app's client id and private key (readable, RSA), never both."""
+    from tenantsim.connectors.okta.oauth import DEFAULT_SCOPES, load_private_key
+
+    name = entry.get("name") or "token"
+    app_fields = [f for f in ("client_id", "private_key", "scopes", "key_id") if entry.get(f) is not None]
+    if entry.get("token"):
+        if app_fields:
+            raise InputError(f"user_tokens entry {name}: give either a token or a service app's client_id "
+                             "and private_key, not both")
+        return
+    for field in ("client_id", "private_key"):
+        if not entry.get(field):
+            raise InputError(f"Missing {field} in token config for token: {name} (a service app needs "
+                             "client_id and private_key; an API token needs token)")
+    client_id = str(entry["client_id"])
+    if len(client_id) > 100 or not client_id.replace("-", "").replace("_", "").isalnum():
+        raise InputError(f"Invalid client_id for token: {name}: an Okta client id like 0oa1b2c3d4e5f6g7h8i9")
+    key = entry["private_key"]
+    if len(key if isinstance(key, str) else str(key)) > MAX_KEY:
+        raise InputError(f"Invalid private_key for token: {name}: longer than {MAX_KEY} characters")
+    load_private_key(key)
+    scopes = entry.get("scopes")
+    if scopes is not None:
+        wrong = [s for s in scopes if not (isinstance(s, str) and s.startswith("okta.") and len(s) < 100)]
+        if wrong or not scopes:
+            raise InputError(f"Invalid scopes for token: {name}: Okta API scopes like "
+                             f"{', '.join(DEFAULT_SCOPES[:2])}")
 
 
 class OktaJobConfig(BaseModel):
@@ -106,6 +152,8 @@ class OktaJobConfig(BaseModel):
     initial_users: int | None = None
     org_url: str
     user_tokens: list[OktaUserToken]
+    custom_attributes: bool | list[str] | None = None
+    sign_ins: bool | None = None
 
     @field_validator("org_size", mode="before")
     @classmethod
@@ -123,19 +171,32 @@ class OktaJobConfig(BaseModel):
 
     _org = field_validator("org_url", mode="before")(reports(_org_url))
 
+    @field_validator("custom_attributes", mode="before")
+    @classmethod
+    @reports
+    def _attributes(cls, value: Any) -> Any:
+        from tenantsim.connectors.okta.attributes import check_choice as check_attributes
+
+        return check_attributes(value)
+
 
 def validate(body: dict[str, Any], config: dict[str, Any], ctx: ConfigContext) -> dict[str, Any]:
     """The Okta fields of ``config`` (``body`` after the shared checks), validated and normalised."""
     data = {"org_size": body.get("org_size"), "initial_users": body.get("initial_users"),
-            "org_url": body.get("org_url"), "user_tokens": config["user_tokens"]}
+            "org_url": body.get("org_url"), "user_tokens": config["user_tokens"],
+            "custom_attributes": body.get("custom_attributes"), "sign_ins": body.get("sign_ins")}
     return validated(OktaJobConfig, data, ctx)
 
 
 def token_request(data: dict[str, Any], ctx: ConfigContext) -> dict[str, Any]:
-    """POST /api/validate_token for Okta: a token and its org URL (guarded like a job's)."""
-    for name in ("token", "org_url"):
+    """POST /api/validate_token for Okta: a token (or a service app's client_id and private_key) and
+    its org URL (guarded like a job's)."""
+    service_app = not data.get("token") and (data.get("client_id") or data.get("private_key"))
+    for name in ("client_id", "private_key", "org_url") if service_app else ("token", "org_url"):
         if not data.get(name):
             raise InputError(f"Missing required field: {name}")
+    if service_app:
+        check_credentials({**data, "name": "token"})
     return {**data, "org_url": check_org_url(data["org_url"], sandbox_mode=ctx.sandbox_mode,
                                              allowed_hosts=ctx.okta_allowed_hosts)}
 
@@ -189,10 +250,12 @@ PLATFORM = PlatformSpec(
                      name_prefix="admin", placeholder="00abc…"),
     fields=_fields,
     required=("industry", "org_url", "user_tokens", "org_size", "anthropic_api_key"),
-    config_fields=("org_url", "org_size", "initial_users"),
+    config_fields=("org_url", "org_size", "initial_users", "custom_attributes", "sign_ins"),
+    credential_fields=("client_id", "private_key", "scopes", "key_id"),
     hints={"org_url": " (the org's URL, like https://dev-123456.okta.com)",
            "org_size": f" (one of {', '.join(ORG_SIZES)})",
-           "user_tokens": ' (a list of {"name", "token", "org_url"} objects: admin API tokens of the org)'},
+           "user_tokens": ' (a list of {"name", "token", "org_url"} objects: admin API tokens of the org; '
+                          'or {"name", "org_url", "client_id", "private_key"} for an OAuth 2.0 service app)'},
     missing_prefix="Missing required field for Okta", token_fields=("org_url",), destination=("org_url",),
     validate=validate, token_request=token_request, connector=_connector,
     size_fields=("initial_users", "org_size"), options=_options, sandbox_fill=_sandbox_fill,

@@ -42,11 +42,21 @@ class OktaConnector:
                           timeout=self.runtime.timeout)
 
     async def validate_token(self, credentials: dict[str, Any]) -> ValidatedUser:
+        """An SSWS ``token``, or a service app's ``client_id`` and ``private_key``: who it acts as."""
         token, org_url = credentials.get("token"), credentials.get("org_url")
-        if not token:
-            raise InputError("Missing required field: token")
         if not org_url:
             raise InputError("Missing required field: org_url")
+        if not token and credentials.get("client_id") and credentials.get("private_key"):
+            client = OktaClient.from_entry(credentials, org_url=str(org_url), budgets=self.runtime.budgets,
+                                           transport=self.runtime.transport, timeout=self.runtime.timeout,
+                                           observer=self.runtime.observer)
+            try:
+                ident, name, email = await client.whoami()
+            finally:
+                await client.aclose()
+            return ValidatedUser(name=name, email=email, id=ident)
+        if not token:
+            raise InputError("Missing required field: token")
         client = self._client(str(token), str(org_url))
         try:
             me = await client.me()

@@ -14,19 +14,17 @@ import random
 import secrets
 from typing import Any
 
-from tenantsim.connectors.okta.build import TRACKED_PROFILE, ensure_person, grant_direct
-from tenantsim.connectors.okta.people import profile_for
+from tenantsim.connectors.kit.phones import PHONE_FORMS
+from tenantsim.connectors.okta import credentials, totp
+from tenantsim.connectors.okta.build import ensure_person, full_profile, grant_direct, tracked
+from tenantsim.connectors.okta.client import OktaClient
 from tenantsim.connectors.okta.settle import DEPARTING, DEPROVISIONED, REMOVING, assignments_gone_with
-from tenantsim.connectors.okta.state import OrgState
+from tenantsim.connectors.okta.state import TOTP_SECRET, OrgState
 from tenantsim.errors import NotFoundOnPlatform, Skippable
 from tenantsim.scenario.company import ACTIVE, DEPARTED, ON_LEAVE, Employee
 
 QUESTIONS = ("favorite_toy", "first_computer_game", "favorite_movie_quote", "first_award",
              "favorite_vacation_location", "childhood_dream_job", "first_music_purchase")
-# Fictional numbers: 555-01xx in North America, Ofcom's drama range in the UK, a plausible form elsewhere.
-PHONE_FORMS = {"US": "+1-555-01{:02d}", "CA": "+1-555-01{:02d}", "GB": "+44-7700-900{:03d}",
-               "IE": "+353-85-555-{:04d}", "IN": "+91-98-7654-{:04d}", "DE": "+49-151-5555-{:04d}",
-               "MX": "+52-55-5555-{:04d}"}
 
 
 def factor_body(factor: str, country: str, rng: random.Random) -> tuple[dict[str, Any], bool]:
@@ -70,9 +68,9 @@ async def converge_person(state: OrgState, person: Employee) -> None:
     if want != have:
         ledger.update_attrs("user", person.key, {"groups": want})
     # Profile: title, department, manager, location.
-    profile = profile_for(state.company, person, state.user_id(person.manager))
+    profile = full_profile(state, person, state.user_id(person.manager))
     shown = dict(recorded.get("profile") or {})
-    changed = {k: profile[k] for k in TRACKED_PROFILE if shown.get(k) != profile[k]}
+    changed = {k: profile.get(k) for k in tracked(state) if shown.get(k) != profile.get(k)}
     if changed:
         await state.ctx.checkpoint_now()
         await client.update_profile(uid, changed)
@@ -134,9 +132,27 @@ async def _converge_factors(state: OrgState, person: Employee, uid: str, enrolle
         await state.ctx.checkpoint_now()
         body, activate = factor_body(factor, country, rng)
         try:
-            await client.enroll_factor(uid, body, activate=activate)
+            made = await client.enroll_factor(uid, body, activate=activate)
         except Skippable as exc:
             if "already set up" not in exc.message:  # enrolled before a crash: nothing left to do
                 raise
+        else:
+            await _activate_totp(state, person, client, uid, made)
         enrolled.append(factor)
         state.ctx.ledger.update_attrs("user", person.key, {"factors": list(enrolled)})
+
+
+async def _activate_totp(state: OrgState, person: Employee, client: OktaClient, uid: str,
+                         factor: dict[str, Any]) -> None:
+    """A TOTP factor is activated the way its person would: with the code their app computes from the
+    shared secret Okta handed back. Without a secret (or when Okta refuses the code) it stays pending.
+    The secret is kept sealed in the person's ledger row: their app answers Okta's MFA challenges."""
+    secret = (((factor.get("_embedded") or {}).get("activation") or {}).get("sharedSecret"))
+    if factor.get("status") != "PENDING_ACTIVATION" or not secret or not factor.get("id"):
+        return
+    try:
+        await client.activate_factor(uid, str(factor["id"]), totp.code(str(secret)))
+    except Skippable:
+        return
+    sealed = credentials.seal(state.secret_key(), str(secret))
+    state.ctx.ledger.update_attrs("user", person.key, {TOTP_SECRET: sealed})

@@ -6,21 +6,12 @@ a real person.
 
 from __future__ import annotations
 
-import secrets
-import string
 from typing import Any
 
+from tenantsim.connectors.kit.passwords import new_password
 from tenantsim.scenario.company import Company, Employee
 
-
-def new_password(*avoid: str) -> str:
-    """A strong random password that meets Okta's default policy; it is never stored or logged."""
-    alphabet = string.ascii_letters + string.digits
-    while True:
-        candidate = "".join(secrets.choice(alphabet) for _ in range(14)) + "-Aa7"
-        lowered = candidate.lower()
-        if not any(len(part) >= 3 and part.lower() in lowered for part in avoid):
-            return candidate
+__all__ = ["new_password", "profile_for", "user_summary"]
 
 
 def profile_for(company: Company, person: Employee, manager_id: str | None) -> dict[str, Any]:

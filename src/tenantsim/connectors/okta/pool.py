@@ -22,8 +22,7 @@ def display_name(user: dict[str, Any]) -> str:
 
 
 async def _who_am_i(client: OktaClient) -> tuple[str, str, str | None]:
-    me = await client.me()
-    return str(me["id"]), display_name(me), (me.get("profile") or {}).get("email")
+    return await client.whoami()
 
 
 class OktaClientPool(kit.TokenPool[OktaClient]):
@@ -35,8 +34,7 @@ class OktaClientPool(kit.TokenPool[OktaClient]):
                  timeout: float = 30.0) -> None:
         self.org_url = org_url.rstrip("/")
         super().__init__([
-            OktaClient(t["token"], org_url=str(t.get("org_url") or org_url), name=str(t["name"]),
-                       budgets=budgets, capacity=capacity, transport=transport, stats=stats,
-                       observer=observer, timeout=timeout)
+            OktaClient.from_entry(t, org_url=org_url, budgets=budgets, capacity=capacity, transport=transport,
+                                  stats=stats, observer=observer, timeout=timeout)
             for t in user_tokens
         ], _who_am_i)

@@ -13,11 +13,16 @@ shows a person as they are now, with no history of their moves.
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from tenantsim.connectors.kit.concurrency import bounded
-from tenantsim.connectors.kit.measures import in_range, none_expected, share, simulated_months
+from tenantsim.connectors.kit.measures import (
+    hired_after_founding,
+    in_range,
+    none_expected,
+    share,
+    simulated_months,
+)
 from tenantsim.connectors.okta.client import OktaClient
 from tenantsim.errors import NotFoundOnPlatform
 from tenantsim.scenario.company import Company
@@ -77,18 +82,6 @@ async def managers_elsewhere(client: OktaClient, users: dict[str, dict[str, Any]
     return count
 
 
-def _hired_after_founding(company: Company) -> set[str]:
-    founded = datetime.fromisoformat(company.founded_at)
-    keys = set()
-    for person in company.people.values():
-        try:
-            if person.hired_at and datetime.fromisoformat(person.hired_at) > founded:
-                keys.add(person.key)
-        except ValueError:
-            continue
-    return keys
-
-
 async def measure(client: OktaClient, entries: list[LedgerEntry], company: Company) -> list[dict[str, Any]]:
     key_of = {str(e.platform_id): e.key for e in entries
               if e.kind == "user" and e.status == "created" and e.platform_id}
@@ -98,7 +91,7 @@ async def measure(client: OktaClient, entries: list[LedgerEntry], company: Compa
     on_leave = sum(1 for u in employed if u.get("status") == "SUSPENDED")
     # Hires: the company's people who joined after it was founded (the initial build made the others),
     # counted when Okta holds their account, whatever its status now.
-    joined = _hired_after_founding(company)
+    joined = hired_after_founding(company)
     hires = sum(1 for uid in users if key_of[uid] in joined)
     now = len(employed)
     staff = max(1.0, (now + (now - hires + departed)) / 2)  # average headcount over the period

@@ -12,9 +12,13 @@ from typing import Any
 
 from tenantsim.connectors.base import JobContext
 from tenantsim.connectors.kit.intents import Intents
+from tenantsim.connectors.okta import credentials
 from tenantsim.connectors.okta.pool import Member, OktaClientPool
-from tenantsim.scenario.company import Company
+from tenantsim.scenario.company import Company, Employee
 from tenantsim.store.ledger_types import LedgerEntry
+
+PASSWORD_GENERATION = "password_generation"  # user attr: how many times the job reset the password
+TOTP_SECRET = "totp_secret"  # user attr: the sealed secret of their authenticator app
 
 
 @dataclass
@@ -26,6 +30,7 @@ class OrgState:
     company: Company
     apps: dict[str, dict[str, Any]] = field(default_factory=dict)  # lower-cased label -> app
     groups: dict[str, str] = field(default_factory=dict)  # group key -> Okta id
+    attributes: list[str] = field(default_factory=list)  # custom profile attributes the job fills
 
     def rng(self, *names: object) -> random.Random:
         return self.ctx.rng("okta", *names)
@@ -40,6 +45,19 @@ class OrgState:
             return self.pool.acting_as(entry.actor) if entry is not None else self.acting(kind, key)
 
         return Intents(self.ctx.ledger, self.ctx.checkpoint_now, member_for, lambda m: m.label)
+
+    def password_of(self, person: Employee, generation: int | None = None) -> str:
+        """The password the job set for this person (derived, never stored: ``credentials.py``)."""
+        if generation is None:
+            entry = self.ctx.ledger.get("user", person.key)
+            generation = int((entry.attrs if entry is not None else {}).get(PASSWORD_GENERATION) or 0)
+        key = credentials.job_key(self.ctx.config, self.ctx.job_id, "password")
+        return credentials.password(key, person.key, generation, person.first_name, person.last_name,
+                                    person.login)
+
+    def secret_key(self) -> bytes:
+        """What the person's TOTP secrets are sealed with in the ledger."""
+        return credentials.job_key(self.ctx.config, self.ctx.job_id, "totp")
 
     def user_id(self, person_key: str | None) -> str | None:
         entry = self.ctx.ledger.get("user", person_key) if person_key else None

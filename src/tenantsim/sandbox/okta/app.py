@@ -15,6 +15,7 @@ import string
 import time
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qsl
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -31,8 +32,8 @@ from tenantsim.sandbox.common import (
     apply_latency,
     drop_connection,
 )
+from tenantsim.sandbox.okta import authn, oauth, routes_groups_apps, routes_logs, routes_meta, routes_users
 from tenantsim.sandbox.okta import errors as err
-from tenantsim.sandbox.okta import routes_groups_apps, routes_logs, routes_users
 from tenantsim.sandbox.okta.call import Call, Handler
 from tenantsim.sandbox.okta.limits import bucket_for, limits_for
 from tenantsim.sandbox.okta.org import OktaOrg
@@ -63,7 +64,16 @@ def _compile(template: str) -> re.Pattern[str]:
 _ROUTES: list[tuple[str, re.Pattern[str], Handler]] = [
     (method, _compile(template), handler)
     for method, template, handler in [*routes_users.ROUTES, *routes_groups_apps.ROUTES,
-                                      *routes_logs.ROUTES]
+                                      *routes_logs.ROUTES, *routes_meta.ROUTES]
+]
+
+
+# Sign-in endpoints: no API token needed (a trusted app may still send one).
+_PUBLIC: list[tuple[str, re.Pattern[str], Handler]] = [
+    ("POST", _compile("/api/v1/authn"), authn.primary),
+    ("POST", _compile("/api/v1/authn/factors/{fid}/verify"), authn.verify_factor),
+    ("GET", _compile("/login/sessionCookieRedirect"), authn.session_redirect),
+    ("GET", _compile("/home/{name}/{aid}/{link}"), authn.app_sso),
 ]
 
 
@@ -133,7 +143,21 @@ class OktaSandbox:
             "rate_limits": dict(self.limits),
             "window_seconds": self.window_seconds,
             "concurrency": self.concurrency,
+            "service_app": self._demo_service_app(base_url),
+            # What a job's start body needs to target this org, credentials included.
+            "job": {"connection_type": "okta", "org_url": base_url.rstrip("/"),
+                    "user_tokens": [{"name": f"admin{i + 1}", "token": token, "org_url": base_url.rstrip("/")}
+                                    for i, token in enumerate(self.tokens)]},
         }
+
+    def _demo_service_app(self, base_url: str) -> dict[str, Any] | None:
+        """The sandbox's API service app, private key included, so OAuth 2.0 can be tried at once."""
+        app = next((a for a in self.org.oauth.apps.values() if a.private_jwk is not None), None)
+        if app is None:
+            return None
+        return {"client_id": app.client_id, "private_key": dict(app.private_jwk or {}),
+                "scopes": [s for s in app.scopes if not s.endswith(".read") or s == "okta.logs.read"],
+                "token_url": f"{base_url.rstrip('/')}{oauth.TOKEN_PATH}"}
 
     # -- ASGI ------------------------------------------------------------------------------------------
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -201,10 +225,35 @@ class OktaSandbox:
             if not decision.allowed:
                 counters.throttled += 1
                 return self._with_limits(self._error(err.rate_limited()), decision)
-            owner = self._owner(request)
+            if path == oauth.TOKEN_PATH:
+                response = await self._token(request, base)
+                if response.status_code >= 400:
+                    counters.errors += 1
+                elif self.persistence is not None:
+                    self.persistence.changed()
+                return self._with_limits(response, decision)
+            owner, token_id = self._owner(request), None
+            public = self._public(request.method, path)
+            if public is not None:  # sign-in needs no API token; with one, the caller is a trusted app
+                trusted = owner is not None or self._bearer(request) is not None
+                response = await self._sign_in(request, path, base, request_id, public, trusted=trusted)
+                if response.status_code >= 400:
+                    counters.errors += 1
+                elif self.persistence is not None:
+                    self.persistence.changed()
+                return self._with_limits(response, decision)
+            grant = None if owner is not None else self._bearer(request)
+            if grant is not None:
+                owner, token_id = grant.client_id, ""
             if owner is None:
                 counters.errors += 1
                 return self._with_limits(self._error(err.invalid_token()), decision)
+            needed = oauth.required_scope(request.method, path) if grant is not None else None
+            if grant is not None and needed is not None and not set(needed) & set(grant.scopes):
+                counters.errors += 1
+                refused = self._error(err.forbidden())
+                refused.headers["WWW-Authenticate"] = oauth.challenge(base, needed[-1], path)
+                return self._with_limits(refused, decision)
             fault = self.faults.draw()
             if fault is not None:
                 counters.faults += 1
@@ -214,7 +263,7 @@ class OktaSandbox:
             if fault == "error":
                 response = self._error(err.server_error())
             else:
-                response = await self._dispatch(request, path, base, owner, request_id)
+                response = await self._dispatch(request, path, base, owner, request_id, token_id)
                 if request.method not in ("GET", "HEAD") and self.persistence is not None:
                     self.persistence.changed()
         finally:
@@ -222,6 +271,45 @@ class OktaSandbox:
         if response.status_code >= 400:
             counters.errors += 1
         return self._with_limits(response, decision)
+
+    async def _token(self, request: Request, base: str) -> Response:
+        """``POST /oauth2/v1/token``: OAuth errors are ``{"error", "error_description"}``, not Okta's."""
+        if request.method != "POST":
+            return self._error(err.method_not_allowed())
+        if not request.headers.get("content-type", "").startswith("application/x-www-form-urlencoded"):
+            return JSONResponse({"error": "invalid_request", "error_description": "The request must be "
+                                 "form-encoded (application/x-www-form-urlencoded)."}, status_code=400)
+        form = dict(parse_qsl((await request.body()).decode("utf-8", "replace"), keep_blank_values=True))
+        try:
+            granted = self.org.oauth.issue(form, f"{base}{oauth.TOKEN_PATH}")
+        except oauth.TokenError as exc:
+            return JSONResponse(exc.body(), status_code=exc.status)
+        return JSONResponse(granted, headers={"Cache-Control": "no-store", "Pragma": "no-cache"})
+
+    @staticmethod
+    def _public(method: str, path: str) -> tuple[Handler, dict[str, str]] | None:
+        for allowed, pattern, handler in _PUBLIC:
+            match = pattern.match(path)
+            if match is not None and method == allowed:
+                return handler, match.groupdict()
+        return None
+
+    async def _sign_in(self, request: Request, path: str, base: str, request_id: str,
+                       route: tuple[Handler, dict[str, str]], *, trusted: bool) -> Response:
+        forwarded = request.headers.get("x-forwarded-for", "").split(",")[0].strip() if trusted else ""
+        handler, params = route
+        call = Call(request=request, org=self.org, base=base, path=path, params=params, owner_id="",
+                    request_id=request_id, client_ip=forwarded)
+        try:
+            return await handler(call)
+        except err.OktaApiError as exc:
+            return self._error(exc)
+
+    def _bearer(self, request: Request) -> oauth.Grant | None:
+        header = request.headers.get("authorization", "")
+        if not header.startswith("Bearer "):
+            return None
+        return self.org.oauth.grant_for(header[7:].strip())
 
     def _owner(self, request: Request) -> str | None:
         header = request.headers.get("authorization", "")
@@ -234,7 +322,7 @@ class OktaSandbox:
         return self.org.token_owner[token]
 
     async def _dispatch(self, request: Request, path: str, base: str, owner: str,
-                        request_id: str = "") -> Response:
+                        request_id: str = "", token_id: str | None = None) -> Response:
         path_matched = False
         for method, pattern, handler in _ROUTES:
             match = pattern.match(path)
@@ -243,9 +331,10 @@ class OktaSandbox:
             path_matched = True
             if method != request.method:
                 continue
-            token = request.headers.get("authorization", "")[4:].strip()
+            if token_id is None:
+                token_id = _token_id(request.headers.get("authorization", "")[4:].strip())
             call = Call(request=request, org=self.org, base=base, path=path, params=match.groupdict(),
-                        owner_id=owner, request_id=request_id, token_id=_token_id(token))
+                        owner_id=owner, request_id=request_id, token_id=token_id)
             try:
                 return await handler(call)
             except err.OktaApiError as exc:

@@ -26,6 +26,7 @@ class Call:
     owner_id: str  # the admin user the token belongs to
     request_id: str = ""  # X-Okta-Request-Id of this call; the System Log's transaction id
     token_id: str = ""  # the API token's id (System Log: transaction.detail.requestApiTokenId)
+    client_ip: str = ""  # the end user's address a trusted app forwarded (X-Forwarded-For), if any
 
     def audit(self, event_type: str, targets: list[dict[str, Any]], **debug: Any) -> None:
         """Write this call's System Log event (the token's user is the actor)."""

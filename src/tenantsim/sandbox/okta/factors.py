@@ -1,7 +1,19 @@
-"""MFA factors: enough of the Factors API to enroll, activate, list and remove a factor."""
+"""MFA factors: enough of the Factors API to enroll, activate, verify, list and remove a factor.
+
+A TOTP factor (``token:software:totp``) is enrolled with a real shared secret, handed back once in the
+enrol response's ``_embedded.activation``; activating and verifying it check a code computed from that
+secret (RFC 6238: 30-second steps, six digits, one step of drift either way), as an authenticator app
+would produce it.
+"""
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
+import secrets
+import struct
+import time
 from typing import Any
 
 from tenantsim.sandbox.okta import errors as err
@@ -43,6 +55,8 @@ def enroll(org: OktaOrg, user: User, body: dict[str, Any], activate: bool) -> Fa
     fid = new_id(PREFIX_FACTOR.get(factor_type, "fac"), org.rng)
     factor = Factor(id=fid, factor_type=factor_type, provider=provider, status=status, profile=profile,
                     created=at, last_updated=at)
+    if factor_type == "token:software:totp":
+        factor.secret = base64.b32encode(secrets.token_bytes(10)).decode()  # 16 characters, as Okta's
     enrolled[fid] = factor
     return factor
 
@@ -83,7 +97,10 @@ def activate(org: OktaOrg, user: User, fid: str, body: dict[str, Any]) -> Factor
     if found.status != "PENDING_ACTIVATION":
         raise err.validation("factor", "Factor is not pending activation")
     code = str(body.get("passCode") or "")
-    if found.factor_type != "push" and not (code.isdigit() and 6 <= len(code) <= 8):
+    if found.secret is not None:
+        if not totp_matches(found.secret, code):
+            raise invalid_passcode()
+    elif found.factor_type != "push" and not (code.isdigit() and 6 <= len(code) <= 8):
         raise err.validation("passCode", "Your passcode doesn't match our records. Please try again.")
     found.status = "ACTIVE"
     found.last_updated = now()
@@ -95,3 +112,45 @@ def remove(org: OktaOrg, user: User, fid: str) -> None:
         raise err.wrong_status()
     factor(org, user, fid)
     del org.factors[user.id][fid]
+
+
+def verify(org: OktaOrg, user: User, fid: str, body: dict[str, Any]) -> Factor:
+    """``POST .../factors/{id}/verify`` with a passCode: an active TOTP factor checks it."""
+    found = factor(org, user, fid)
+    if user.status not in ("ACTIVE", "PASSWORD_EXPIRED", "RECOVERY"):
+        raise err.wrong_status()
+    if found.status != "ACTIVE":
+        raise err.OktaApiError(403, "E0000068", "Invalid Passcode/Answer", ["Factor is not active"])
+    if found.secret is None:
+        raise err.validation("factor", f"This sandbox verifies TOTP factors only, not {found.factor_type}")
+    if not totp_matches(found.secret, str(body.get("passCode") or "")):
+        raise invalid_passcode()
+    return found
+
+
+def invalid_passcode() -> err.OktaApiError:
+    return err.OktaApiError(403, "E0000068", "Invalid Passcode/Answer",
+                            ["Your passcode doesn't match our records. Please try again."])
+
+
+def totp(secret: str, at: float, step: int = 30, digits: int = 6) -> str:
+    """RFC 6238 with HMAC-SHA1, as authenticator apps compute it."""
+    key = base64.b32decode(secret + "=" * (-len(secret) % 8), casefold=True)
+    digest = hmac.new(key, struct.pack(">Q", int(at // step)), hashlib.sha1).digest()
+    offset = digest[-1] & 0x0F
+    value = struct.unpack(">I", digest[offset:offset + 4])[0] & 0x7FFFFFFF
+    return str(value % 10 ** digits).zfill(digits)
+
+
+def totp_matches(secret: str, code: str, at: float | None = None) -> bool:
+    moment = time.time() if at is None else at
+    return code.isdigit() and any(hmac.compare_digest(totp(secret, moment + drift * 30), code)
+                                  for drift in (-1, 0, 1))
+
+
+def activation(base: str, user: User, found: Factor) -> dict[str, Any]:
+    """The enrol response's ``_embedded.activation`` of a TOTP factor: the secret and its QR code."""
+    assert found.secret is not None
+    qr = f"{base}/api/v1/users/{user.id}/factors/{found.id}/qr/{secrets.token_urlsafe(24)}"
+    return {"timeStep": 30, "sharedSecret": found.secret, "encoding": "base32",
+            "keyLength": len(found.secret), "_links": {"qrcode": {"href": qr, "type": "image/png"}}}

@@ -17,6 +17,7 @@ DOCUMENTED = {
     "group_by_id": 600,  # /api/v1/groups/{id}
     "apps": 100,  # /api/v1/apps and /api/v1/apps/{id}/*
     "app_by_id": 600,  # /api/v1/apps/{id}
+    "authn": 600,  # /api/v1/authn and its steps: sign-ins have their own bucket
     "default": 600,  # most other /api/v1 calls (lifecycle, factors, a user's groups...)
 }
 CONCURRENCY = 75  # Enterprise org concurrent-request limit
@@ -27,6 +28,8 @@ _ONE = r"/[^/]+"
 def bucket_for(method: str, path: str) -> str:
     path = path.rstrip("/") or "/"
     method = method.upper()
+    if path == "/api/v1/authn" or path.startswith("/api/v1/authn/"):
+        return "authn"
     if path == "/api/v1/users":
         return "users"
     if re.fullmatch(r"/api/v1/users" + _ONE, path):

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 import random
+import secrets
 import string
 import time
 from dataclasses import dataclass, field
@@ -34,6 +36,19 @@ def now() -> float:
     return time.time()
 
 
+def hash_password(password: str, salt: str | None = None) -> str:
+    salt = salt or secrets.token_hex(8)
+    digest = hashlib.pbkdf2_hmac("sha256", password.encode(), salt.encode(), 1000).hex()
+    return f"{salt}${digest}"
+
+
+def password_matches(stored: str | None, password: str) -> bool:
+    if not stored or "$" not in stored:
+        return False
+    salt = stored.split("$", 1)[0]
+    return secrets.compare_digest(stored, hash_password(password, salt))
+
+
 @dataclass
 class User:
     id: str
@@ -47,6 +62,7 @@ class User:
     last_login: float | None = None
     password_changed: float | None = None
     has_password: bool = False
+    password_hash: str | None = None  # salted hash: what the Authentication API checks a password against
     recovery_question: str | None = None
     transitioning: str | None = None
     preexisting: bool = False
@@ -106,6 +122,7 @@ class Factor:
     profile: dict[str, Any]
     created: float
     last_updated: float
+    secret: str | None = None  # a TOTP factor's shared secret (base32)
 
     @property
     def vendor_name(self) -> str:

@@ -20,9 +20,15 @@ from tenantsim.sandbox.okta.model import (
     Factor,
     Group,
     User,
+    hash_password,
     new_id,
     now,
 )
+from tenantsim.sandbox.okta.oauth import OAuthState
+from tenantsim.sandbox.okta.policies import Policy
+from tenantsim.sandbox.okta.schema import UserSchema
+from tenantsim.sandbox.okta.schema import check_profile as check_schema
+from tenantsim.sandbox.okta.sessions import AuthnState
 from tenantsim.sandbox.okta.syslog import SystemLog
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -53,6 +59,10 @@ class OktaOrg:
         self.seq_of: dict[str, int] = {}  # every id ever issued -> its order (cursors of deleted objects)
         self.last_seq = 0  # the order number of the newest id
         self.log = SystemLog()  # the System Log: every management call writes its event here
+        self.oauth = OAuthState()  # service apps and the access tokens issued to them
+        self.schema = UserSchema()  # the default user type's profile schema (its custom properties)
+        self.policies: dict[str, Policy] = {}  # id -> policy (with its rules)
+        self.authn = AuthnState()  # sign-ins under way, sessions, devices and countries seen
 
     def next_seq(self, ident: str) -> int:
         self.last_seq += 1
@@ -87,6 +97,7 @@ class OktaOrg:
                 causes.append(f"{name}: The field is too long")
         if causes:
             raise err.validation(causes[0].split(":")[0], *causes)
+        check_schema(self.schema, profile, "newUser" if user_id is None else "profile")
         owner = self.logins.get(login.lower())
         if owner is not None and owner != user_id:
             raise err.validation("login", f"login: {err.ALREADY_EXISTS}")
@@ -124,6 +135,7 @@ class OktaOrg:
                     recovery_question=recovery_question, preexisting=preexisting)
         if password is not None:
             user.password_changed = at
+            user.password_hash = hash_password(password)
         if activate:
             self._activate(user, at)
             if next_login == "changePassword" and user.has_password:
@@ -155,6 +167,7 @@ class OktaOrg:
         if password is not None:
             self.check_password(password, user.profile)
             user.has_password = True
+            user.password_hash = hash_password(password)
             user.password_changed = at
             if user.status in ("PASSWORD_EXPIRED", "RECOVERY"):
                 user.set_status("ACTIVE", at)
@@ -196,6 +209,7 @@ class OktaOrg:
         if user.status not in ("LOCKED_OUT", "ACTIVE"):
             raise err.wrong_status()
         user.set_status("ACTIVE", now())
+        self.authn.failures.pop(user.id, None)
 
     def expire_password(self, user: User) -> None:
         allowed = ("ACTIVE", "PASSWORD_EXPIRED", "RECOVERY", "LOCKED_OUT")

@@ -9,9 +9,9 @@ from typing import Any
 from starlette.responses import Response
 
 from tenantsim.sandbox.okta import errors as err
-from tenantsim.sandbox.okta import factors, render
+from tenantsim.sandbox.okta import factors, render, syslog
 from tenantsim.sandbox.okta.call import Call, Handler, no_content, ok
-from tenantsim.sandbox.okta.model import USER_TYPE_ID, App, User, iso
+from tenantsim.sandbox.okta.model import USER_TYPE_ID, App, User, hash_password, iso
 from tenantsim.sandbox.okta.query import compile_expression, lookup, page
 from tenantsim.sandbox.okta.syslog import app_target, group_target, user_target
 
@@ -55,7 +55,12 @@ def _project(call: Call, rendered: dict[str, Any]) -> dict[str, Any]:
 
 def _target(call: Call) -> User:
     ident = call.params["id"]
-    return call.org.users[call.owner_id] if ident == "me" else call.org.user(ident)
+    if ident == "me":  # a service app's token has no user behind it
+        found = call.org.users.get(call.owner_id)
+        if found is None:
+            raise err.not_found("User", "me")
+        return found
+    return call.org.user(ident)
 
 
 def _password(body: dict[str, Any]) -> str | None:
@@ -211,7 +216,9 @@ async def lifecycle(call: Call) -> Response:
         call.audit("user.account.expire_password", [user_target(user)])
         if temp:
             user.password_changed = user.status_changed
-            return ok({"tempPassword": _temp_password()})
+            temporary = _temp_password()
+            user.password_hash = hash_password(temporary)
+            return ok({"tempPassword": temporary})
         return ok(render.user(call.base, user))
     elif op == "reset_password":
         send_email = call.flag("sendEmail", None)
@@ -263,7 +270,10 @@ async def enroll_factor(call: Call) -> Response:
     if found.status == "ACTIVE":
         call.audit("user.mfa.factor.activate", [user_target(user)], factorType=found.factor_type,
                    factorId=found.id)
-    return ok(render.factor(call.base, user.id, found))
+    rendered = render.factor(call.base, user.id, found)
+    if found.secret is not None and found.status == "PENDING_ACTIVATION":
+        rendered["_embedded"] = {"activation": factors.activation(call.base, user, found)}
+    return ok(rendered)
 
 
 async def get_factor(call: Call) -> Response:
@@ -277,6 +287,20 @@ async def activate_factor(call: Call) -> Response:
     call.audit("user.mfa.factor.activate", [user_target(user)], factorType=found.factor_type,
                factorId=found.id)
     return ok(render.factor(call.base, user.id, found))
+
+
+async def verify_factor(call: Call) -> Response:
+    user = _target(call)
+    try:
+        found = factors.verify(call.org, user, call.params["fid"], await call.body())
+    except err.OktaApiError as exc:
+        if exc.code == "E0000068":
+            syslog.record(call, "user.authentication.auth_via_mfa", [user_target(user)], result="FAILURE",
+                          reason="INVALID_CREDENTIALS")
+        raise
+    call.audit("user.authentication.auth_via_mfa", [user_target(user)], factorType=found.factor_type,
+               factorId=found.id)
+    return ok({"factorResult": "SUCCESS"})
 
 
 async def delete_factor(call: Call) -> Response:
@@ -303,4 +327,5 @@ ROUTES: list[tuple[str, str, Handler]] = [
     ("GET", "/api/v1/users/{id}/factors/{fid}", get_factor),
     ("DELETE", "/api/v1/users/{id}/factors/{fid}", delete_factor),
     ("POST", "/api/v1/users/{id}/factors/{fid}/lifecycle/activate", activate_factor),
+    ("POST", "/api/v1/users/{id}/factors/{fid}/verify", verify_factor),
 ]

@@ -5,10 +5,13 @@ Deterministic from ``seed``; every object made here is marked pre-existing (no c
 
 from __future__ import annotations
 
+import json
 import random
 from datetime import UTC, datetime
 
+from tenantsim.sandbox.okta import policies
 from tenantsim.sandbox.okta.model import PREFIX_APP, App, Assignment, User, new_id
+from tenantsim.sandbox.okta.oauth import DEMO_SCOPES, demo_key
 from tenantsim.sandbox.okta.org import OktaOrg
 
 DOMAIN = "sandbox-corp.example.com"
@@ -106,6 +109,12 @@ def populate(org: OktaOrg, *, seed: int, users: int, tokens: list[str]) -> None:
         for app in rng.sample(apps, k=rng.randint(1, 3)):
             org.app_users.setdefault(app.id, {})[person.id] = Assignment(created=clock, last_updated=clock,
                                                                           preexisting=True)
+    org.schema.created = org.schema.last_updated = _EPOCH
+    policies.seed_default(org, _EPOCH)
+    private, public = demo_key(seed)
+    granted = [*DEMO_SCOPES, *(s.replace(".manage", ".read") for s in DEMO_SCOPES if s.endswith(".manage"))]
+    org.oauth.register(new_id(PREFIX_APP, org.rng), "Sandbox API Service", json.loads(public), granted,
+                       private_jwk=json.loads(private))
     slack, zoom = list(org.apps.values())[:2]
     for app in (slack, zoom):  # the company grants chat and meetings to all staff
         org.app_groups.setdefault(app.id, {})[groups[1].id] = Assignment(created=clock, last_updated=clock,

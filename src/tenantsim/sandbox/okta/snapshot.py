@@ -9,8 +9,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from tenantsim.sandbox.okta import policies
 from tenantsim.sandbox.okta.model import App, Assignment, Factor, Group, User
+from tenantsim.sandbox.okta.oauth import OAuthState
 from tenantsim.sandbox.okta.org import OktaOrg
+from tenantsim.sandbox.okta.schema import UserSchema
+from tenantsim.sandbox.okta.sessions import AuthnState
 from tenantsim.sandbox.okta.syslog import SystemLog
 from tenantsim.sandbox.persist import rng_state, set_rng_state
 
@@ -40,6 +44,10 @@ def dump_org(org: OktaOrg) -> dict[str, Any]:
         "seq_of": org.seq_of,
         "seq": org.last_seq,
         "log": org.log.dump(),
+        "oauth": org.oauth.dump(),
+        "schema": org.schema.dump(),
+        "policies": policies.dump(org.policies),
+        "authn": org.authn.dump(),
     }
 
 
@@ -60,4 +68,8 @@ def load_org(data: dict[str, Any]) -> OktaOrg:
     org.seq_of = {str(ident): int(seq) for ident, seq in data["seq_of"].items()}
     org.last_seq = int(data["seq"])
     org.log = SystemLog.load(data.get("log"))  # files saved before the System Log existed have none
+    org.oauth = OAuthState.load(data.get("oauth"))  # nor before service apps, schemas and policies
+    org.schema = UserSchema.load(data.get("schema"))
+    org.policies = policies.load(data.get("policies"))
+    org.authn = AuthnState.load(data.get("authn"))  # sessions and MFA steps under way are not kept
     return org

@@ -20,6 +20,7 @@ import json
 import uuid
 from typing import TYPE_CHECKING, Any
 
+from tenantsim.sandbox.okta import geoip
 from tenantsim.sandbox.okta.model import App, Group, User, iso, now
 
 if TYPE_CHECKING:
@@ -62,6 +63,18 @@ EVENT_TYPES: dict[str, tuple[str, str, str]] = {
     "user.mfa.factor.activate": ("Activate factor or authenticator", "core.user.factor.activate", "INFO"),
     "user.mfa.factor.deactivate": ("Reset factor for user", "core.user.factor.deactivate", "INFO"),
     "user.mfa.factor.reset_all": ("Reset all factors for user", "core.user.factor.reset_all", "INFO"),
+    "user.authentication.auth_via_mfa": ("Authentication of user via MFA", "core.user.factor.attempt_success",
+                                         "INFO"),
+    "user.session.start": ("User login to Okta", "core.user_auth.login_success", "INFO"),
+    "user.authentication.sso": ("User single sign on to app", "app.auth.sso", "INFO"),
+    "user.account.lock": ("Max sign in attempts exceeded", "core.user_auth.account_locked", "WARN"),
+    "policy.lifecycle.create": ("Create policy", "core.policy.add", "INFO"),
+    "policy.lifecycle.delete": ("Delete policy", "core.policy.delete", "INFO"),
+    "policy.lifecycle.activate": ("Activate policy", "core.policy.activate", "INFO"),
+    "policy.lifecycle.deactivate": ("Deactivate policy", "core.policy.deactivate", "INFO"),
+    "policy.rule.add": ("Add policy rule", "core.policy.rule.add", "INFO"),
+    "policy.rule.delete": ("Delete policy rule", "core.policy.rule.delete", "INFO"),
+    "system.user.schema.update": ("Update user profile schema", "core.user.schema.update", "INFO"),
 }
 
 # Where the sandbox "is": a client address always resolves to the same one of these.
@@ -89,6 +102,10 @@ def group_target(g: Group) -> dict[str, Any]:
 
 def app_target(a: App) -> dict[str, Any]:
     return {"id": a.id, "type": "AppInstance", "alternateId": a.label, "displayName": a.label}
+
+
+def policy_target(ident: str, name: str, kind: str = "PolicyEntity") -> dict[str, Any]:
+    return {"id": ident, "type": kind, "alternateId": "unknown", "displayName": name}
 
 
 def app_user_target(a: App, u: User) -> dict[str, Any]:
@@ -145,7 +162,7 @@ class SystemLog:
 
 def _client(call: Call) -> dict[str, Any]:
     request = call.request
-    ip = request.client.host if request.client else "127.0.0.1"
+    ip = call.client_ip or (request.client.host if request.client else "127.0.0.1")
     raw = request.headers.get("user-agent", "UNKNOWN")
     lowered = raw.lower()
     os_name = next((name for key, name in (("windows", "Windows"), ("iphone", "iOS"), ("android", "Android"),
@@ -154,7 +171,7 @@ def _client(call: Call) -> dict[str, Any]:
     browser = next((name for key, name in (("edg/", "EDGE"), ("firefox/", "FIREFOX"), ("chrome/", "CHROME"),
                                            ("safari/", "SAFARI")) if key in lowered), "UNKNOWN")
     digest = int(hashlib.sha256(ip.encode()).hexdigest(), 16)
-    city, state, country, postal, lat, lon = _PLACES[digest % len(_PLACES)]
+    city, state, country, postal, lat, lon = geoip.locate(ip) or _PLACES[digest % len(_PLACES)]
     geo = {"city": city, "state": state, "country": country, "postalCode": postal,
            "geolocation": {"lat": lat, "lon": lon}}
     return {"ipAddress": ip, "userAgent": {"rawUserAgent": raw, "os": os_name, "browser": browser},
@@ -163,12 +180,19 @@ def _client(call: Call) -> dict[str, Any]:
 
 
 def record(call: Call, event_type: str, targets: list[dict[str, Any]], *, result: str = "SUCCESS",
-           reason: str | None = None, debug: dict[str, Any] | None = None) -> None:
+           reason: str | None = None, debug: dict[str, Any] | None = None,
+           auth_context: dict[str, Any] | None = None) -> None:
     """Write one event for this call: the token's user as actor, the caller as client."""
     message, legacy, severity = EVENT_TYPES[event_type]
     admin = call.org.users.get(call.owner_id)
-    actor = (user_target(admin) if admin is not None else
-             {"id": call.owner_id, "type": "User", "alternateId": "unknown", "displayName": "unknown"})
+    service = call.org.oauth.apps.get(call.owner_id)
+    if admin is not None:
+        actor = user_target(admin)
+    elif service is not None:  # a service app's access token: the app is the actor
+        actor = {"id": service.client_id, "type": "PublicClientApp", "alternateId": service.client_id,
+                 "displayName": service.label}
+    else:
+        actor = {"id": call.owner_id, "type": "User", "alternateId": "unknown", "displayName": "unknown"}
     client = _client(call)
     ip = str(client["ipAddress"])
     outcome: dict[str, Any] = {"result": result}
@@ -184,7 +208,7 @@ def record(call: Call, event_type: str, targets: list[dict[str, Any]], *, result
         "uuid": str(uuid.uuid4()), "published": "", "eventType": event_type, "version": "0",
         "displayMessage": message, "severity": severity, "legacyEventType": legacy,
         "actor": actor, "client": client, "outcome": outcome, "target": targets,
-        "authenticationContext": dict(_AUTH_CONTEXT), "securityContext": {},
+        "authenticationContext": {**_AUTH_CONTEXT, **(auth_context or {})}, "securityContext": {},
         "request": {"ipChain": [{"ip": ip, "version": "V6" if ":" in ip else "V4",
                                  "geographicalContext": client["geographicalContext"]}]},
         "transaction": transaction, "debugContext": {"debugData": debug_data},

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from tenantsim.connectors.registry import DEFAULT_CONNECTION_TYPE
-from tenantsim.jobs.platforms import connection_types
+from tenantsim.jobs.platforms import connection_types, is_multi
 from tenantsim.store.ledger_repo import counts_by_status
 from tenantsim.store.types import utcnow
 
@@ -35,7 +35,7 @@ def summary(row: dict[str, Any]) -> dict[str, Any]:
     if row.get("first_started_at") and row.get("last_activity_at"):
         hours = max((row["last_activity_at"] - row["first_started_at"]).total_seconds() / 3600.0, 1 / 60)
     events = int(progress.get("events_total", 0))
-    return {
+    view: dict[str, Any] = {
         "job_id": row["id"],
         "job_name": row.get("name") or "",
         "connection_type": row.get("connection_type") or DEFAULT_CONNECTION_TYPE,
@@ -54,6 +54,10 @@ def summary(row: dict[str, Any]) -> dict[str, Any]:
                        "output": int(row.get("llm_output_tokens") or 0)},
         "last_error": row.get("last_error"),
     }
+    if "config" in row:  # read whole (the dashboard's overview): the job's platforms, several or one
+        config = row["config"] or {}
+        view["platforms"] = connection_types(config) if is_multi(config) else [view["connection_type"]]
+    return view
 
 
 def _headroom(http: dict[str, Any]) -> float | None:

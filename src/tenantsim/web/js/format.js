@@ -60,6 +60,20 @@ export function platform(type) {
   return `<span class="platform">${platformMark(type)}${esc(platformOf(type).label)}</span>`;
 }
 
+// A job's platforms: one as ``platform`` shows it; several as a chip each (mark, label, colour).
+export function platformChips(types) {
+  const list = Array.isArray(types) && types.length ? types : [];
+  if (list.length < 2) return platform(list[0]);
+  return `<span class="platforms-chips" data-platforms="${esc(list.join(" "))}">${list.map((t) => `<span class="platform platform-chip" data-platform="${esc(t)}">${platformMark(t)}${esc(platformOf(t).label)}</span>`).join("")}</span>`;
+}
+
+// A job's platforms in a list row: every mark, then the labels ("Okta + Asana").
+export function platformMarks(types) {
+  const list = Array.isArray(types) && types.length ? types : [];
+  if (list.length < 2) return platform(list[0]);
+  return `<span class="platform" data-platforms="${esc(list.join(" "))}"><span class="platform-marks">${list.map(platformMark).join("")}</span>${esc(list.map((t) => platformOf(t).label).join(" + "))}</span>`;
+}
+
 // One colour per event type, distinct from every other type's: the same type looks the same in every
 // chart and log line of the page. A type keeps the colour its name hashes to unless another type has
 // it already; then it takes the next free one (and past the palette, a hue of its own).

@@ -2,8 +2,8 @@
 import { ApiError, JobStream, del, get, post } from "./api.js";
 import { WINDOWS, stackedBars, windowFor } from "./charts.js";
 import {
-  ago, breakable, clock, colorFor, compact, confirmDialog, duration, esc, meterClass, num, perHour, platform, status,
-  title, toast,
+  ago, breakable, clock, colorFor, compact, confirmDialog, duration, esc, meterClass, num, perHour, platformChips,
+  platformMark, status, title, toast,
 } from "./format.js";
 import { platformOf } from "./platforms.js";
 
@@ -28,6 +28,20 @@ function simFace(ms, zone, withSeconds) {
 
 function sum(obj) {
   return Object.values(obj || {}).reduce((a, n) => a + n, 0);
+}
+
+// The job's platforms (GET /api/jobs/<id> lists them; an older answer has its connection_type only).
+function platformsOf(job) {
+  return Array.isArray(job.platforms) && job.platforms.length ? job.platforms : [job.connection_type];
+}
+
+// Each platform's own configuration: one job's is its config; several platforms' are the shared fields
+// with each entry's own over them.
+function platformConfigs(job) {
+  const cfg = job.config || {};
+  if (!Array.isArray(cfg.platforms) || !cfg.platforms.length) return [{ ...cfg, connection_type: job.connection_type }];
+  const shared = Object.fromEntries(Object.entries(cfg).filter(([k]) => k !== "platforms"));
+  return cfg.platforms.map((entry) => ({ ...shared, ...entry }));
 }
 
 export function mountJob(root, jobId) {
@@ -100,7 +114,7 @@ export function mountJob(root, jobId) {
     document.title = `${job.job_name || job.job_id} · tenantsim`;
     const cfg = job.config || {};
     $("#job-sub").innerHTML = [
-      status(job.status, true), platform(job.connection_type), esc(title(job.industry)),
+      status(job.status, true), platformChips(platformsOf(job)), esc(title(job.industry)),
       `<span class="mono faint">${esc(job.job_id)}</span>`,
       cfg.template ? `<span class="faint">from template ${esc(cfg.template)}</span>` : "",
       `<span class="faint">started ${esc(ago(job.first_started_at || job.created_at))}</span>`,
@@ -131,11 +145,18 @@ export function mountJob(root, jobId) {
         <div class="progress-meta"><span>${num(done)} of ${num(total)} objects removed</span><span>${num(left)} left</span></div></div></section>`;
     } else if (job.status === "cleaned" || (job.cleanup_result && job.status === "deleted")) {
       const result = job.cleanup_result || {};
-      const parts = Object.entries(result).filter(([, v]) => typeof v === "number").map(([k, v]) => `${num(v)} ${esc(title(k).toLowerCase())}`);
+      const counts = (r) => Object.entries(r || {}).filter(([, v]) => typeof v === "number").map(([k, v]) => `${num(v)} ${esc(title(k).toLowerCase())}`);
+      const parts = counts(result);
       const errors = (result.errors || result.failed_projects || []).length;
+      // Several platforms: each one's own counts under the totals.
+      const each = result.platforms && typeof result.platforms === "object" ? Object.entries(result.platforms) : [];
+      const perPlatform = each.length ? `<div class="cleanup-platforms" id="cleanup-platforms">${each.map(([type, r]) => {
+        const failed = ((r && (r.errors || r.failed_projects)) || []).length;
+        return `<span data-platform="${esc(type)}">${platformMark(type)} ${esc(platformOf(type).label)}</span><span data-platform-result="${esc(type)}">${counts(r).join(" · ") || "nothing to delete"}${failed ? ` · <span class="check bad" style="display:inline">${num(failed)} errors</span>` : ""}</span>`;
+      }).join("")}</div>` : "";
       host.innerHTML = `<section class="panel" style="margin-bottom:16px" id="cleanup-panel"><div class="panel-head"><h2>Cleanup finished</h2><span class="hint">${esc(ago(job.stopped_at))}</span></div>
         <div class="panel-body"><div class="progress done"><i style="width:100%"></i></div>
-        <div class="progress-meta"><span>${parts.join(" · ") || "Nothing was left to delete"}</span><span>${errors ? `${num(errors)} errors` : "no errors"}</span></div></div></section>`;
+        <div class="progress-meta"><span>${parts.join(" · ") || "Nothing was left to delete"}</span><span>${errors ? `${num(errors)} errors` : "no errors"}</span></div>${perPlatform}</div></section>`;
     } else if (job.status === "failed") {
       host.innerHTML = `<div class="error-box" style="margin-bottom:16px"><strong>The job failed.</strong> ${esc(job.last_error || "")}</div>`;
     } else {
@@ -256,8 +277,20 @@ export function mountJob(root, jobId) {
 
   function renderConfig() {
     const cfg = job.config || {};
-    const rows = Object.entries(cfg).filter(([k]) => k !== "user_tokens").map(([k, v]) => `<dt>${esc(title(k))}</dt><dd data-config="${esc(k)}">${breakable(typeof v === "object" ? JSON.stringify(v) : v)}</dd>`);
-    const tokens = (cfg.user_tokens || []).map((t) => `${esc(t.name)} <span class="mono faint">${esc(t.token)}</span>`).join("<br>");
+    const shown = (v) => breakable(typeof v === "object" ? JSON.stringify(v) : v);
+    const tokensOf = (list) => (list || []).map((t) => `${esc(t.name)} <span class="mono faint">${esc(t.token ?? t.client_id ?? "")}</span>`).join("<br>");
+    // Several platforms: each entry's own fields (secrets masked by the server) under its name.
+    const entry = (e) => {
+      const own = Object.entries(e).filter(([k]) => k !== "connection_type" && k !== "user_tokens").map(([k, v]) => `<dt>${esc(title(k))}</dt><dd>${shown(v)}</dd>`);
+      const toks = tokensOf(e.user_tokens);
+      return `<div data-platform="${esc(e.connection_type)}" style="margin-top:8px"><div>${platformMark(e.connection_type)} <strong>${esc(platformOf(e.connection_type).label)}</strong></div>
+        <dl class="kv small" style="margin-top:4px">${own.join("")}${toks ? `<dt>Tokens</dt><dd>${toks}</dd>` : ""}</dl></div>`;
+    };
+    const several = Array.isArray(cfg.platforms) && cfg.platforms.length > 0; // then connection_type is only the first's
+    const rows = Object.entries(cfg).filter(([k]) => k !== "user_tokens" && !(several && k === "connection_type")).map(([k, v]) => (k === "platforms" && Array.isArray(v)
+      ? `<dt>Platforms</dt><dd data-config="platforms" style="grid-column:1 / -1;text-align:left">${v.map(entry).join("")}</dd>`
+      : `<dt>${esc(title(k))}</dt><dd data-config="${esc(k)}">${shown(v)}</dd>`));
+    const tokens = tokensOf(cfg.user_tokens);
     $("#config").innerHTML = `<dl class="kv small">${rows.join("")}${tokens ? `<dt>Tokens</dt><dd>${tokens}</dd>` : ""}</dl>`;
   }
 
@@ -272,10 +305,22 @@ export function mountJob(root, jobId) {
     button.innerHTML = `<span class="spin"></span>Checking…`;
     try {
       const data = await get(`/api/jobs/${encodeURIComponent(jobId)}/realism`);
-      const rows = data.measures.map((m) => `<tr data-measure="${esc(m.name)}" class="${m.ok ? "ok" : "bad"}"><td>${esc(m.name)}</td><td class="num">${esc(figure(m.value))}</td><td class="num faint">${esc(m.band)}</td>
-        <td class="mark ${m.ok ? "ok" : "bad"}" title="${m.ok ? "within band" : "outside band"}" aria-label="${m.ok ? "within band" : "outside band"}">${m.ok ? "✓" : "✗"}</td></tr>`).join("");
+      const row = (m) => `<tr data-measure="${esc(m.name)}"${m.platform ? ` data-platform="${esc(m.platform)}"` : ""} class="${m.ok ? "ok" : "bad"}"><td>${esc(m.name)}</td><td class="num">${esc(figure(m.value))}</td><td class="num faint">${esc(m.band)}</td>
+        <td class="mark ${m.ok ? "ok" : "bad"}" title="${m.ok ? "within band" : "outside band"}" aria-label="${m.ok ? "within band" : "outside band"}">${m.ok ? "✓" : "✗"}</td></tr>`;
       const within = data.measures.filter((m) => m.ok).length;
-      $("#realism").innerHTML = `<table class="realism"><thead><tr><th>Measure</th><th class="num">Value</th><th class="num">Band</th><th title="Within band">OK</th></tr></thead><tbody>${rows}</tbody></table>
+      // Several platforms: each tenant's measures under its name, in the job's order of platforms.
+      const grouped = data.measures.some((m) => m.platform);
+      let body = `<tbody>${data.measures.map(row).join("")}</tbody>`;
+      if (grouped) {
+        const order = [...new Set([...(job ? platformsOf(job) : []), ...data.measures.map((m) => m.platform || "")])];
+        body = order.filter((type) => data.measures.some((m) => (m.platform || "") === type)).map((type) => {
+          const mine = data.measures.filter((m) => (m.platform || "") === type);
+          const ok = mine.filter((m) => m.ok).length;
+          const head = type ? `${platformMark(type)} ${esc(platformOf(type).label)}` : "The company";
+          return `<tbody data-platform="${esc(type)}"><tr class="group-head"><th colspan="3">${head}</th><th class="num faint small" title="within band">${num(ok)}/${num(mine.length)}</th></tr>${mine.map(row).join("")}</tbody>`;
+        }).join("");
+      }
+      $("#realism").innerHTML = `<table class="realism"><thead><tr><th>Measure</th><th class="num">Value</th><th class="num">Band</th><th title="Within band">OK</th></tr></thead>${body}</table>
         <div class="faint small" style="margin-top:8px">${num(within)} of ${num(data.measures.length)} within band</div>`;
       $("#realism-when").textContent = `read ${clock(data.sampled_at)}`;
       $("#realism-when").title = new Date(data.sampled_at).toLocaleString();
@@ -484,10 +529,14 @@ export function mountJob(root, jobId) {
     const objects = sum(job.created_objects);
     try {
       if (action === "cleanup") {
-        const tenant = job.config[platformOf(job.connection_type).tenant_field] || "the tenant";
+        const tenants = platformConfigs(job).map((c) => {
+          const p = platformOf(c.connection_type);
+          return `<code>${breakable(c[p.tenant_field] || p.tenant_noun || "the tenant")}</code>`;
+        });
+        const where = tenants.length > 1 ? `${tenants.slice(0, -1).join(", ")} and ${tenants[tenants.length - 1]}` : tenants[0];
         const ok = await confirmDialog({
           heading: "Clean up this job?",
-          body: `This stops the job and deletes the <strong>${num(objects)}</strong> objects it created in <code>${breakable(tenant)}</code>. Nothing it did not create is touched.`,
+          body: `This stops the job and deletes the <strong>${num(objects)}</strong> objects it created in ${where}. Nothing it did not create is touched.`,
           confirm: "Clean up", danger: true,
         });
         if (!ok) return;

@@ -1,7 +1,7 @@
 // The jobs overview: totals, two charts, and the jobs table with live figures.
 import { ApiError, get, post } from "./api.js";
 import { WINDOWS, rateLimitList, stackedBars, windowFor } from "./charts.js";
-import { ago, compact, esc, meterClass, num, perHour, platform, status, title, toast } from "./format.js";
+import { ago, compact, esc, meterClass, num, perHour, platformMarks, status, title, toast } from "./format.js";
 import { platforms } from "./platforms.js";
 
 const FILTERS = {
@@ -115,7 +115,7 @@ export function mountJobs(root, params) {
         <tr data-id="${esc(job.job_id)}">
           <td>${statusCell(job)}</td>
           <td><a class="job-name" href="#/jobs/${encodeURIComponent(job.job_id)}">${esc(job.job_name || job.job_id)}</a><span class="job-id">${esc(job.job_id)}</span></td>
-          <td>${platform(job.connection_type)}</td>
+          <td data-col="platform">${platformMarks(job.platforms && job.platforms.length ? job.platforms : [job.connection_type])}</td>
           <td>${esc(title(job.industry))}</td>
           <td class="num" title="${esc(Object.entries(job.created_objects || {}).map(([k, v]) => `${title(k)}: ${v}`).join("\n"))}">${num(job.created_objects_count)}</td>
           <td class="num" data-col="events-per-hour">${PRODUCING.includes(job.status) ? perHour(job.events_per_hour) : `<span class="faint">–</span>`}</td>

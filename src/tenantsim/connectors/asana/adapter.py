@@ -29,6 +29,8 @@ from tenantsim.connectors.asana.state import (
     weighted,
 )
 from tenantsim.connectors.base import JobContext
+from tenantsim.connectors.kit.concurrency import bounded, in_flight
+from tenantsim.content.base import TaskIdea
 from tenantsim.content.names import login_part
 from tenantsim.errors import NotFoundOnPlatform, Skippable
 from tenantsim.scenario.company import Company, Employee
@@ -216,12 +218,14 @@ class AsanaAdapter:
         ideas = await self.ctx.content.tasks(
             builder.content_ctx(department=plan.department, project=project.name), TASKS_PER_PROJECT
         )
-        for number, idea in enumerate(ideas):
+
+        async def one(item: tuple[int, TaskIdea]) -> None:
+            number, idea = item
             await self.ctx.checkpoint_now()
             task_rng = self.ctx.rng("asana", "task", index, number)
             task = await builder.create_task(f"task:{index}:{number}", project, idea, task_rng, today)
             if task is None or self._seed_done(task.key):  # a resumed seed: this one is complete
-                continue
+                return
             for sub_index, name in enumerate(idea.subtasks[:3]):
                 await builder.add_subtask(task, sub_index, name, task_rng)
             if self.state.tags and task_rng.random() < 0.35:
@@ -229,6 +233,10 @@ class AsanaAdapter:
             if task.comments == 0 and task_rng.random() < 0.6:
                 await builder.comment_thread(task, task_rng.randint(2, 4), task_rng, last_author=task.actor)
             self.ctx.ledger.update_attrs("task", task.key, {"seed_done": True})
+
+        # Tasks are built side by side, each as its own sequence of calls, so every token has a call
+        # waiting: each is paced by its own budget (a token alone would leave the others idle).
+        await bounded(list(enumerate(ideas)), one, parallel=in_flight(self.pool))
         return project
 
     def _seed_done(self, task_key: str) -> bool:

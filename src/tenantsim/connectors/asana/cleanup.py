@@ -9,6 +9,7 @@ from typing import Any
 
 from tenantsim.connectors.asana.pool import AsanaClientPool
 from tenantsim.connectors.base import JobContext
+from tenantsim.connectors.kit.concurrency import bounded, in_flight
 from tenantsim.errors import PlatformError
 from tenantsim.store.ledger_types import LedgerEntry
 
@@ -28,7 +29,8 @@ async def cleanup(ctx: JobContext, pool: AsanaClientPool) -> dict[str, Any]:
     errors: list[dict[str, Any]] = []
     failed_projects: list[dict[str, Any]] = []
     for kind, path in ORDER:
-        for entry in _pending(ctx, kind):
+
+        async def remove(entry: LedgerEntry, kind: str = kind, path: str = path) -> None:
             await ctx.checkpoint_now()
             member = pool.by_label(entry.actor) or pool.members[0]  # creator's token; else any valid one
             try:
@@ -46,7 +48,7 @@ async def cleanup(ctx: JobContext, pool: AsanaClientPool) -> dict[str, Any]:
                     failed_projects.append(
                         {"gid": entry.platform_id, "name": entry.attrs.get("name"), "error": exc.message}
                     )
-                continue
+                return
             ctx.ledger.deleted(kind, entry.key)
             if gone_now:
                 ctx.activity(
@@ -54,6 +56,9 @@ async def cleanup(ctx: JobContext, pool: AsanaClientPool) -> dict[str, Any]:
                     f"Deleted the {kind.replace('_', ' ')} “{entry.attrs.get('name') or entry.platform_id}”.",
                     [{"type": kind, "id": entry.platform_id}],
                 )
+
+        # Each token deletes what it made, all tokens at once: each is paced by its own budget.
+        await bounded(_pending(ctx, kind), remove, parallel=in_flight(pool))
     _mark_implied(ctx)
     deleted = {kind: len(ctx.ledger.entries(kind, ("deleted",))) for kind, _ in ORDER}
     total_projects = len([e for e in ctx.ledger.entries("project") if e.platform_id])

@@ -8,6 +8,13 @@ from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 PARALLEL = 8  # calls in flight while building; the shared budget still paces them
+PER_TOKEN = 2  # calls in flight per token: one waiting on its answer, one ready behind it
+
+
+def in_flight(pool: Any) -> int:
+    """Calls worth having in flight for a pool of tokens: each token's budget paces its own calls, so
+    every token should always have one waiting (a platform whose limit is per token, like Asana's)."""
+    return max(PARALLEL, PER_TOKEN * len({m.label for m in pool.members}))
 
 
 async def bounded(

@@ -98,12 +98,51 @@ async def asana_month(folder: Path) -> dict[str, Any]:
     }
 
 
+async def one_company_month(folder: Path) -> dict[str, Any]:
+    """One 60-person company on Okta, Google Workspace and Asana (three of the Asana members act),
+    each tenant measured through its own API, and the people both identity platforms hold compared."""
+    from tests.conformance.asana_case import AsanaCase
+    from tests.conformance.google_case import GoogleCase
+    from tests.conformance.test_one_company import agreement_of_people, multi_config
+
+    from tenantsim.jobs.platforms import open_adapters, platform_configs
+
+    okta, google, asana = OktaCase(), GoogleCase(), AsanaCase()
+    with okta.tenant() as okta_base, google.tenant() as google_base, asana.tenant() as asana_base:
+        google_config = {k: v for k, v in google.config(google_base, 60).items()
+                         if k not in ("industry", "time_scale", "initial_users", "content_provider")}
+        config = multi_config(okta.config(okta_base, 60), asana.config(asana_base, 3), people=60)
+        config["platforms"].insert(1, google_config)
+        ctx = make_context(folder, config, seed=31)
+        connectors = {"okta": okta.connector(), "google_workspace": google.connector(),
+                      "asana": asana.connector()}
+        sim = await Simulation.open(ctx, await open_adapters(connectors, ctx))
+        await sim.build()
+        kinds, broken = await a_month(sim)
+        disagreements = await agreement_of_people(okta_base, google, google_base, sim.company)
+        measures = {}
+        for platform_config, adapter in zip(platform_configs(config), sim.adapters, strict=True):
+            view = adapter.ctx  # type: ignore[attr-defined]
+            measures[adapter.platform] = await connectors[adapter.platform].realism(  # type: ignore[attr-defined]
+                platform_config, view.ledger.entries(), sim.company)
+        await sim.aclose()
+    return {
+        "company": "technology, 60 people on Okta + Google Workspace + Asana",
+        "events": dict(kinds),
+        "days_with_a_broken_invariant": broken,
+        "people_okta_and_google_disagree_on": len(disagreements),
+        "measures": measures,
+    }
+
+
 def run() -> dict[str, Any]:
-    with tempfile.TemporaryDirectory() as okta_dir, tempfile.TemporaryDirectory() as asana_dir:
+    with tempfile.TemporaryDirectory() as okta_dir, tempfile.TemporaryDirectory() as asana_dir, \
+            tempfile.TemporaryDirectory() as multi_dir:
         results = {
             "days": DAYS,
             "okta": asyncio.run(okta_month(Path(okta_dir))),
             "asana": asyncio.run(asana_month(Path(asana_dir))),
+            "okta_google_asana": asyncio.run(one_company_month(Path(multi_dir))),
         }
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "realism.json").write_text(json.dumps(results, indent=2) + "\n")

@@ -148,11 +148,9 @@ def test_platform_calls_429s_and_rate_limit_remaining(server: RunningServer) -> 
     remaining = value(samples, "tenantsim_ratelimit_remaining", tenant="tenant-one", bucket="widgets")
     assert remaining is not None and 90 <= remaining <= 98, "the calls just made use up the budget"
 
+    # The dashboard's panel lists the tenants jobs work in; calls no job made are in the metrics only.
     rates = server.client.get("/api/ratelimits").json()["tenants"]
-    row = next(r for r in rates if r["tenant"] == "tenant-one")
-    assert row["bucket"] == "widgets" and row["platform"] == "testplatform"
-    assert row["calls_last_window"] == 3
-    assert 0 < row["used_share"] <= 1
+    assert all(r["tenant"] != "tenant-one" for r in rates)
 
 
 def test_openmetrics_when_asked_and_each_app_has_its_own_registry(tmp_path: Path,

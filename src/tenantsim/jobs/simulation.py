@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from tenantsim.connectors.base import PlatformAdapter
+from tenantsim.connectors.registry import PLATFORMS
 from tenantsim.errors import Skippable
 from tenantsim.jobs.context import RunningJobContext
 from tenantsim.jobs.platforms import merge_results
@@ -181,7 +182,8 @@ async def _found(
     with a platform that makes people (an identity provider), the company has the configured size and
     the token owners are among its people. A platform that fixes the address domain gives it to all."""
     industry = str(ctx.config.get("industry") or "technology")
-    makes_people = any(a.known_people() is None for a in adapters)
+    # An identity platform makes the people, even one that also works as its token owners (Microsoft 365).
+    makes_people = any(a.known_people() is None or _is_identity(a.platform) for a in adapters)
     size = headcount(ctx.config) if makes_people or not known else len(known)
     plan = await ctx.content.org_plan(industry, max(size, len(known or ())))
     company = found_company(plan, ctx.seed, _start_time(ctx), known)
@@ -192,6 +194,11 @@ async def _found(
     if domains:
         company.domain = domains[0]
     return company
+
+
+def _is_identity(connection_type: str) -> bool:
+    spec = PLATFORMS.get(connection_type)
+    return spec is not None and spec.role == "identity"
 
 
 def _start_time(ctx: RunningJobContext) -> datetime:

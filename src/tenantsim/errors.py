@@ -65,6 +65,11 @@ class NotFoundOnPlatform(FatalError):
     """404: the object is not there. Deletes treat this as done."""
 
 
+class QuotaExhausted(FatalError):
+    """The tenant's allowance for the period is spent (Salesforce's daily API allocation): nothing more can
+    be done until it renews. The runner stops the job (not a failure); a later start resumes it."""
+
+
 class Skippable(PlatformError):
     """This one operation cannot be done (a 400/409 for this object); the job goes on."""
 

@@ -278,12 +278,15 @@ class BudgetRegistry:
             if ten == tenant and budget.mode == "rate":
                 budget.documented = budget.limit = budget._cut_limit = self._known_limits[tenant]
 
-    def budget(self, tenant: str, bucket: str, token_id: str, default_limit: int) -> Budget:
+    def budget(self, tenant: str, bucket: str, token_id: str, default_limit: int,
+               window_seconds: float | None = None) -> Budget:
+        """``window_seconds``: a budget over another window than the registry's minute (a daily
+        allocation); it applies when the budget is made, so the platform's client asks for it first."""
         key = (tenant, bucket, token_id)
         found = self._budgets.get(key)
         if found is None:
             limit = self._known_limits.get(tenant, default_limit)
-            found = Budget(limit, self.window_seconds, self._clock, self._sleep)
+            found = Budget(limit, window_seconds or self.window_seconds, self._clock, self._sleep)
             self._budgets[key] = found
         return found
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
-from tenantsim.errors import AuthError, JobStopping, PlatformError
+from tenantsim.errors import AuthError, JobStopping, PlatformError, QuotaExhausted
 from tenantsim.jobs.context import RunningJobContext
 from tenantsim.jobs.control import JobControl
 from tenantsim.jobs.models import JobStatus
@@ -61,6 +61,9 @@ async def run_events(ctx: RunningJobContext, sim: Simulation, control: JobContro
         try:
             await sim.finish_pending()  # an event a crash or a failed call left half-reflected
             failures = 0
+        except QuotaExhausted as exc:  # the tenant's allowance is spent: stop, do not fail
+            await on_stop(exc.message)
+            return
         except PlatformError as exc:
             failures = await _failed(ctx, control, exc, failures)
             continue
@@ -90,6 +93,9 @@ async def run_events(ctx: RunningJobContext, sim: Simulation, control: JobContro
         try:
             await sim.step(kind, due, item)  # counted and saved with the company once reflected
             failures = 0
+        except QuotaExhausted as exc:
+            await on_stop(exc.message)
+            return
         except PlatformError as exc:
             failures = await _failed(ctx, control, exc, failures)
             continue

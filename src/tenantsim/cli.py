@@ -1,4 +1,4 @@
-"""tenantsim serve | sandbox okta|asana|google | db upgrade | jobs ... | templates."""
+"""tenantsim serve | sandbox okta|asana|google|m365 | db upgrade | jobs ... | templates."""
 
 from __future__ import annotations
 
@@ -27,7 +27,9 @@ def build_sandbox_apps(settings: Settings) -> dict[str, Any]:
     """The embedded emulators for `serve --sandbox` (the only product code that imports sandbox)."""
     from tenantsim.sandbox.asana import create_app as create_asana
     from tenantsim.sandbox.google import create_app as create_google
+    from tenantsim.sandbox.m365 import create_app as create_m365
     from tenantsim.sandbox.okta import create_app as create_okta
+    from tenantsim.sandbox.salesforce import create_app as create_salesforce
 
     state_dir = settings.var_dir / "sandbox"  # the demo tenants keep their data across restarts
     return {
@@ -40,6 +42,12 @@ def build_sandbox_apps(settings: Settings) -> dict[str, Any]:
         "google": create_google(rate_limit=settings.sandbox_rate_limit,
                                 window_seconds=settings.sandbox_window_seconds,
                                 state_path=state_dir / "google.json"),
+        # Graph counts in 10-second windows: a sixth of the server's per-minute window, compressed alike.
+        "m365": create_m365(rate_limit=settings.sandbox_rate_limit,
+                            window_seconds=settings.sandbox_window_seconds / 6,
+                            state_path=state_dir / "m365.json"),
+        # A day's API allocation stays a day here: the server's sandbox window is for per-minute limits.
+        "salesforce": create_salesforce(state_path=state_dir / "salesforce.json"),
     }
 
 
@@ -181,6 +189,48 @@ def sandbox_google(host: str = "127.0.0.1", port: int = 5103, users: int = 12,
                f"admin: {info['admin_email']}")
     typer.echo(f"  service account {info['service_account_email']}: its key is in GET "
                f"{info['admin_url']}/describe (job.service_account_key)")
+    uvicorn.run(emulator, host=host, port=port, log_level="warning")
+
+
+@sandbox_app.command("salesforce")
+def sandbox_salesforce(host: str = "127.0.0.1", port: int = 5104, seed: int = 0,
+                       daily_limit: int = typer.Option(15000, help="API requests per window (Developer "
+                                                                   "Edition: 15,000 a day)."),
+                       window_seconds: float = typer.Option(86400.0, help="The rolling window of the daily "
+                                                                          "limit (shorter for demos)."),
+                       fault_rate: float = 0.0, latency_ms: float = 0.0) -> None:
+    """A stateful Salesforce org emulator (REST API v59.0: sObjects, SOQL, Composite, OAuth)."""
+    import uvicorn
+
+    from tenantsim.sandbox.salesforce import create_app as create_salesforce
+
+    emulator = create_salesforce(seed=seed, daily_limit=daily_limit, window_seconds=window_seconds,
+                                 fault_rate=fault_rate, latency_ms=latency_ms)
+    info = emulator.describe(f"http://{host}:{port}")
+    typer.echo(f"Salesforce sandbox at {info['instance_url']}  user: {info['username']}")
+    typer.echo(f"  connected app credentials (client credentials, JWT key): GET {info['admin_url']}/describe")
+    uvicorn.run(emulator, host=host, port=port, log_level="warning")
+
+
+@sandbox_app.command("m365")
+def sandbox_m365(host: str = "127.0.0.1", port: int = 5105, users: int = 12,
+                 domain: str = "sandbox-corp.example.com",
+                 rate_limit: int = typer.Option(0, help="Directory resource units per app per window "
+                                                        "(0: Graph's budget for the tenant's size)."),
+                 window_seconds: float = 10.0, fault_rate: float = 0.0, latency_ms: float = 0.0,
+                 seed: int = 0) -> None:
+    """A stateful Microsoft 365 emulator (Microsoft Graph users, groups, Teams, Planner; Entra ID tokens)."""
+    import uvicorn
+
+    from tenantsim.sandbox.m365 import create_app as create_m365
+
+    emulator = create_m365(seed=seed, users=users, domain=domain, rate_limit=rate_limit,
+                           window_seconds=window_seconds, fault_rate=fault_rate, latency_ms=latency_ms)
+    info = emulator.describe(f"http://{host}:{port}")
+    typer.echo(f"Microsoft 365 sandbox: Graph at {info['graph_base_url']}  tenant: {info['tenant_id']}  "
+               f"domain: {info['domain']}")
+    typer.echo(f"  token endpoint {info['token_endpoint']}; the app's client id and secret and the users' "
+               f"delegated tokens are in GET {info['admin_url']}/describe")
     uvicorn.run(emulator, host=host, port=port, log_level="warning")
 
 

@@ -105,7 +105,7 @@ def test_asana_missing_field_messages(server: RunningServer, missing: str) -> No
     ({"org_size": "huge"}, "Invalid org_size: must be one of startup, midsize, enterprise"),
     ({"user_tokens": [{"name": "admin1", "token": "good-okta-1"}]},
      "Missing org_url in token config for token: admin1"),
-    ({"connection_type": "salesforce"}, "Unsupported connection type: salesforce"),
+    ({"connection_type": "sharepoint"}, "Unsupported connection type: sharepoint"),
     ({"initial_users": 100_001}, "Invalid value for initial_users: must be between 1 and 100000"),
     ({"industry": "alchemy"}, "Unknown industry: alchemy"),
 ])

@@ -7,57 +7,16 @@ reload, pause and resume, clean up and see it finish. Screenshots are kept in te
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import pytest
-
-from tenantsim.cli import build_sandbox_apps
-from tenantsim.settings import Settings
+from tests.browser.support import ARTIFACTS, needs_chromium
 from tests.support.apiserver import RunningServer, running_server
 from tests.support.bodies import okta_body, wait_for
 from tests.support.fake_platform import FakeConnector
 from tests.support.quiet import stays_quiet
-from tests.support.servers import free_port
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
-LAUNCH_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-               "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-FAST_SANDBOX = 6000  # sandbox rate limit per window: the build takes seconds, not minutes
-
-pytestmark = pytest.mark.skipif(
-    not CHROMIUM.exists(), reason="Debian's chromium is not at /usr/bin/chromium (make test installs it)")
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=LAUNCH_ARGS)
-        yield chromium
-        chromium.close()
-
-
-@pytest.fixture
-def page(browser: Any) -> Iterator[Any]:
-    context = browser.new_context(viewport={"width": 1400, "height": 1000})
-    page = context.new_page()
-    page.errors = []  # type: ignore[attr-defined]
-    page.on("pageerror", lambda exc: page.errors.append(str(exc)))
-    yield page
-    context.close()
-
-
-@pytest.fixture
-def sandbox_server(tmp_path: Path) -> Iterator[RunningServer]:
-    port = free_port()
-    settings = Settings(var_dir=tmp_path, port=port, sandbox=True, sandbox_rate_limit=FAST_SANDBOX)
-    with running_server(tmp_path, sandbox_apps=build_sandbox_apps(settings), port=port,
-                        sandbox_rate_limit=FAST_SANDBOX) as srv:
-        yield srv
+pytestmark = needs_chromium
 
 
 def log_count(page: Any) -> int:

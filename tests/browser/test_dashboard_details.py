@@ -5,25 +5,16 @@ header on a phone."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
-import pytest
-
-from tenantsim.cli import build_sandbox_apps
 from tenantsim.scenario.events import ACCESS_KINDS, HR_KINDS
-from tenantsim.settings import Settings
 from tenantsim.store import activity_repo
-from tests.browser.test_dashboard import ARTIFACTS, CHROMIUM, FAST_SANDBOX, browser, page
-from tests.support.apiserver import RunningServer, running_server
+from tests.browser.support import ARTIFACTS, needs_chromium
+from tests.support.apiserver import RunningServer
 from tests.support.bodies import okta_body, wait_for
-from tests.support.fake_platform import FakeConnector
 from tests.support.servers import free_port
 
-__all__ = ["browser", "page"]  # the fixtures, shared with the dashboard test
-
-pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not at /usr/bin/chromium")
+pytestmark = needs_chromium
 
 # Where each line of an element's text ends: the character before every line break.
 LINE_ENDS = """(el) => {
@@ -44,22 +35,6 @@ LINE_ENDS = """(el) => {
   }
   return ends;
 }"""
-
-
-@pytest.fixture
-def sandbox_server(tmp_path: Path) -> Iterator[RunningServer]:
-    port = free_port()
-    settings = Settings(var_dir=tmp_path, port=port, sandbox=True, sandbox_rate_limit=FAST_SANDBOX)
-    with running_server(tmp_path, sandbox_apps=build_sandbox_apps(settings), port=port,
-                        sandbox_rate_limit=FAST_SANDBOX) as srv:
-        yield srv
-
-
-@pytest.fixture
-def fake_server(tmp_path: Path) -> Iterator[RunningServer]:
-    with running_server(tmp_path, connectors={"okta": FakeConnector("okta"),
-                                              "asana": FakeConnector("asana")}) as srv:
-        yield srv
 
 
 def test_a_job_that_does_not_exist_says_so(fake_server: RunningServer, page: Any) -> None:

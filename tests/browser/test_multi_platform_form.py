@@ -6,34 +6,17 @@ problems, and a single platform's form still sends the seed's body."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import httpx
-import pytest
 
-from tenantsim.cli import build_sandbox_apps
-from tenantsim.settings import Settings
-from tests.browser.test_dashboard import ARTIFACTS, CHROMIUM, FAST_SANDBOX, browser, page
-from tests.support.apiserver import RunningServer, running_server
+from tests.browser.support import ARTIFACTS, needs_chromium
+from tests.support.apiserver import RunningServer
 from tests.support.bodies import wait_for
-from tests.support.servers import free_port
 
-__all__ = ["browser", "page"]  # the fixtures, shared with the dashboard test
-
-pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not at /usr/bin/chromium")
+pytestmark = needs_chromium
 
 START = "**/api/jobs/start"
-
-
-@pytest.fixture
-def sandbox_server(tmp_path: Path) -> Iterator[RunningServer]:
-    port = free_port()
-    settings = Settings(var_dir=tmp_path, port=port, sandbox=True, sandbox_rate_limit=FAST_SANDBOX)
-    with running_server(tmp_path, sandbox_apps=build_sandbox_apps(settings), port=port,
-                        sandbox_rate_limit=FAST_SANDBOX) as srv:
-        yield srv
 
 
 def okta_users(srv: RunningServer) -> dict[str, dict[str, Any]]:

@@ -3,33 +3,16 @@ platform's measures with a tick or a cross per row, and the server's error in pl
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import pytest
-
-from tenantsim.cli import build_sandbox_apps
 from tenantsim.connectors.okta import realism as okta_realism
-from tenantsim.settings import Settings
-from tests.browser.test_dashboard import ARTIFACTS, CHROMIUM, FAST_SANDBOX, browser, page
+from tests.browser.support import ARTIFACTS, needs_chromium
 from tests.support.apiserver import RunningServer, running_server
 from tests.support.bodies import okta_body, wait_for
 from tests.support.fake_platform import FakeConnector
-from tests.support.servers import free_port
 
-__all__ = ["browser", "page"]  # the fixtures, shared with the dashboard test
-
-pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not at /usr/bin/chromium")
-
-
-@pytest.fixture
-def sandbox_server(tmp_path: Path) -> Iterator[RunningServer]:
-    port = free_port()
-    settings = Settings(var_dir=tmp_path, port=port, sandbox=True, sandbox_rate_limit=FAST_SANDBOX)
-    with running_server(tmp_path, sandbox_apps=build_sandbox_apps(settings), port=port,
-                        sandbox_rate_limit=FAST_SANDBOX) as srv:
-        yield srv
+pytestmark = needs_chromium
 
 
 def test_check_realism_shows_the_measures(sandbox_server: RunningServer, page: Any) -> None:

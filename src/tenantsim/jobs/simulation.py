@@ -53,7 +53,7 @@ class Simulation:
         for adapter in adapters:
             await adapter.prepare()
         catalogue = sorted({label for a in adapters for label in a.catalogue()})
-        known = next((k for a in adapters if (k := a.known_people())), None)
+        known = _known_everywhere(adapters)
         stored = company_repo.load(ctx.engine, ctx.job_id)
         if stored is not None:
             company = Company.from_dict(stored)
@@ -194,6 +194,16 @@ async def _found(
     if domains:
         company.domain = domains[0]
     return company
+
+
+def _known_everywhere(adapters: Sequence[PlatformAdapter]) -> list[KnownPerson] | None:
+    """The people the job acts as on any of its work platforms (Asana's token owners, Salesforce's
+    users), each once; None when no platform has any."""
+    known: dict[str, KnownPerson] = {}
+    for adapter in adapters:
+        for person in adapter.known_people() or ():
+            known.setdefault(person.login, person)
+    return list(known.values()) or None
 
 
 def _is_identity(connection_type: str) -> bool:

@@ -24,7 +24,7 @@ def test_official_sdk_round_trip() -> None:
         base = f"{url}/api/1.0"
         client = _client(base, sandbox.tokens[0])
         me = asana.UsersApi(client).get_user("me", {"opt_fields": "name,email"})
-        assert me["gid"] == sandbox.store.users()[0]["gid"] and me["email"].endswith(".example")
+        assert me["gid"] == sandbox.store.users()[0]["gid"] and me["email"].endswith(".example.com")
 
         workspaces = list(asana.WorkspacesApi(client).get_workspaces({"limit": 1}))
         assert len(workspaces) == 2, "the SDK follows next_page offsets across pages"

@@ -23,6 +23,7 @@ import jwt
 from cryptography.hazmat.primitives.asymmetric import rsa
 from jwt.algorithms import RSAAlgorithm
 
+from tenantsim.sandbox.kit.oauth_errors import OAuthError
 from tenantsim.sandbox.okta.model import now
 
 TOKEN_PATH = "/oauth2/v1/token"
@@ -49,19 +50,6 @@ _AREAS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("userTypes", re.compile(r"^/api/v1/meta/types(/|$)")),
     ("policies", re.compile(r"^/api/v1/policies(/|$)")),
 )
-
-
-class TokenError(Exception):
-    """An OAuth error answer: ``{"error", "error_description"}`` with its status."""
-
-    def __init__(self, status: int, error: str, description: str) -> None:
-        super().__init__(description)
-        self.status = status
-        self.error = error
-        self.description = description
-
-    def body(self) -> dict[str, str]:
-        return {"error": self.error, "error_description": self.description}
 
 
 @dataclass
@@ -104,12 +92,13 @@ class OAuthState:
 
     # -- apps --------------------------------------------------------------------------------------
     def register(self, client_id: str, label: str, public_jwk: dict[str, Any], scopes: list[str],
-                 private_jwk: dict[str, Any] | None = None) -> ServiceApp:
+                 private_jwk: dict[str, Any] | None = None, created: float | None = None) -> ServiceApp:
         jwk = dict(public_jwk)
         jwk.setdefault("kid", f"{client_id}-key")
         if private_jwk is not None:
             private_jwk = {**private_jwk, "kid": jwk["kid"]}
-        app = ServiceApp(client_id=client_id, label=label, public_jwk=jwk, scopes=list(scopes), created=now(),
+        app = ServiceApp(client_id=client_id, label=label, public_jwk=jwk, scopes=list(scopes),
+                         created=now() if created is None else created,
                          private_jwk=private_jwk)
         self.apps[client_id] = app
         return app
@@ -127,24 +116,24 @@ class OAuthState:
     def issue(self, form: dict[str, str], token_url: str) -> dict[str, Any]:
         """The token endpoint: a ``client_credentials`` grant authenticated by a signed assertion."""
         if form.get("grant_type") != "client_credentials":
-            raise TokenError(400, "unsupported_grant_type", "The authorization grant type is not supported "
+            raise OAuthError(400, "unsupported_grant_type", "The authorization grant type is not supported "
                              "by the authorization server. Configured grant types: [client_credentials].")
         assertion = form.get("client_assertion")
         if not assertion or form.get("client_assertion_type") != JWT_BEARER:
-            raise TokenError(400, "invalid_client", "Client Credentials requests to the Org Authorization "
+            raise OAuthError(400, "invalid_client", "Client Credentials requests to the Org Authorization "
                              "Server must use the private_key_jwt token_endpoint_auth_method.")
         app = self._authenticate(assertion, form.get("client_id"), token_url)
         asked = (form.get("scope") or "").split()
         if not asked:
-            raise TokenError(400, "invalid_scope", "The authorization server resource does not have any "
+            raise OAuthError(400, "invalid_scope", "The authorization server resource does not have any "
                              "configured default scopes, 'scope' must be provided.")
         unknown = [s for s in asked if s not in KNOWN_SCOPES]
         if unknown:
-            raise TokenError(400, "invalid_scope", "One or more scopes are not configured for the "
+            raise OAuthError(400, "invalid_scope", "One or more scopes are not configured for the "
                              "authorization server resource.")
         refused = [s for s in asked if s not in app.scopes]
         if refused:
-            raise TokenError(400, "invalid_scope", "The following scopes are not allowed: "
+            raise OAuthError(400, "invalid_scope", "The following scopes are not allowed: "
                              f"{', '.join(refused)}. The client has not been granted them.")
         self._forget_expired()
         access_token = _access_token()
@@ -158,49 +147,49 @@ class OAuthState:
             header = jwt.get_unverified_header(assertion)
             claims = jwt.decode(assertion, options={"verify_signature": False})
         except jwt.PyJWTError:
-            raise TokenError(401, "invalid_client", "The client_assertion is not a valid JWT.") from None
+            raise OAuthError(401, "invalid_client", "The client_assertion is not a valid JWT.") from None
         issuer, subject = claims.get("iss"), claims.get("sub")
         app = self.apps.get(str(issuer)) if issuer else None
         if app is None:
-            raise TokenError(401, "invalid_client", "The client_assertion token has an invalid issuer.")
+            raise OAuthError(401, "invalid_client", "The client_assertion token has an invalid issuer.")
         if subject != issuer or (client_id and client_id != issuer):
-            raise TokenError(401, "invalid_client", "The client_assertion token's subject must be the "
+            raise OAuthError(401, "invalid_client", "The client_assertion token's subject must be the "
                              "client_id.")
         if header.get("alg") not in ALGORITHMS:
-            raise TokenError(401, "invalid_client", "The client_assertion token must be signed with RS256, "
+            raise OAuthError(401, "invalid_client", "The client_assertion token must be signed with RS256, "
                              "RS384 or RS512.")
         if header.get("kid") is not None and header["kid"] != app.public_jwk.get("kid"):
-            raise TokenError(401, "invalid_client", "The client_assertion JWT kid is invalid.")
+            raise OAuthError(401, "invalid_client", "The client_assertion JWT kid is invalid.")
         key = RSAAlgorithm.from_jwk(app.public_jwk)
         try:
             jwt.decode(assertion, key=key, algorithms=list(ALGORITHMS),  # type: ignore[arg-type]
                        options={"verify_aud": False, "verify_exp": False, "verify_iat": False,
                                 "verify_nbf": False})
         except jwt.InvalidSignatureError:
-            raise TokenError(401, "invalid_client", "The client_assertion signature is invalid.") from None
+            raise OAuthError(401, "invalid_client", "The client_assertion signature is invalid.") from None
         except jwt.PyJWTError:
-            raise TokenError(401, "invalid_client", "The client_assertion is not a valid JWT.") from None
+            raise OAuthError(401, "invalid_client", "The client_assertion is not a valid JWT.") from None
         audience = claims.get("aud")
         audiences = audience if isinstance(audience, list) else [audience]
         if token_url not in audiences:
-            raise TokenError(401, "invalid_client", "The audience claim for client_assertion must be the "
+            raise OAuthError(401, "invalid_client", "The audience claim for client_assertion must be the "
                              "endpoint invoked for the request.")
         moment = now()
         expires, issued = claims.get("exp"), claims.get("iat", moment)
         if not isinstance(expires, int | float):
-            raise TokenError(401, "invalid_client", "The client_assertion token must have an expiration "
+            raise OAuthError(401, "invalid_client", "The client_assertion token must have an expiration "
                              "(exp) claim.")
         if expires < moment - SKEW:
-            raise TokenError(401, "invalid_client", "The client_assertion token is expired.")
+            raise OAuthError(401, "invalid_client", "The client_assertion token is expired.")
         lifetime = expires - min(issued, moment) if isinstance(issued, int | float) else None
         if lifetime is None or lifetime > MAX_ASSERTION_LIFETIME + SKEW:
-            raise TokenError(401, "invalid_client", "The client_assertion token has an expiration too far "
+            raise OAuthError(401, "invalid_client", "The client_assertion token has an expiration too far "
                              "into the future.")
         jti = claims.get("jti")
         if not jti:
-            raise TokenError(401, "invalid_client", "The client_assertion token must contain a jti claim.")
+            raise OAuthError(401, "invalid_client", "The client_assertion token must contain a jti claim.")
         if str(jti) in self.used_jti:
-            raise TokenError(401, "invalid_client", "The client_assertion token has already been used.")
+            raise OAuthError(401, "invalid_client", "The client_assertion token has already been used.")
         self.used_jti[str(jti)] = float(expires) + SKEW
         return app
 

@@ -9,6 +9,7 @@ import json
 import random
 from datetime import UTC, datetime
 
+from tenantsim.sandbox.kit.seeding import SeededClock, SeededNames
 from tenantsim.sandbox.okta import policies
 from tenantsim.sandbox.okta.model import PREFIX_APP, App, Assignment, User, new_id
 from tenantsim.sandbox.okta.oauth import DEMO_SCOPES, demo_key
@@ -61,64 +62,55 @@ _EPOCH = datetime(2023, 3, 1, tzinfo=UTC).timestamp()
 
 def populate(org: OktaOrg, *, seed: int, users: int, tokens: list[str]) -> None:
     rng = random.Random(f"okta-org-{seed}")
-    clock = _EPOCH
-
-    def tick() -> float:
-        nonlocal clock
-        clock += rng.randint(600, 86_400)
-        return clock
+    clock = SeededClock(rng, _EPOCH)
 
     everyone = org.create_group({"name": "Everyone", "description": "All users in your organization"},
-                                kind="BUILT_IN", at=clock, preexisting=True)
+                                kind="BUILT_IN", at=clock.now, preexisting=True)
     org.everyone_id = everyone.id
     for label, name, mode in CATALOGUE:
         aid = new_id(PREFIX_APP, org.rng)
-        at = tick()
+        at = clock.tick()
         org.apps[aid] = App(id=aid, seq=org.next_seq(aid), name=name, label=label, sign_on_mode=mode,
                             created=at, last_updated=at)
-    groups = [org.create_group({"name": name, "description": about}, at=tick(), preexisting=True)
+    groups = [org.create_group({"name": name, "description": about}, at=clock.tick(), preexisting=True)
               for name, about in _GROUPS]
     for index, token in enumerate(tokens):
         suffix = "" if index == 0 else str(index + 1)
         admin = org.create_user({"login": f"admin{suffix}@{DOMAIN}", "email": f"admin{suffix}@{DOMAIN}",
                                  "firstName": "Sandbox", "lastName": f"Admin{suffix}" if suffix else "Admin",
                                  "title": "Okta Administrator", "department": "IT"},
-                                password=None, activate=False, at=tick(), preexisting=True)
-        _make_active(admin, clock)
-        org.members[groups[0].id][admin.id] = clock
+                                password=None, activate=False, at=clock.tick(), preexisting=True)
+        _make_active(admin, clock.now)
+        org.members[groups[0].id][admin.id] = clock.now
         org.token_owner[token] = admin.id
-    taken: set[str] = set()
+    names = SeededNames(rng, _FIRST, _LAST)
     for index in range(users):
-        first, last = rng.choice(_FIRST), rng.choice(_LAST)
-        login = f"{first}.{last}".lower()
-        if login in taken:
-            login = f"{login}{index}"
-        taken.add(login)
+        first, last, login = names.draw(index)
         person = org.create_user(
             {"login": f"{login}@{DOMAIN}", "email": f"{login}@{DOMAIN}", "firstName": first, "lastName": last,
              "department": rng.choice(_DEPARTMENTS), "employeeNumber": f"E{1000 + index}",
              "title": "Staff"},
-            password=None, activate=False, at=tick(), preexisting=True)
-        _make_active(person, clock)
-        org.members[groups[1].id][person.id] = clock
+            password=None, activate=False, at=clock.tick(), preexisting=True)
+        _make_active(person, clock.now)
+        org.members[groups[1].id][person.id] = clock.now
         if rng.random() < 0.15:
-            org.members[groups[2].id][person.id] = clock
+            org.members[groups[2].id][person.id] = clock.now
         if rng.random() < 0.4:
-            org.members[groups[3].id][person.id] = clock
+            org.members[groups[3].id][person.id] = clock.now
         apps = list(org.apps.values())[:12]
         for app in rng.sample(apps, k=rng.randint(1, 3)):
-            org.app_users.setdefault(app.id, {})[person.id] = Assignment(created=clock, last_updated=clock,
-                                                                          preexisting=True)
+            org.app_users.setdefault(app.id, {})[person.id] = Assignment(
+                created=clock.now, last_updated=clock.now, preexisting=True)
     org.schema.created = org.schema.last_updated = _EPOCH
     policies.seed_default(org, _EPOCH)
     private, public = demo_key(seed)
     granted = [*DEMO_SCOPES, *(s.replace(".manage", ".read") for s in DEMO_SCOPES if s.endswith(".manage"))]
     org.oauth.register(new_id(PREFIX_APP, org.rng), "Sandbox API Service", json.loads(public), granted,
-                       private_jwk=json.loads(private))
+                       private_jwk=json.loads(private), created=_EPOCH)  # seeded: the same start state
     slack, zoom = list(org.apps.values())[:2]
     for app in (slack, zoom):  # the company grants chat and meetings to all staff
-        org.app_groups.setdefault(app.id, {})[groups[1].id] = Assignment(created=clock, last_updated=clock,
-                                                                          preexisting=True)
+        org.app_groups.setdefault(app.id, {})[groups[1].id] = Assignment(
+            created=clock.now, last_updated=clock.now, preexisting=True)
 
 
 def _make_active(user: User, at: float) -> None:

@@ -36,18 +36,23 @@ def test_every_supported_platform_has_a_spec() -> None:
     for name, spec in PLATFORMS.items():
         assert isinstance(spec, PlatformSpec) and spec.connection_type == name
     assert platform_for(None).connection_type == "asana"  # the seed's default
-    with pytest.raises(InputError, match="Unsupported connection type: salesforce"):
-        platform_for("salesforce")
+    with pytest.raises(InputError, match="Unsupported connection type: sharepoint"):
+        platform_for("sharepoint")
 
 
 def test_platforms_describe_themselves_for_the_dashboard(server: RunningServer) -> None:
     body = server.client.get("/api/platforms").json()
     assert body["success"] is True and body["default_connection_type"] == "asana"
     platforms = body["platforms"]
-    assert [p["connection_type"] for p in platforms] == ["okta", "google_workspace", "asana"]  # identity 1st
+    assert [p["connection_type"] for p in platforms] == [  # identity platforms first
+        "okta", "google_workspace", "microsoft365", "asana", "salesforce"]
     assert {p["connection_type"] for p in platforms} == set(
         server.client.get("/api/health").json()["connection_types_supported"])
-    okta, google, asana = platforms
+    okta, google, asana = (next(p for p in platforms if p["connection_type"] == name)
+                           for name in ("okta", "google_workspace", "asana"))
+    salesforce = next(p for p in platforms if p["connection_type"] == "salesforce")
+    assert (salesforce["label"], salesforce["mark"], salesforce["role"]) == ("Salesforce", "S", "work")
+    assert salesforce["tenant_field"] == "instance_url"
     assert (okta["label"], okta["mark"], asana["label"], asana["mark"]) == ("Okta", "O", "Asana", "A")
     assert (google["label"], google["mark"], google["role"]) == ("Google Workspace", "G", "identity")
     assert okta["tokens"]["label"] == "Admin API tokens (SSWS)"
@@ -94,6 +99,28 @@ def test_the_sandbox_tenants_fill_the_form(tmp_path: Path) -> None:
         assert routed.status_code == 200, routed.text
         health = srv.client.get("/api/health").json()["checks"]["google_workspace"]
         assert health["sandbox"] is True
+        # Salesforce: the sandbox org's connected app, checked as the form sends it, and routed when absent.
+        salesforce = form["salesforce"]
+        assert salesforce["fields"]["instance_url"].endswith("/sandbox/salesforce")
+        check = srv.client.post("/api/validate_token", json={"connection_type": "salesforce",
+                                                              **salesforce["fields"]})
+        assert check.status_code == 200, check.text
+        assert salesforce["fields"]["client_secret"] not in check.text
+        routed = srv.client.post("/api/validate_token", json={"connection_type": "salesforce"})
+        assert routed.status_code == 200, routed.text
+        # Microsoft 365's sandbox is mounted as "m365": the app's credentials and the people's tokens.
+        m365 = form["microsoft365"]
+        assert m365["fields"]["api_base_url"].endswith("/sandbox/m365") and m365["user_tokens"]
+        check = srv.client.post("/api/validate_token", json={"connection_type": "microsoft365",
+                                                              "token": m365["user_tokens"][0]["token"],
+                                                              **m365["fields"]})
+        assert check.status_code == 200, check.text
+        assert check.json()["user"]["name"] == m365["user_tokens"][0]["name"]
+        assert m365["fields"]["client_secret"] not in check.text
+        routed = srv.client.post("/api/validate_token", json={  # without a secret: the sandbox's own
+            "connection_type": "microsoft365",
+            **{k: m365["fields"][k] for k in ("tenant_id", "client_id", "domain")}})
+        assert routed.status_code == 200, routed.text
 
 
 @pytest.mark.parametrize(("connection_type", "body", "message"), [
@@ -103,6 +130,7 @@ def test_the_sandbox_tenants_fill_the_form(tmp_path: Path) -> None:
     ("asana", {}, "Missing required field: api_key"),
     ("google_workspace", {"service_account_key": "{}"}, "Missing required field: admin_email"),
     ("google_workspace", {"admin_email": "a@b.example.com"}, "Missing required field: service_account_key"),
+    ("microsoft365", {"client_id": "c", "domain": "contoso.com"}, "Missing required field: tenant_id"),
 ])
 def test_token_requests_are_checked_by_their_platform(connection_type: str, body: dict[str, Any],
                                                       message: str) -> None:

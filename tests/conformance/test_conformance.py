@@ -18,10 +18,12 @@ from tenantsim.scenario.events import ACCESS_KINDS, HR_KINDS, PROJECT_KINDS, WOR
 from tenantsim.store.ledger_types import Ledger
 from tests.conformance.asana_case import AsanaCase
 from tests.conformance.google_case import GoogleCase
+from tests.conformance.m365_case import M365Case
 from tests.conformance.okta_case import OktaCase
+from tests.conformance.salesforce_case import SalesforceCase
 from tests.support.jobctx import make_context
 
-CASES = [OktaCase(), AsanaCase(), GoogleCase()]  # one line per adapter
+CASES = [OktaCase(), AsanaCase(), GoogleCase(), SalesforceCase(), M365Case()]  # one line per adapter
 ORDER = (*HR_KINDS, *ACCESS_KINDS, *WORK_KINDS, *PROJECT_KINDS)
 
 

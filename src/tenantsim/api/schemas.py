@@ -101,7 +101,7 @@ class _RemembersSecrets(BaseModel):
 class UserToken(BaseModel):
     model_config = ConfigDict(extra="allow")
     name: str | None = Field(default=None, max_length=200)
-    token: str | None = Field(default=None, max_length=500)
+    token: str | None = Field(default=None, max_length=8192)  # an Entra delegated token is a 1-4 KB JWT
     org_url: str | None = Field(default=None, max_length=300)
 
 
@@ -142,7 +142,7 @@ class ValidateTokenRequest(_RemembersSecrets):
     model_config = ConfigDict(extra="allow")
     connection_type: str | None = Field(default=None, max_length=40)
     api_key: str | None = Field(default=None, max_length=500)
-    token: str | None = Field(default=None, max_length=500)
+    token: str | None = Field(default=None, max_length=8192)
     org_url: str | None = Field(default=None, max_length=300)
     base_url: str | None = Field(default=None, max_length=300)
 

@@ -93,7 +93,7 @@ def _check_tokens(tokens: Any, token_fields: Sequence[str],
             problems.append(f"user_tokens[{index}] must be an object with a non-empty token")
             continue
         name = item.get("name") or f"user{index + 1}"
-        if not isinstance(name, str) or len(name) > 200 or len(item["token"]) > 500:
+        if not isinstance(name, str) or len(name) > 200 or len(item["token"]) > 8192:
             problems.append(f"user_tokens[{index}] has a name or token that is too long")
             continue
         entry = {"name": name, **({"token": item["token"].strip()} if item["token"] else {}), **credentials}

@@ -10,7 +10,8 @@ from tenantsim.connectors.base import Connector, ConnectorRuntime
 from tenantsim.connectors.spec import PlatformSpec
 from tenantsim.errors import InputError
 
-SUPPORTED = ("asana", "okta", "google_workspace")  # the seed's order, then newer platforms (GET /api/health)
+# The seed's order, then newer platforms (GET /api/health).
+SUPPORTED = ("asana", "okta", "google_workspace", "microsoft365", "salesforce")
 DEFAULT_CONNECTION_TYPE = "asana"  # the seed: a request (or a stored job) without one is an Asana one
 
 

@@ -17,8 +17,8 @@ from tenantsim.connectors.base import ConnectorRuntime
 from tenantsim.connectors.ratelimit import BudgetRegistry
 from tenantsim.sandbox.asana import AsanaSandbox, create_app
 from tenantsim.scenario.company import Company
+from tests.conformance.served import ServedTenants
 from tests.connectors.asana_support import asana_api, ledger_mismatches, people_mismatches, snapshot
-from tests.support.servers import serve_asgi
 
 if TYPE_CHECKING:
     from tests.conformance.test_conformance import LedgerIds
@@ -33,18 +33,13 @@ class AsanaCase:
     company_holds_work = False  # a work event changes the ledger's work state, not the company
 
     def __init__(self) -> None:
-        self._tenants: dict[str, AsanaSandbox] = {}
+        self._tenants: ServedTenants[AsanaSandbox] = ServedTenants()
 
     @contextlib.contextmanager
     def tenant(self) -> Iterator[str]:
         sandbox = create_app(users=USERS, seed=11, rate_limit=100_000, window_seconds=1.0)
-        with serve_asgi(sandbox) as url:
-            base = f"{url}/api/1.0"
-            self._tenants[base] = sandbox
-            try:
-                yield base
-            finally:
-                del self._tenants[base]
+        with self._tenants.serve(sandbox, path="/api/1.0") as base:
+            yield base
 
     def _workspace(self, base: str) -> str:
         return str(self._tenants[base].store.organization["gid"])

@@ -17,7 +17,7 @@ from tenantsim.connectors.ratelimit import BudgetRegistry
 from tenantsim.connectors.spec import ConfigContext
 from tenantsim.sandbox.google import GoogleSandbox, create_app
 from tenantsim.scenario.company import ACTIVE, DEPARTED, ON_LEAVE, Company
-from tests.support.servers import serve_asgi
+from tests.conformance.served import ServedTenants
 
 FORMER = "/Former Employees"
 
@@ -130,19 +130,14 @@ class GoogleCase:
     company_holds_work = False  # no work events: every event it reflects changes the company
 
     def __init__(self) -> None:
-        self._tenants: dict[str, GoogleSandbox] = {}
+        self._tenants: ServedTenants[GoogleSandbox] = ServedTenants()
         self._configs: dict[str, dict[str, Any]] = {}
 
     @contextlib.contextmanager
     def tenant(self) -> Iterator[str]:
         sandbox = create_app(seed=3, users=6)
-        with serve_asgi(sandbox) as base:
-            self._tenants[base] = sandbox
-            try:
-                yield base
-            finally:
-                del self._tenants[base]
-                self._configs.pop(base, None)
+        with self._tenants.serve(sandbox, forget=lambda served: self._configs.pop(served, None)) as base:
+            yield base
 
     def config(self, base: str, people: int) -> dict[str, Any]:
         self._configs[base] = job_config(base, self._tenants[base], people)

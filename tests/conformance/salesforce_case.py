@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from tenantsim.connectors.salesforce.connector import SalesforceConnector
 from tenantsim.sandbox.salesforce import SalesforceSandbox, create_app
 from tenantsim.scenario.company import Company
+from tests.conformance.served import ServedTenants
 from tests.connectors.salesforce_support import (
     active_users,
     connector,
@@ -24,7 +25,6 @@ from tests.connectors.salesforce_support import (
     reader,
     snapshot,
 )
-from tests.support.servers import serve_asgi
 
 if TYPE_CHECKING:
     from tests.conformance.test_conformance import LedgerIds
@@ -38,17 +38,12 @@ class SalesforceCase:
     company_holds_work = False  # a work event changes the ledger's work state, not the company
 
     def __init__(self) -> None:
-        self._tenants: dict[str, SalesforceSandbox] = {}
+        self._tenants: ServedTenants[SalesforceSandbox] = ServedTenants()
 
     @contextlib.contextmanager
     def tenant(self) -> Iterator[str]:
-        sandbox = create_app(seed=7)
-        with serve_asgi(sandbox) as base:
-            self._tenants[base] = sandbox
-            try:
-                yield base
-            finally:
-                del self._tenants[base]
+        with self._tenants.serve(create_app(seed=7)) as base:
+            yield base
 
     def config(self, base: str, people: int) -> dict[str, Any]:
         """The company is the org's users; ``people`` does not apply (the job never creates users)."""

@@ -28,6 +28,7 @@ from tenantsim.jobs.simulation import Simulation
 from tenantsim.sandbox.okta import DEFAULT_TOKEN, OktaSandbox, create_app
 from tenantsim.secretbox import split_secrets
 from tests.conformance.test_conformance import drive
+from tests.support.clock import Clock
 from tests.support.jobctx import activity_types, make_context
 from tests.support.servers import serve_asgi
 
@@ -50,14 +51,6 @@ def pem_of(jwk: dict[str, Any]) -> str:
     assert isinstance(key, rsa.RSAPrivateKey)
     return key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
                              serialization.NoEncryption()).decode()
-
-
-class Clock:
-    def __init__(self, start: float) -> None:
-        self.now = start
-
-    def __call__(self) -> float:
-        return self.now
 
 
 async def test_the_token_is_renewed_before_it_expires_and_after_a_401(

@@ -4,6 +4,7 @@ exchange checked against the trimmed OpenAPI documents of Microsoft Graph v1.0."
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import datetime
 import functools
@@ -11,17 +12,15 @@ import ipaddress
 import json
 import re
 import ssl
-import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Coroutine, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 import httpx
 import jsonschema
-import uvicorn
 import yaml
 from azure.core.credentials import AccessToken, TokenCredential
 from cryptography import x509
@@ -39,9 +38,10 @@ from starlette.applications import Starlette
 from starlette.routing import Mount
 
 from tenantsim.sandbox.m365 import M365Sandbox
-from tests.support.servers import free_port
+from tests.support.servers import serve_tls
 
 GRAPH_SCOPE = "https://graph.microsoft.com/.default"
+T = TypeVar("T")
 _ROOT = Path(__file__).resolve().parents[2]
 # The trimmed Graph documents live beside the repository's other vendor specs, or in the shared folder.
 SPEC_DIR = next(
@@ -94,42 +94,6 @@ def tls_files(folder: str) -> tuple[str, str]:
         )
     )
     return str(cert_path), str(key_path)
-
-
-class _ThreadServer(uvicorn.Server):
-    def install_signal_handlers(self) -> None:  # signals belong to the test process
-        pass
-
-
-@contextlib.contextmanager
-def serve_tls(app: Any, cert: str, key: str) -> Iterator[str]:
-    """Yield ``https://127.0.0.1:<port>`` while ``app`` is served by uvicorn with TLS in a thread."""
-    port = free_port()
-    config = uvicorn.Config(
-        app,
-        host="127.0.0.1",
-        port=port,
-        log_level="warning",
-        lifespan="auto",
-        ssl_certfile=cert,
-        ssl_keyfile=key,
-    )
-    server = _ThreadServer(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 15
-    while not server.started:  # start-up handshake, not synchronisation of the code under test
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("test server did not start")
-        time.sleep(0.02)
-    try:
-        yield f"https://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=2)
-        if thread.is_alive():  # a client left a TLS connection open: stop waiting for it
-            server.force_exit = True
-            thread.join(timeout=10)
 
 
 # -- the OpenAPI documents as JSON Schema -------------------------------------------------------------
@@ -427,3 +391,8 @@ class Session:
             )
         assert granted.status_code == 200, granted.text
         return str(granted.json()["access_token"])
+
+
+def run(coro: Coroutine[Any, Any, T]) -> T:
+    """The SDK's calls are coroutines; a test awaits one from plain code."""
+    return asyncio.run(coro)

@@ -3,12 +3,11 @@ the official azure-identity credentials and msgraph-sdk over real loopback TLS."
 
 from __future__ import annotations
 
-import asyncio
 import datetime
 import time
-from collections.abc import Coroutine, Iterator
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import jwt
 import pytest
@@ -21,23 +20,8 @@ from msgraph.generated.models.o_data_errors.o_data_error import ODataError
 from msgraph.generated.models.user import User
 
 from tenantsim.sandbox.m365 import create_app
-from tests.sandbox.m365_support import GRAPH_SCOPE, Session, open_session
-
-T = TypeVar("T")
-
-
-def run(coro: Coroutine[Any, Any, T]) -> T:
-    return asyncio.run(coro)
-
-
-class Clock:
-    """A clock the test moves by hand: expiry without sleeping."""
-
-    def __init__(self) -> None:
-        self.now = time.time()
-
-    def __call__(self) -> float:
-        return self.now
+from tests.sandbox.m365_support import GRAPH_SCOPE, Session, open_session, run
+from tests.support.clock import Clock
 
 
 @pytest.fixture

@@ -4,9 +4,8 @@ the trimmed Graph OpenAPI documents."""
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Coroutine, Iterator
-from typing import Any, TypeVar
+from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from kiota_abstractions.base_request_configuration import RequestConfiguration
@@ -22,15 +21,10 @@ from msgraph.generated.users.item.user_item_request_builder import UserItemReque
 from msgraph.generated.users.users_request_builder import UsersRequestBuilder
 
 from tenantsim.sandbox.m365 import create_app
-from tests.sandbox.m365_support import Session, open_session
+from tests.sandbox.m365_support import Session, open_session, run
 
-T = TypeVar("T")
 DOMAIN = "sandbox-corp.example.com"
 GRAPH = "https://graph.microsoft.com/v1.0"
-
-
-def run(coro: Coroutine[Any, Any, T]) -> T:
-    return asyncio.run(coro)
 
 
 @pytest.fixture

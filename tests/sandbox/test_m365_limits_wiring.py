@@ -5,7 +5,6 @@ mounting under the tenantsim server and the CLI."""
 from __future__ import annotations
 
 import asyncio
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -20,16 +19,9 @@ from tenantsim.sandbox.m365 import create_app
 from tenantsim.settings import Settings
 from tests.sandbox.m365_support import Session, open_session
 from tests.support.apiserver import running_server
+from tests.support.clock import Clock
 
 BASE = "http://127.0.0.1:5105"
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = time.time()
-
-    def __call__(self) -> float:
-        return self.now
 
 
 @pytest.fixture

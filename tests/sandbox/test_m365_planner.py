@@ -4,9 +4,7 @@ with a stale etag answers 412."""
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Coroutine, Iterator
-from typing import Any, TypeVar
+from typing import Any
 
 import pytest
 from kiota_abstractions.base_request_configuration import RequestConfiguration
@@ -20,26 +18,9 @@ from msgraph.generated.models.planner_plan_container import PlannerPlanContainer
 from msgraph.generated.models.planner_task import PlannerTask
 from msgraph.generated.models.planner_task_details import PlannerTaskDetails
 
-from tenantsim.sandbox.m365 import create_app
-from tests.sandbox.m365_support import Session, open_session
+from tests.sandbox.m365_support import Session, run
 
-T = TypeVar("T")
 GRAPH = "https://graph.microsoft.com/v1.0"
-
-
-def run(coro: Coroutine[Any, Any, T]) -> T:
-    return asyncio.run(coro)
-
-
-@pytest.fixture
-def session(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Session]:
-    with open_session(create_app(users=5), tmp_path_factory.getbasetemp()) as opened:
-        yield opened
-
-
-@pytest.fixture
-def app(session: Session) -> GraphServiceClient:
-    return session.graph(session.secret_credential())
 
 
 def if_match(etag: str | None) -> RequestConfiguration[Any]:
@@ -53,25 +34,25 @@ def etag_of(item: Any) -> str:
     return str(item.additional_data["@odata.etag"])
 
 
-def all_company(session: Session) -> str:
-    return next(g.id for g in session.sandbox.tenant.active_groups() if g.display_name == "All Company")
+def all_company(m365_session: Session) -> str:
+    return next(g.id for g in m365_session.sandbox.tenant.active_groups() if g.display_name == "All Company")
 
 
-def test_plans_buckets_and_tasks(app: GraphServiceClient, session: Session) -> None:
-    group = all_company(session)
-    person = session.described["users"][1]["id"]
+def test_plans_buckets_and_tasks(m365_app: GraphServiceClient, m365_session: Session) -> None:
+    group = all_company(m365_session)
+    person = m365_session.described["users"][1]["id"]
 
     async def scenario() -> None:
-        plan = await app.planner.plans.post(
+        plan = await m365_app.planner.plans.post(
             PlannerPlan(title="Q3 launch", container=PlannerPlanContainer(url=f"{GRAPH}/groups/{group}"))
         )
         assert plan is not None and plan.id and plan.owner == group and etag_of(plan).startswith('W/"')
         assert plan.container is not None and plan.container.container_id == group
-        bucket = await app.planner.buckets.post(
+        bucket = await m365_app.planner.buckets.post(
             PlannerBucket(name="Backlog", plan_id=plan.id, order_hint=" !")
         )
         assert bucket is not None and bucket.id and bucket.plan_id == plan.id and bucket.order_hint != " !"
-        task = await app.planner.tasks.post(
+        task = await m365_app.planner.tasks.post(
             PlannerTask(
                 plan_id=plan.id,
                 bucket_id=bucket.id,
@@ -86,19 +67,19 @@ def test_plans_buckets_and_tasks(app: GraphServiceClient, session: Session) -> N
         )
         assert task is not None and task.id and task.percent_complete == 0
         assert task.assignments is not None and person in (task.assignments.additional_data or {})
-        listed = await app.planner.plans.by_planner_plan_id(plan.id).tasks.get()
+        listed = await m365_app.planner.plans.by_planner_plan_id(plan.id).tasks.get()
         assert listed is not None and [t.id for t in listed.value or []] == [task.id]
-        buckets = await app.planner.plans.by_planner_plan_id(plan.id).buckets.get()
+        buckets = await m365_app.planner.plans.by_planner_plan_id(plan.id).buckets.get()
         assert buckets is not None and [b.name for b in buckets.value or []] == ["Backlog"]
-        plans = await app.groups.by_group_id(group).planner.plans.get()
+        plans = await m365_app.groups.by_group_id(group).planner.plans.get()
         assert plans is not None and {p.title for p in plans.value or []} == {"Office move", "Q3 launch"}
 
     run(scenario())
 
 
-def test_changes_need_the_current_etag(app: GraphServiceClient, session: Session) -> None:
-    task_id = next(iter(session.sandbox.tenant.tasks))
-    tasks = app.planner.tasks.by_planner_task_id(task_id)
+def test_changes_need_the_current_etag(m365_app: GraphServiceClient, m365_session: Session) -> None:
+    task_id = next(iter(m365_session.sandbox.tenant.tasks))
+    tasks = m365_app.planner.tasks.by_planner_task_id(task_id)
 
     async def scenario() -> None:
         task = await tasks.get()
@@ -132,9 +113,9 @@ def test_changes_need_the_current_etag(app: GraphServiceClient, session: Session
     run(scenario())
 
 
-def test_prefer_return_representation_answers_the_task(session: Session) -> None:
-    task = next(iter(session.sandbox.tenant.tasks.values()))
-    with session.http(session.app_token()) as http:
+def test_prefer_return_representation_answers_the_task(m365_session: Session) -> None:
+    task = next(iter(m365_session.sandbox.tenant.tasks.values()))
+    with m365_session.http(m365_session.app_token()) as http:
         current = http.get(f"/v1.0/planner/tasks/{task.id}").json()
         changed = http.patch(
             f"/v1.0/planner/tasks/{task.id}",
@@ -151,9 +132,9 @@ def test_prefer_return_representation_answers_the_task(session: Session) -> None
         assert plain.status_code == 204 and plain.content == b""
 
 
-def test_task_details_with_a_checklist(app: GraphServiceClient, session: Session) -> None:
-    task_id = next(iter(session.sandbox.tenant.tasks))
-    details = app.planner.tasks.by_planner_task_id(task_id).details
+def test_task_details_with_a_checklist(m365_app: GraphServiceClient, m365_session: Session) -> None:
+    task_id = next(iter(m365_session.sandbox.tenant.tasks))
+    details = m365_app.planner.tasks.by_planner_task_id(task_id).details
 
     async def scenario() -> None:
         found = await details.get()
@@ -181,23 +162,23 @@ def test_task_details_with_a_checklist(app: GraphServiceClient, session: Session
                 PlannerTaskDetails(description="x"), request_configuration=if_match(etag_of(found))
             )
         assert stale.value.response_status_code == 412
-        task = await app.planner.tasks.by_planner_task_id(task_id).get()
+        task = await m365_app.planner.tasks.by_planner_task_id(task_id).get()
         assert task is not None and task.has_description and task.checklist_item_count == 1
         assert task.active_checklist_item_count == 1
 
     run(scenario())
 
 
-def test_a_user_outside_the_group_cannot_see_its_plans(session: Session) -> None:
-    tenant = session.sandbox.tenant
+def test_a_user_outside_the_group_cannot_see_its_plans(m365_session: Session) -> None:
+    tenant = m365_session.sandbox.tenant
     plan = next(iter(tenant.plans.values()))
-    person = session.described["users"][1]
+    person = m365_session.described["users"][1]
     tenant.groups[plan.group_id].members.remove(person["id"])
-    user = session.graph(session.user_credential(1))
+    user = m365_session.graph(m365_session.user_credential(1))
     with pytest.raises(ODataError) as denied:
         run(user.planner.plans.by_planner_plan_id(plan.id).get())
     assert denied.value.response_status_code == 403
-    member = session.graph(session.user_credential(2))
+    member = m365_session.graph(m365_session.user_credential(2))
     found = run(member.planner.plans.by_planner_plan_id(plan.id).get())
     assert found is not None and found.title == "Office move"
     assert found.created_by is not None

@@ -3,10 +3,6 @@ Location), channels, channel messages and replies, and Graph's refusal of applic
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Coroutine, Iterator
-from typing import Any, TypeVar
-
 import pytest
 from kiota_abstractions.base_request_configuration import RequestConfiguration
 from msgraph import GraphServiceClient
@@ -22,44 +18,27 @@ from msgraph.generated.teams.item.channels.item.messages.messages_request_builde
     MessagesRequestBuilder,
 )
 
-from tenantsim.sandbox.m365 import create_app
-from tests.sandbox.m365_support import Session, open_session
+from tests.sandbox.m365_support import Session, run
 
-T = TypeVar("T")
 GRAPH = "https://graph.microsoft.com/v1.0"
 APP_ONLY = "Message POST is allowed in application-only context only for import purposes."
-
-
-def run(coro: Coroutine[Any, Any, T]) -> T:
-    return asyncio.run(coro)
-
-
-@pytest.fixture
-def session(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Session]:
-    with open_session(create_app(users=5), tmp_path_factory.getbasetemp()) as opened:
-        yield opened
-
-
-@pytest.fixture
-def app(session: Session) -> GraphServiceClient:
-    return session.graph(session.secret_credential())
 
 
 def message(text: str) -> ChatMessage:
     return ChatMessage(body=ItemBody(content=text, content_type=BodyType.Text))
 
 
-def seeded_team(session: Session) -> tuple[str, str]:
+def seeded_team(m365_session: Session) -> tuple[str, str]:
     """The seeded All Company team and its General channel."""
-    tenant = session.sandbox.tenant
+    tenant = m365_session.sandbox.tenant
     team = next(iter(tenant.teams.values()))
     return team.id, team.internal_id
 
 
 def test_post_teams_answers_202_with_the_location_of_the_operation(
-    app: GraphServiceClient, session: Session
+    m365_app: GraphServiceClient, m365_session: Session
 ) -> None:
-    owner = session.described["users"][1]
+    owner = m365_session.described["users"][1]
     team = Team(
         display_name="Launch Crew",
         description="Ship it",
@@ -70,25 +49,25 @@ def test_post_teams_answers_202_with_the_location_of_the_operation(
         ],
         additional_data={"template@odata.bind": f"{GRAPH}/teamsTemplates('standard')"},
     )
-    assert run(app.teams.post(team)) is None  # 202 Accepted, no body
-    accepted = next(e for e in session.recorder.exchanges if e.method == "POST" and e.path == "/teams")
+    assert run(m365_app.teams.post(team)) is None  # 202 Accepted, no body
+    accepted = next(e for e in m365_session.recorder.exchanges if e.method == "POST" and e.path == "/teams")
     assert accepted.status == 202
     location, content = accepted.headers["location"], accepted.headers["content-location"]
     team_id = content.split("'")[1]
     assert location.startswith(f"/teams('{team_id}')/operations('") and content == f"/teams('{team_id}')"
-    with session.http(session.app_token()) as http:
+    with m365_session.http(m365_session.app_token()) as http:
         operation = http.get("/v1.0" + location.replace("('", "/").replace("')", "")).json()
         assert operation["status"] == "succeeded" and operation["targetResourceId"] == team_id
-    made = run(app.teams.by_team_id(team_id).get())
+    made = run(m365_app.teams.by_team_id(team_id).get())
     assert made is not None and made.display_name == "Launch Crew"
-    group = run(app.groups.by_group_id(team_id).get())
+    group = run(m365_app.groups.by_group_id(team_id).get())
     assert group is not None and group.group_types == ["Unified"]
-    channels = run(app.teams.by_team_id(team_id).channels.get())
+    channels = run(m365_app.teams.by_team_id(team_id).channels.get())
     assert channels is not None and [c.display_name for c in channels.value or []] == ["General"]
     # An application must name an owner.
     with pytest.raises(ODataError) as ownerless:
         run(
-            app.teams.post(
+            m365_app.teams.post(
                 Team(
                     display_name="Nobody's",
                     additional_data={"template@odata.bind": f"{GRAPH}/teamsTemplates('standard')"},
@@ -98,9 +77,9 @@ def test_post_teams_answers_202_with_the_location_of_the_operation(
     assert ownerless.value.response_status_code == 400
 
 
-def test_a_team_on_an_existing_group(app: GraphServiceClient, session: Session) -> None:
+def test_a_team_on_an_existing_group(m365_app: GraphServiceClient, m365_session: Session) -> None:
     group = run(
-        app.groups.post(
+        m365_app.groups.post(
             Group(
                 display_name="Design",
                 mail_enabled=True,
@@ -111,25 +90,25 @@ def test_a_team_on_an_existing_group(app: GraphServiceClient, session: Session) 
         )
     )
     assert group is not None and group.id
-    team = run(app.groups.by_group_id(group.id).team.put(Team()))
+    team = run(m365_app.groups.by_group_id(group.id).team.put(Team()))
     assert team is not None and team.id == group.id and team.display_name == "Design"
     with pytest.raises(ODataError) as twice:
-        run(app.groups.by_group_id(group.id).team.put(Team()))
+        run(m365_app.groups.by_group_id(group.id).team.put(Team()))
     assert twice.value.response_status_code == 409
     security = run(
-        app.groups.post(
+        m365_app.groups.post(
             Group(display_name="Sec", mail_enabled=False, mail_nickname="sec", security_enabled=True)
         )
     )
     assert security is not None and security.id
     with pytest.raises(ODataError) as not_unified:
-        run(app.groups.by_group_id(security.id).team.put(Team()))
+        run(m365_app.groups.by_group_id(security.id).team.put(Team()))
     assert not_unified.value.response_status_code == 400
 
 
-def test_channels(app: GraphServiceClient, session: Session) -> None:
-    team_id, general = seeded_team(session)
-    channels = app.teams.by_team_id(team_id).channels
+def test_channels(m365_app: GraphServiceClient, m365_session: Session) -> None:
+    team_id, general = seeded_team(m365_session)
+    channels = m365_app.teams.by_team_id(team_id).channels
     made = run(channels.post(Channel(display_name="Release Planning", description="Dates and scope")))
     assert (
         made is not None
@@ -155,18 +134,18 @@ def test_channels(app: GraphServiceClient, session: Session) -> None:
 
 
 def test_application_posts_are_refused_and_delegated_ones_carry_their_user(
-    app: GraphServiceClient, session: Session
+    m365_app: GraphServiceClient, m365_session: Session
 ) -> None:
-    team_id, general = seeded_team(session)
+    team_id, general = seeded_team(m365_session)
     with pytest.raises(ODataError) as refused:
-        run(app.teams.by_team_id(team_id).channels.by_channel_id(general).messages.post(message("hi")))
+        run(m365_app.teams.by_team_id(team_id).channels.by_channel_id(general).messages.post(message("hi")))
     # Graph says 401 Unauthorized here (not 403), with a message naming imports as the only exception.
     assert refused.value.response_status_code == 401
     assert refused.value.error is not None and refused.value.error.code == "Unauthorized"
     assert APP_ONLY in (refused.value.error.message or "")
 
-    person = session.described["users"][2]
-    user = session.graph(session.user_credential(2))
+    person = m365_session.described["users"][2]
+    user = m365_session.graph(m365_session.user_credential(2))
     messages = user.teams.by_team_id(team_id).channels.by_channel_id(general).messages
     posted = run(
         messages.post(
@@ -182,7 +161,7 @@ def test_application_posts_are_refused_and_delegated_ones_carry_their_user(
     assert posted.channel_identity is not None and posted.channel_identity.channel_id == general
     replies = messages.by_chat_message_id(posted.id).replies
     reply = run(
-        session.graph(session.user_credential(3))
+        m365_session.graph(m365_session.user_credential(3))
         .teams.by_team_id(team_id)
         .channels.by_channel_id(general)
         .messages.by_chat_message_id(posted.id)
@@ -193,7 +172,7 @@ def test_application_posts_are_refused_and_delegated_ones_carry_their_user(
     assert listed is not None and [r.id for r in listed.value or []] == [reply.id]
     # The application reads what people wrote (ChannelMessage.Read.All).
     read = run(
-        app.teams.by_team_id(team_id)
+        m365_app.teams.by_team_id(team_id)
         .channels.by_channel_id(general)
         .messages.by_chat_message_id(posted.id)
         .get()
@@ -201,14 +180,14 @@ def test_application_posts_are_refused_and_delegated_ones_carry_their_user(
     assert read is not None and read.subject == "Standup"
 
 
-def test_a_user_outside_the_team_cannot_post(app: GraphServiceClient, session: Session) -> None:
-    tenant = session.sandbox.tenant
-    team_id, general = seeded_team(session)
-    person = session.described["users"][1]
+def test_a_user_outside_the_team_cannot_post(m365_app: GraphServiceClient, m365_session: Session) -> None:
+    tenant = m365_session.sandbox.tenant
+    team_id, general = seeded_team(m365_session)
+    person = m365_session.described["users"][1]
     tenant.groups[team_id].members.remove(person["id"])
     with pytest.raises(ODataError) as outsider:
         run(
-            session.graph(session.user_credential(1))
+            m365_session.graph(m365_session.user_credential(1))
             .teams.by_team_id(team_id)
             .channels.by_channel_id(general)
             .messages.post(message("let me in"))
@@ -216,9 +195,9 @@ def test_a_user_outside_the_team_cannot_post(app: GraphServiceClient, session: S
     assert outsider.value.response_status_code == 403
 
 
-def test_messages_page_with_top_and_next_link(session: Session) -> None:
-    team_id, general = seeded_team(session)
-    user = session.graph(session.user_credential(1))
+def test_messages_page_with_top_and_next_link(m365_session: Session) -> None:
+    team_id, general = seeded_team(m365_session)
+    user = m365_session.graph(m365_session.user_credential(1))
     messages = user.teams.by_team_id(team_id).channels.by_channel_id(general).messages
 
     async def scenario() -> list[str]:

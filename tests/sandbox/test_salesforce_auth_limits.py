@@ -16,21 +16,12 @@ from simple_salesforce.exceptions import SalesforceAuthenticationFailed, Salesfo
 
 from tenantsim.sandbox.salesforce import SalesforceSandbox, create_app
 from tests.sandbox.salesforce_support import CheckedSession, access_token, connect, token
+from tests.support.clock import Clock
 from tests.support.servers import serve_asgi
 
 Served = tuple[SalesforceSandbox, str, httpx.Client]
 V = "/services/data/v59.0"
 JWT_GRANT = "urn:ietf:params:oauth:grant-type:jwt-bearer"
-
-
-class Clock:
-    """A clock the test moves by hand: sessions and the daily window expire without waiting."""
-
-    def __init__(self) -> None:
-        self.now = time.time()
-
-    def __call__(self) -> float:
-        return self.now
 
 
 @pytest.fixture

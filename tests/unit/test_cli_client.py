@@ -289,8 +289,8 @@ def test_one_company_on_three_sandbox_platforms(tmp_path: Path) -> None:
         okta_before = set(sandboxes["okta"].org.users)
         google_before = set(sandboxes["google"].tenant.users)
         result = cli(srv, "jobs", "start", "--platform", "okta", "--platform", "google_workspace",
-                     "--platform", "asana", "--sandbox", "--set", "industry=media", "--set", "org_size=startup",
-                     "--set", "initial_users=12", "--json")
+                     "--platform", "asana", "--sandbox", "--set", "industry=media",
+                     "--set", "org_size=startup", "--set", "initial_users=12", "--json")
         assert result.exit_code == 0, result.output
         job_id = json.loads(result.output)["job_id"]
         wait_for(lambda: job(srv, job_id)["progress"]["phase"] == "activity", timeout=90, message="build")

@@ -131,7 +131,8 @@ class FormField:
     or ``hidden``. ``with_token``: ``required`` or ``optional`` when the field goes along with each
     token check; ``per_token``: copied into every ``user_tokens`` entry. ``lookup``: what to ask the
     server once a token is valid — ``{"kind": "probe", ...}`` shows that the tenant answers,
-    ``{"kind": "options", ...}`` fills a select.
+    ``{"kind": "options", ...}`` fills a select. ``secret`` and ``multiline``: how the form shows a
+    credential of the job itself (a service account's key file).
     """
 
     name: str
@@ -151,6 +152,8 @@ class FormField:
     with_token: str = ""
     per_token: bool = False
     lookup: Mapping[str, str] | None = None
+    secret: bool = False  # a credential: masked, never shown back (like a token)
+    multiline: bool = False  # a key file's text: a multi-line box
 
     def as_dict(self) -> dict[str, Any]:
         data = asdict(self)

@@ -63,3 +63,17 @@ def loopback_url(url: str, message: str) -> str | None:
     if parts.scheme in ("http", "https") and is_loopback_host(parts.hostname) and not has_userinfo(parts):
         return url.strip().rstrip("/")
     return None
+
+
+def sandbox_loopback(url: str, parts: SplitResult, field: str, *, sandbox_mode: bool) -> str | None:
+    """``url`` kept whole (path included: an emulator is mounted under a prefix) without a trailing slash
+    when it is http(s) on a loopback host and sandbox mode allows it; None when it is not on a loopback
+    host. ``parts`` is ``url`` as ``split_url`` read it. Outside sandbox mode, and with credentials, a
+    query or a fragment, the URL is refused."""
+    if parts.scheme not in ("http", "https") or not is_loopback_host((parts.hostname or "").lower()):
+        return None
+    if not sandbox_mode:
+        raise InputError(f"Invalid {field}: loopback addresses are only allowed in sandbox mode")
+    if has_userinfo(parts) or parts.query or parts.fragment:
+        raise InputError(f"Invalid {field}: no credentials, query or fragment allowed")
+    return url.rstrip("/")

@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from tenantsim.connectors.http import CallObserver, HttpStats, ResilientClient
+from tenantsim.connectors.kit.profile import retry_after_seconds
 from tenantsim.connectors.ratelimit import BudgetRegistry
 from tenantsim.errors import (
     AuthError,
@@ -87,11 +88,7 @@ class AsanaProfile:
         return None  # Asana sends no X-RateLimit-* headers; only 429 + Retry-After
 
     def retry_after(self, response: httpx.Response) -> float | None:
-        value = response.headers.get("Retry-After")
-        try:
-            return max(0.0, float(value)) if value is not None else None
-        except ValueError:
-            return None
+        return retry_after_seconds(response)
 
     def classify(self, response: httpx.Response) -> PlatformError | None:
         return classify(response)

@@ -23,6 +23,8 @@ import jwt
 
 from tenantsim.connectors.google_workspace.config import CALENDAR_URL, DIRECTORY_URL
 from tenantsim.connectors.http import CallObserver, HttpStats, ResilientClient
+from tenantsim.connectors.kit.profile import TableLimits, retry_after_seconds
+from tenantsim.connectors.kit.tokens import TokenCache
 from tenantsim.connectors.ratelimit import BudgetRegistry
 from tenantsim.errors import (
     AuthError,
@@ -99,14 +101,13 @@ def classify(response: httpx.Response) -> PlatformError | None:
     return FatalError(message, status, reason)
 
 
-class GoogleProfile:
+class GoogleProfile(TableLimits):
     """What the HTTP layer needs to know about Google."""
 
     name = "Google"
 
     def __init__(self, limits: dict[str, int] | None = None, concurrency: int = CONCURRENCY) -> None:
-        self.limits = dict(DOCUMENTED_LIMITS if limits is None else limits)
-        self._concurrency = concurrency
+        super().__init__(DOCUMENTED_LIMITS, limits, concurrency)
 
     def bucket_for(self, method: str, path: str) -> str:
         if "/calendar/v3/" in path:
@@ -115,21 +116,11 @@ class GoogleProfile:
             return "directory"
         return "token"
 
-    def default_limit(self, bucket: str) -> int:
-        return self.limits.get(bucket, self.limits["default"])
-
-    def concurrency(self) -> int:
-        return self._concurrency
-
     def read_limits(self, response: httpx.Response) -> tuple[int, int, float] | None:
         return None  # Google reports no window counts: rate mode, learned from throttling
 
     def retry_after(self, response: httpx.Response) -> float | None:
-        value = response.headers.get("Retry-After")
-        try:
-            return max(0.0, float(value)) if value is not None else None
-        except ValueError:
-            return None
+        return retry_after_seconds(response)
 
     def throttled(self, response: httpx.Response) -> bool:
         return is_throttled(response)
@@ -199,10 +190,8 @@ class GoogleClient:
         self._settings: dict[str, Any] = {"budgets": budgets, "capacity": capacity, "transport": transport,
                                           "stats": stats, "observer": observer, "timeout": timeout}
         self._profile = profile or GoogleProfile()
-        self._clock = clock
         self._http: dict[tuple[str, str], ResilientClient] = {}
-        self._tokens: dict[str, tuple[str, float]] = {}
-        self._locks: dict[str, asyncio.Lock] = {}
+        self._tokens = TokenCache(clock, REFRESH_BEFORE)
         self.token_requests = 0  # how many tokens were minted (tests)
 
     def _client(self, base: str, user: str) -> ResilientClient:
@@ -217,15 +206,8 @@ class GoogleClient:
     # -- OAuth ----------------------------------------------------------------------------------------
     async def access_token(self, subject: str) -> str:
         """A token acting as ``subject``, from the cache while it has five minutes left."""
-        cached = self._tokens.get(subject)
-        if cached is not None and cached[1] - REFRESH_BEFORE > self._clock():
-            return cached[0]
-        lock = self._locks.setdefault(subject, asyncio.Lock())
-        async with lock:  # one exchange per user at a time; the others wait for its token
-            cached = self._tokens.get(subject)
-            if cached is not None and cached[1] - REFRESH_BEFORE > self._clock():
-                return cached[0]
-            now = self._clock()
+
+        async def exchange(now: float) -> tuple[str, float]:
             token_uri = self.account.token_uri
             http = self._client(token_uri, "token")
             response = await http.request("POST", token_uri, bucket="token", data={
@@ -235,11 +217,12 @@ class GoogleClient:
             if not isinstance(token, str) or not token:
                 raise AuthError("Google: the token endpoint answered without an access token", 0, "no_token")
             self.token_requests += 1
-            self._tokens[subject] = (token, now + float(body.get("expires_in") or 3600))
-            return token
+            return token, now + float(body.get("expires_in") or 3600)
+
+        return await self._tokens.get(subject, exchange)  # one exchange per user at a time
 
     def forget_token(self, subject: str) -> None:
-        self._tokens.pop(subject, None)
+        self._tokens.forget(subject)
 
     async def call(self, api: str, method: str, path: str, *, as_user: str | None = None,
                    params: dict[str, Any] | None = None, json: Any = None) -> Any:

@@ -31,7 +31,7 @@ from tenantsim.connectors.spec import (
     reports,
     validated,
 )
-from tenantsim.connectors.urlcheck import HOSTNAME, MAX_URL, has_userinfo, is_loopback_host, split_url
+from tenantsim.connectors.urlcheck import HOSTNAME, MAX_URL, has_userinfo, sandbox_loopback, split_url
 from tenantsim.errors import InputError
 from tenantsim.secretbox import remember
 
@@ -56,13 +56,7 @@ _BAD_KEY = ("Invalid service_account_key: must be a service account's JSON key (
 def _loopback(url: str, field: str, sandbox_mode: bool) -> str | None:
     """A loopback URL, kept whole, when sandbox mode allows it; None when the URL is not one."""
     parts = split_url(url, f"Invalid {field}: not a URL")
-    if parts.scheme not in ("http", "https") or not is_loopback_host((parts.hostname or "").lower()):
-        return None
-    if not sandbox_mode:
-        raise InputError(f"Invalid {field}: loopback addresses are only allowed in sandbox mode")
-    if has_userinfo(parts) or parts.query or parts.fragment:
-        raise InputError(f"Invalid {field}: no credentials, query or fragment allowed")
-    return url.rstrip("/")
+    return sandbox_loopback(url, parts, field, sandbox_mode=sandbox_mode)
 
 
 def check_api_base_url(url: Any, *, sandbox_mode: bool) -> str:
@@ -246,7 +240,7 @@ def _fields() -> tuple[FormField, ...]:
         FormField("service_account_key", "Service account key (JSON)", "text", "tokens",
                   placeholder='{"type": "service_account", …}', wide=True, noun="service account key",
                   help="The JSON key of a service account with domain-wide delegation for the Directory "
-                       "and Calendar scopes."),
+                       "and Calendar scopes.", secret=True, multiline=True),
         FormField("api_base_url", "API base URL", "hidden", "tokens"),
         FormField("org_size", "Size", "choice", "company", choices=sizes, default="startup"),
         FormField("initial_users", "People to create", "number", "company", placeholder="by size",

@@ -24,23 +24,19 @@ from tenantsim.connectors.google_workspace.build import (
 )
 from tenantsim.connectors.google_workspace.people import TRACKED, profile
 from tenantsim.connectors.google_workspace.state import Workspace
+from tenantsim.connectors.kit.accounts import account_of
 from tenantsim.errors import NotFoundOnPlatform, Skippable
-from tenantsim.scenario.company import DEPARTED as GONE
 from tenantsim.scenario.company import ON_LEAVE, Employee
 
 
 async def converge_person(ws: Workspace, person: Employee) -> None:
     ledger = ws.ctx.ledger
-    if person.status == GONE:
-        entry = ledger.get("user", person.key)
-        if entry is not None and entry.status == "created" and entry.attrs.get("status") != DEPARTED:
-            await depart(ws, person, str(entry.platform_id))
+    account = await account_of(ledger, person, departed_status=DEPARTED,
+                               depart=lambda uid: depart(ws, person, uid),
+                               ensure=lambda: ensure_person(ws, person))
+    if account is None:
         return
-    uid = await ensure_person(ws, person)
-    if uid is None:
-        return
-    entry = ledger.get("user", person.key)
-    assert entry is not None
+    uid, entry = account
     client = ws.client
     # Profile and status: one PATCH with what differs.
     await ensure_department_unit(ws, person.department)

@@ -16,24 +16,9 @@ from typing import Any
 
 from tenantsim.connectors.google_workspace.client import GoogleClient
 from tenantsim.connectors.google_workspace.state import FORMER_UNIT
-from tenantsim.connectors.kit.concurrency import bounded
-from tenantsim.connectors.kit.measures import (
-    hired_after_founding,
-    in_range,
-    none_expected,
-    share,
-    simulated_months,
-)
-from tenantsim.errors import NotFoundOnPlatform
+from tenantsim.connectors.kit.measures import created_users, read_by_id, workforce
 from tenantsim.scenario.company import Company
 from tenantsim.store.ledger_types import LedgerEntry
-
-HIRES = "hires per 100 staff a month"
-DEPARTURES = "departures per 100 staff a month"
-ON_LEAVE = "staff on leave (%)"
-MANAGERS_ELSEWHERE = "managers outside the department"
-RATE_BAND = (0.5, 8.0)  # per 100 a month: JOLTS hires and separations, with room for size and noise
-LEAVE_BAND = (0.5, 6.0)  # percent of staff: BLS CPS absences
 
 
 def gone(user: dict[str, Any]) -> bool:
@@ -60,14 +45,7 @@ async def read_users(client: GoogleClient, ids: set[str]) -> dict[str, dict[str,
     async for user in client.users():
         if str(user.get("id")) in ids:
             found[str(user["id"])] = user
-
-    async def one(uid: str) -> None:
-        try:
-            found[uid] = await client.get_user(uid)
-        except NotFoundOnPlatform:
-            pass
-
-    await bounded(sorted(ids - set(found)), one)
+    await read_by_id(found, ids, client.get_user)
     return found
 
 
@@ -91,27 +69,12 @@ async def managers_elsewhere(client: GoogleClient, users: dict[str, dict[str, An
 
 async def measure(client: GoogleClient, entries: list[LedgerEntry],
                   company: Company) -> list[dict[str, Any]]:
-    key_of = {str(e.platform_id): e.key for e in entries
-              if e.kind == "user" and e.status == "created" and e.platform_id}
+    key_of = created_users(entries)
     users = await read_users(client, set(key_of))
     employed = [u for u in users.values() if not gone(u)]
-    departed = len(users) - len(employed)
-    on_leave = sum(1 for u in employed if u.get("suspended"))
-    joined = hired_after_founding(company)
-    hires = sum(1 for uid in users if key_of[uid] in joined)
-    now = len(employed)
-    staff = max(1.0, (now + (now - hires + departed)) / 2)  # average headcount over the period
-    months = simulated_months(company)
-
-    def per_100_a_month(count: int) -> float:
-        return 100.0 * count / staff / months if months > 0 else 0.0
-
-    return [
-        in_range(HIRES, per_100_a_month(hires), *RATE_BAND),
-        in_range(DEPARTURES, per_100_a_month(departed), *RATE_BAND),
-        in_range(ON_LEAVE, 100.0 * share(on_leave, now), *LEAVE_BAND),
-        none_expected(MANAGERS_ELSEWHERE, await managers_elsewhere(client, employed_by_id(users))),
-    ]
+    return workforce(company, key_of, users, employed=len(employed), departed=len(users) - len(employed),
+                     on_leave=sum(1 for u in employed if u.get("suspended")),
+                     managers_elsewhere=await managers_elsewhere(client, employed_by_id(users)))
 
 
 def employed_by_id(users: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:

@@ -16,7 +16,7 @@ from typing import Any
 from tenantsim.connectors.google_workspace.calendar import KEY_PROPERTY, REMOVING
 from tenantsim.connectors.google_workspace.client import GoogleClient
 from tenantsim.connectors.google_workspace.state import adoptable, mark_of
-from tenantsim.connectors.kit.intents import made_after
+from tenantsim.connectors.kit.intents import made_after, settle_intent
 from tenantsim.errors import AuthError, NotFoundOnPlatform
 from tenantsim.store.ledger_types import Ledger, LedgerEntry
 
@@ -73,11 +73,6 @@ async def settle(ledger: Ledger, client: GoogleClient, *, job_id: str, seeded: b
         if entry.platform_id:
             continue
         found = await _found_id(client, entry, mark)
-        if found is not None:
-            ledger.created(entry.kind, entry.key, found)
-        elif seeded:
-            ledger.failed(entry.kind, entry.key, NOT_MADE)
-        else:
-            continue
-        settled += 1
+        if settle_intent(ledger, entry, found, seeded=seeded, not_made=NOT_MADE):
+            settled += 1
     return settled

@@ -36,6 +36,20 @@ def made_after(
     return parse_time(str(found[created_field])) >= start - CLOCK_SKEW
 
 
+def settle_intent(ledger: Ledger, entry: LedgerEntry, found_id: str | None, *, seeded: bool,
+                  not_made: str) -> bool:
+    """The outcome of a create a crash left without an id, once the object was looked up: found, it is
+    recorded as created; not found once the seed is complete (nothing will ask for that key again), as
+    failed with ``not_made``; during the seed it is left for the seed to make. Whether it was settled."""
+    if found_id is not None:
+        ledger.created(entry.kind, entry.key, found_id)
+    elif seeded:
+        ledger.failed(entry.kind, entry.key, not_made)
+    else:
+        return False
+    return True
+
+
 @dataclass
 class Intents(Generic[M]):
     """How one platform's objects are named and found: which member acts, the id and creation fields."""

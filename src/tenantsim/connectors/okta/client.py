@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from tenantsim.connectors.http import CallObserver, HttpStats, ResilientClient
+from tenantsim.connectors.kit.profile import TableLimits
 from tenantsim.connectors.okta.oauth import DEFAULT_SCOPES, ServiceAppAuth
 from tenantsim.connectors.ratelimit import BudgetRegistry
 from tenantsim.errors import (
@@ -127,23 +128,16 @@ def classify(response: httpx.Response) -> PlatformError | None:
     return FatalError(message, status, code)
 
 
-class OktaProfile:
+class OktaProfile(TableLimits):
     """What the HTTP layer needs to know about Okta."""
 
     name = "okta"
 
     def __init__(self, limits: dict[str, int] | None = None, concurrency: int = CONCURRENCY) -> None:
-        self.limits = dict(DOCUMENTED_LIMITS if limits is None else limits)
-        self._concurrency = concurrency
+        super().__init__(DOCUMENTED_LIMITS, limits, concurrency)
 
     def bucket_for(self, method: str, path: str) -> str:
         return bucket_for(method, path)
-
-    def default_limit(self, bucket: str) -> int:
-        return self.limits.get(bucket, self.limits["default"])
-
-    def concurrency(self) -> int:
-        return self._concurrency
 
     def read_limits(self, response: httpx.Response) -> tuple[int, int, float] | None:
         try:

@@ -14,6 +14,7 @@ import random
 import secrets
 from typing import Any
 
+from tenantsim.connectors.kit.accounts import account_of
 from tenantsim.connectors.kit.phones import PHONE_FORMS
 from tenantsim.connectors.okta import credentials, totp
 from tenantsim.connectors.okta.build import ensure_person, full_profile, grant_direct, tracked
@@ -21,7 +22,7 @@ from tenantsim.connectors.okta.client import OktaClient
 from tenantsim.connectors.okta.settle import DEPARTING, DEPROVISIONED, REMOVING, assignments_gone_with
 from tenantsim.connectors.okta.state import TOTP_SECRET, OrgState
 from tenantsim.errors import NotFoundOnPlatform, Skippable
-from tenantsim.scenario.company import ACTIVE, DEPARTED, ON_LEAVE, Employee
+from tenantsim.scenario.company import ACTIVE, ON_LEAVE, Employee
 
 QUESTIONS = ("favorite_toy", "first_computer_game", "favorite_movie_quote", "first_award",
              "favorite_vacation_location", "childhood_dream_job", "first_music_purchase")
@@ -41,16 +42,12 @@ def factor_body(factor: str, country: str, rng: random.Random) -> tuple[dict[str
 
 async def converge_person(state: OrgState, person: Employee) -> None:
     ledger = state.ctx.ledger
-    entry = ledger.get("user", person.key)
-    if person.status == DEPARTED:
-        if entry is not None and entry.status == "created" and entry.attrs.get("status") != DEPROVISIONED:
-            await _deactivate(state, person, str(entry.platform_id))
+    account = await account_of(ledger, person, departed_status=DEPROVISIONED,
+                               depart=lambda uid: _deactivate(state, person, uid),
+                               ensure=lambda: ensure_person(state, person))
+    if account is None:
         return
-    uid = await ensure_person(state, person)
-    if uid is None:
-        return
-    entry = ledger.get("user", person.key)
-    assert entry is not None
+    uid, entry = account
     recorded: dict[str, Any] = dict(entry.attrs)
     client = state.acting("converge", person.key, state.company.event_seq).client
     # Groups: the department, office and team the person is in now.

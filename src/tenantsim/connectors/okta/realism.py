@@ -15,25 +15,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from tenantsim.connectors.kit.concurrency import bounded
-from tenantsim.connectors.kit.measures import (
-    hired_after_founding,
-    in_range,
-    none_expected,
-    share,
-    simulated_months,
-)
+from tenantsim.connectors.kit.measures import DEPARTURES as DEPARTURES
+from tenantsim.connectors.kit.measures import HIRES as HIRES
+from tenantsim.connectors.kit.measures import MANAGERS_ELSEWHERE as MANAGERS_ELSEWHERE
+from tenantsim.connectors.kit.measures import ON_LEAVE as ON_LEAVE
+from tenantsim.connectors.kit.measures import created_users, read_by_id, workforce
 from tenantsim.connectors.okta.client import OktaClient
-from tenantsim.errors import NotFoundOnPlatform
 from tenantsim.scenario.company import Company
 from tenantsim.store.ledger_types import LedgerEntry
 
-HIRES = "hires per 100 staff a month"
-DEPARTURES = "departures per 100 staff a month"
-ON_LEAVE = "staff on leave (%)"
-MANAGERS_ELSEWHERE = "managers outside the department"
-RATE_BAND = (0.5, 8.0)  # per 100 a month: JOLTS hires and separations, with room for size and noise
-LEAVE_BAND = (0.5, 6.0)  # percent of staff: BLS CPS absences
 GONE = "DEPROVISIONED"
 
 
@@ -44,14 +34,7 @@ async def read_users(client: OktaClient, ids: set[str]) -> dict[str, dict[str, A
         async for user in listing:
             if str(user.get("id")) in ids:
                 found[str(user["id"])] = user
-
-    async def one(uid: str) -> None:
-        try:
-            found[uid] = await client.get_user(uid)
-        except NotFoundOnPlatform:
-            pass
-
-    await bounded(sorted(ids - set(found)), one)
+    await read_by_id(found, ids, client.get_user)
     return found
 
 
@@ -64,14 +47,7 @@ async def managers_elsewhere(client: OktaClient, users: dict[str, dict[str, Any]
     executive (who has no manager). A manager outside the job's users is read by id."""
     known = dict(users)
     wanted = {str(_profile(u).get("managerId")) for u in users.values() if _profile(u).get("managerId")}
-
-    async def one(uid: str) -> None:
-        try:
-            known[uid] = await client.get_user(uid)
-        except NotFoundOnPlatform:
-            pass
-
-    await bounded(sorted(wanted - set(known)), one)
+    await read_by_id(known, wanted, client.get_user)
     count = 0
     for user in users.values():
         manager = known.get(str(_profile(user).get("managerId") or ""))
@@ -83,26 +59,10 @@ async def managers_elsewhere(client: OktaClient, users: dict[str, dict[str, Any]
 
 
 async def measure(client: OktaClient, entries: list[LedgerEntry], company: Company) -> list[dict[str, Any]]:
-    key_of = {str(e.platform_id): e.key for e in entries
-              if e.kind == "user" and e.status == "created" and e.platform_id}
+    key_of = created_users(entries)
     users = await read_users(client, set(key_of))
     employed = [u for u in users.values() if u.get("status") != GONE]
-    departed = sum(1 for u in users.values() if u.get("status") == GONE)
-    on_leave = sum(1 for u in employed if u.get("status") == "SUSPENDED")
-    # Hires: the company's people who joined after it was founded (the initial build made the others),
-    # counted when Okta holds their account, whatever its status now.
-    joined = hired_after_founding(company)
-    hires = sum(1 for uid in users if key_of[uid] in joined)
-    now = len(employed)
-    staff = max(1.0, (now + (now - hires + departed)) / 2)  # average headcount over the period
-    months = simulated_months(company)
-
-    def per_100_a_month(count: int) -> float:
-        return 100.0 * count / staff / months if months > 0 else 0.0
-
-    return [
-        in_range(HIRES, per_100_a_month(hires), *RATE_BAND),
-        in_range(DEPARTURES, per_100_a_month(departed), *RATE_BAND),
-        in_range(ON_LEAVE, 100.0 * share(on_leave, now), *LEAVE_BAND),
-        none_expected(MANAGERS_ELSEWHERE, await managers_elsewhere(client, users)),
-    ]
+    return workforce(company, key_of, users, employed=len(employed),
+                     departed=sum(1 for u in users.values() if u.get("status") == GONE),
+                     on_leave=sum(1 for u in employed if u.get("status") == "SUSPENDED"),
+                     managers_elsewhere=await managers_elsewhere(client, users))

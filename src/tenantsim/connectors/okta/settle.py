@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tenantsim.connectors.kit.intents import made_after
+from tenantsim.connectors.kit.intents import made_after, settle_intent
 from tenantsim.connectors.okta.pool import Member, OktaClientPool
 from tenantsim.errors import NotFoundOnPlatform
 from tenantsim.store.ledger_types import Ledger, LedgerEntry
@@ -104,11 +104,6 @@ async def settle_intents(ledger: Ledger, pool: OktaClientPool, seeded: bool) -> 
                     found_id = owner.platform_id
         else:
             continue
-        if found_id is not None:
-            ledger.created(entry.kind, entry.key, found_id)
-        elif seeded:
-            ledger.failed(entry.kind, entry.key, NOT_MADE)
-        else:
-            continue
-        settled += 1
+        if settle_intent(ledger, entry, found_id, seeded=seeded, not_made=NOT_MADE):
+            settled += 1
     return settled

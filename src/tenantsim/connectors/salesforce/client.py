@@ -16,7 +16,6 @@ When the org has no calls left (``REQUEST_LIMIT_EXCEEDED``, TotalRequests) the c
 
 from __future__ import annotations
 
-import asyncio
 import re
 import time
 from collections.abc import Callable, Sequence
@@ -28,6 +27,8 @@ import httpx
 import jwt
 
 from tenantsim.connectors.http import CallObserver, HttpStats, ResilientClient
+from tenantsim.connectors.kit.profile import retry_after_seconds
+from tenantsim.connectors.kit.tokens import TokenCache
 from tenantsim.connectors.ratelimit import BudgetRegistry
 from tenantsim.connectors.salesforce.config import API_VERSION, login_url
 from tenantsim.errors import (
@@ -166,11 +167,7 @@ class SalesforceProfile:
         return None  # a rolling day has no window edges: the budget paces in rate mode
 
     def retry_after(self, response: httpx.Response) -> float | None:
-        value = response.headers.get("Retry-After")
-        try:
-            return max(0.0, float(value)) if value is not None else None
-        except ValueError:
-            return None
+        return retry_after_seconds(response)
 
     def classify(self, response: httpx.Response) -> PlatformError | None:
         return classify(response)
@@ -238,7 +235,6 @@ class SalesforceClient:
         # The daily budget exists before the HTTP layer asks for it, so it has the day-long window.
         budgets.budget(self.tenant, "api", "org", DOCUMENTED_DAILY, window_seconds=self.day_seconds)
         self.profile = SalesforceProfile(on_usage=self._learn_allocation)
-        self._clock = clock
         self.base = f"{self.instance_url}{DATA_PATH}"
         self._http = ResilientClient(
             self.instance_url,
@@ -253,8 +249,7 @@ class SalesforceClient:
             observer=observer,
             timeout=timeout,
         )
-        self._token: tuple[str, float] | None = None
-        self._lock = asyncio.Lock()
+        self._token = TokenCache(clock)
         self.token_requests = 0  # how many tokens were fetched (tests)
         self.user_id: str | None = None  # the user the app acts as, from the token's identity URL
 
@@ -272,14 +267,7 @@ class SalesforceClient:
 
     # -- OAuth ----------------------------------------------------------------------------------------
     async def access_token(self) -> str:
-        token = self._token
-        if token is not None and token[1] > self._clock():
-            return token[0]
-        async with self._lock:  # one exchange at a time; the others wait for its token
-            token = self._token
-            if token is not None and token[1] > self._clock():
-                return token[0]
-            now = self._clock()
+        async def fetch(now: float) -> tuple[str, float]:
             form = self.credentials.grant(login_url(self.instance_url), now)
             response = await self._http.request("POST", "/services/oauth2/token", data=form, bucket="token")
             body = response.json()
@@ -291,11 +279,12 @@ class SalesforceClient:
             self.token_requests += 1
             identity = str(body.get("id") or "")  # .../id/<org id>/<user id>: who the app acts as
             self.user_id = identity.rstrip("/").rsplit("/", 1)[-1] if "/id/" in identity else None
-            self._token = (access, now + TOKEN_LIFETIME)
-            return access
+            return access, now + TOKEN_LIFETIME
+
+        return await self._token.get("app", fetch)  # one exchange at a time
 
     def forget_token(self) -> None:
-        self._token = None
+        self._token.forget("app")
 
     async def call(
         self, method: str, path: str, *, params: dict[str, Any] | None = None, json: Any = None

@@ -34,7 +34,14 @@ from tenantsim.connectors.spec import (
     reports,
     validated,
 )
-from tenantsim.connectors.urlcheck import HOSTNAME, MAX_URL, has_userinfo, is_loopback_host, split_url
+from tenantsim.connectors.urlcheck import (
+    HOSTNAME,
+    MAX_URL,
+    has_userinfo,
+    is_loopback_host,
+    sandbox_loopback,
+    split_url,
+)
 from tenantsim.errors import InputError
 from tenantsim.secretbox import remember
 
@@ -60,13 +67,10 @@ def check_instance_url(url: Any, *, sandbox_mode: bool) -> str:
         raise InputError(f"Invalid instance_url: {_URL_HELP}")
     url = url.strip()
     parts = split_url(url, f"Invalid instance_url: {_URL_HELP}")
+    loopback = sandbox_loopback(url, parts, "instance_url", sandbox_mode=sandbox_mode)
+    if loopback is not None:
+        return loopback
     host = (parts.hostname or "").lower()
-    if parts.scheme in ("http", "https") and is_loopback_host(host):
-        if not sandbox_mode:
-            raise InputError("Invalid instance_url: loopback addresses are only allowed in sandbox mode")
-        if has_userinfo(parts) or parts.query or parts.fragment:
-            raise InputError("Invalid instance_url: no credentials, query or fragment allowed")
-        return url.rstrip("/")
     if parts.scheme != "https":
         raise InputError("Invalid instance_url: must start with https://")
     if (

@@ -50,6 +50,7 @@ from tenantsim.sandbox.common import (
     apply_latency,
     drop_connection,
 )
+from tenantsim.sandbox.kit.admin import PersistedTenant
 from tenantsim.sandbox.persist import StatePersistence
 
 PLAN_LIMITS = {"free": 150, "paid": 1500}  # requests per minute per token (developers.asana.com)
@@ -77,7 +78,7 @@ def _bearer(scope: Scope) -> str | None:
     return None
 
 
-class AsanaSandbox:
+class AsanaSandbox(PersistedTenant):
     """An ASGI callable emulating app.asana.com/api/1.0 for one organization and one workspace.
 
     With ``state_path`` the tenant's data outlives the process (see ``sandbox/persist.py``)."""
@@ -169,16 +170,6 @@ class AsanaSandbox:
         self.faults.storm_until = 0.0
         self.faults.reseed()
         self.save()
-
-    def save(self) -> None:
-        """Write the tenant's data to ``state_path`` now (no-op without one)."""
-        if self.persistence is not None:
-            self.persistence.save()
-
-    def close(self) -> None:
-        """Write what changed since the last save; call on shutdown."""
-        if self.persistence is not None:
-            self.persistence.close()
 
     @asynccontextmanager
     async def _lifespan(self, app: Starlette) -> AsyncIterator[None]:

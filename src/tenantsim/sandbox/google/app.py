@@ -21,13 +21,9 @@ from starlette.responses import JSONResponse, Response
 
 from tenantsim.sandbox.common import (
     FaultPlan,
-    Receive,
     SandboxStats,
-    Scope,
     Send,
     WindowLimiter,
-    apply_latency,
-    drop_connection,
 )
 from tenantsim.sandbox.google import errors as err
 from tenantsim.sandbox.google import routes_calendar, routes_groups, routes_orgunits, routes_users
@@ -39,6 +35,7 @@ from tenantsim.sandbox.google.query import parse_fields, select
 from tenantsim.sandbox.google.seeding import populate
 from tenantsim.sandbox.google.snapshot import dump_tenant, load_tenant
 from tenantsim.sandbox.google.tenant import Tenant
+from tenantsim.sandbox.kit.admin import EmulatorAdmin
 from tenantsim.sandbox.persist import StatePersistence
 
 DEFAULT_DOMAIN = "sandbox-corp.example.com"
@@ -57,7 +54,7 @@ _ROUTES: list[tuple[str, re.Pattern[str], Handler, str]] = [
 ]
 
 
-class GoogleSandbox:
+class GoogleSandbox(EmulatorAdmin):
     """A stateful Workspace tenant that speaks the Directory and Calendar APIs. ``reset()`` restores the
     start state. With ``state_path`` the tenant's data outlives the process (see ``sandbox/persist.py``)."""
 
@@ -86,18 +83,6 @@ class GoogleSandbox:
             restored = self.persistence.restore(load_tenant)
         self.tenant = restored if restored is not None else self._build()
 
-    # The clock is replaceable so tests can move time (token expiry, quota windows) without sleeping.
-    @property
-    def clock(self) -> Callable[[], float]:
-        return self._clock
-
-    @clock.setter
-    def clock(self, value: Callable[[], float]) -> None:
-        self._clock = value
-
-    def now(self) -> float:
-        return self._clock()
-
     def _build(self) -> Tenant:
         tenant = Tenant(domain=self.domain, seed=self.seed)
         populate(tenant, users=self.user_count)
@@ -107,20 +92,8 @@ class GoogleSandbox:
         self.tenant = self._build()
         self.tokens.reset()
         self.limiter.reset()
-        self.stats.reset()
-        rate, latency = self._fault_defaults
-        self.faults = FaultPlan(rate=rate, latency_ms=latency, seed=self.seed)
+        self._restart_counters()
         self.save()
-
-    def save(self) -> None:
-        """Write the tenant's data to ``state_path`` now (no-op without one)."""
-        if self.persistence is not None:
-            self.persistence.save()
-
-    def close(self) -> None:
-        """Write what changed since the last save; call on shutdown."""
-        if self.persistence is not None:
-            self.persistence.close()
 
     def service_account_info(self, base_url: str) -> dict[str, Any]:
         """The service account key JSON a job loads (``from_service_account_info``), token_uri included."""
@@ -159,57 +132,19 @@ class GoogleSandbox:
         }
 
     # -- ASGI ------------------------------------------------------------------------------------------
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "lifespan":
-            while True:
-                message = await receive()
-                if message["type"] == "lifespan.startup":
-                    await send({"type": "lifespan.startup.complete"})
-                elif message["type"] == "lifespan.shutdown":  # standalone only: mounted apps get none
-                    self.close()
-                    await send({"type": "lifespan.shutdown.complete"})
-                    return
-        if scope["type"] != "http":
-            return
-        request = Request(scope, receive)
-        root = str(scope.get("root_path") or "").rstrip("/")
-        path = str(scope["path"])
-        if root and path.startswith(root):
-            path = path[len(root):] or "/"
-        host = request.headers.get("host") or "{}:{}".format(*(scope.get("server") or ("127.0.0.1", 80)))
-        base = f"{scope.get('scheme', 'http')}://{host}{root}"
-        if path.startswith("/_sandbox/"):
-            response = await self._admin(request, path, base)
-        elif path == "/token":
-            response = await self._token(request, base + "/token")
-        else:
-            response = await self._api(request, path, send)
-        await response(scope, receive, send)
+    async def _serve(self, request: Request, path: str, base: str, send: Send) -> Response:
+        if path == "/token":
+            return await self._token(request, base + "/token")
+        return await self._api(request, path, send)
 
-    async def _admin(self, request: Request, path: str, base: str) -> Response:
-        if path == "/_sandbox/stats" and request.method == "GET":
-            return JSONResponse({"stats": self.stats.as_dict(), "faults": self.faults.as_dict(),
-                                 "rate_limit": self.rate_limit or PER_USER,
-                                 "project_rate_limit": self.project_rate_limit,
-                                 "window_seconds": self.window_seconds, **self.describe(base)["counts"]})
-        if path == "/_sandbox/reset" and request.method == "POST":
-            self.reset()
-            return JSONResponse({"reset": True, **self._public(base)})
-        if path == "/_sandbox/faults" and request.method == "POST":
-            try:
-                self.faults.update(json.loads(await request.body() or b"{}"))
-            except (ValueError, TypeError, AttributeError):
-                return JSONResponse(err.parse_error().body(), status_code=400)
-            return JSONResponse(self.faults.as_dict())
-        if path == "/_sandbox/describe" and request.method == "GET":
-            return JSONResponse(self.describe(base))
-        return JSONResponse(err.method_not_found(path).body(), status_code=404)
+    def _admin_stats(self, base: str) -> dict[str, Any]:
+        return {"stats": self.stats.as_dict(), "faults": self.faults.as_dict(),
+                "rate_limit": self.rate_limit or PER_USER, "project_rate_limit": self.project_rate_limit,
+                "window_seconds": self.window_seconds, **self.describe(base)["counts"]}
 
-    def _public(self, base: str) -> dict[str, Any]:
-        """describe() without the key: what a reset echoes back."""
-        described = self.describe(base)
-        described.pop("job")
-        return described
+    def _admin_error(self, status: int, path: str) -> Response:
+        exc = err.parse_error() if status == 400 else err.method_not_found(path)
+        return JSONResponse(exc.body(), status_code=status)
 
     async def _token(self, request: Request, token_url: str) -> Response:
         counters = self.stats.bucket("token")
@@ -247,12 +182,7 @@ class GoogleSandbox:
             if exc.code == 401:
                 counters.errors += 1
             return self._error(exc)
-        fault = self.faults.draw()
-        if fault is not None:
-            counters.faults += 1
-        await apply_latency(self.faults, fault)
-        if fault == "reset":
-            await drop_connection(send)
+        fault = await self._inject_fault(counters, send)
         if fault == "error":
             response = self._error(err.backend_error())
         else:

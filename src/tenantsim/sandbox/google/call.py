@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
@@ -12,6 +11,7 @@ from starlette.responses import JSONResponse, Response
 
 from tenantsim.sandbox.google import errors as err
 from tenantsim.sandbox.google.tenant import Tenant
+from tenantsim.sandbox.kit.bodies import json_object
 
 
 @dataclass
@@ -34,16 +34,7 @@ class Call:
         return value
 
     async def body(self) -> dict[str, Any]:
-        raw = await self.request.body()
-        if not raw.strip():
-            return {}
-        try:
-            data = json.loads(raw)
-        except ValueError:
-            raise err.parse_error() from None
-        if not isinstance(data, dict):
-            raise err.parse_error()
-        return data
+        return await json_object(self.request, err.parse_error)
 
 
 Handler = Callable[[Call], Awaitable[Response]]

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from tenantsim.sandbox.kit.oauth_errors import OAuthError
+
 _STATUS = {400: "INVALID_ARGUMENT", 401: "UNAUTHENTICATED", 403: "PERMISSION_DENIED", 404: "NOT_FOUND",
            409: "ALREADY_EXISTS", 410: "NOT_FOUND", 412: "FAILED_PRECONDITION", 429: "RESOURCE_EXHAUSTED",
            500: "INTERNAL", 503: "UNAVAILABLE"}
@@ -30,19 +32,6 @@ class GoogleApiError(Exception):
         detail = {"message": self.message, "domain": self.domain, "reason": self.reason, **self.extra}
         return {"error": {"code": self.code, "message": self.top_message, "errors": [detail],
                           "status": _STATUS.get(self.code, "UNKNOWN")}}
-
-
-class OAuthError(Exception):
-    """A refusal of the token endpoint (RFC 6749 section 5.2, as Google words it)."""
-
-    def __init__(self, status: int, error: str, description: str) -> None:
-        super().__init__(description)
-        self.status = status
-        self.error = error
-        self.description = description
-
-    def body(self) -> dict[str, str]:
-        return {"error": self.error, "error_description": self.description}
 
 
 # -- Directory and Calendar ---------------------------------------------------------------------------

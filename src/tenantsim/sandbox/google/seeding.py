@@ -10,6 +10,7 @@ from tenantsim.sandbox.google import calendar as cal
 from tenantsim.sandbox.google import groups as g
 from tenantsim.sandbox.google import orgunits as ou
 from tenantsim.sandbox.google.tenant import Tenant
+from tenantsim.sandbox.kit.seeding import SeededClock, SeededNames
 
 _FIRST = ("Avery", "Blake", "Casey", "Dana", "Elliot", "Frankie", "Gray", "Harper", "Indigo", "Jordan",
           "Kendall", "Logan", "Morgan", "Noel", "Oakley", "Parker", "Quinn", "Riley", "Sawyer", "Taylor")
@@ -35,18 +36,13 @@ PASSWORD = "sandbox-seeded-password"  # stored only as a hash; nobody signs in t
 
 def populate(tenant: Tenant, *, users: int) -> None:
     rng = random.Random(f"google-seed-{tenant.seed}")
-    clock = _EPOCH
-
-    def tick() -> float:
-        nonlocal clock
-        clock += rng.randint(600, 86_400)
-        return clock
+    clock = SeededClock(rng, _EPOCH)
 
     domain = tenant.domain
     admin = tenant.insert_user({"name": {"givenName": "Sandbox", "familyName": "Admin"},
-                                "primaryEmail": f"admin@{domain}", "password": PASSWORD}, tick(),
+                                "primaryEmail": f"admin@{domain}", "password": PASSWORD}, clock.tick(),
                                preexisting=True)
-    admin.is_admin, admin.last_login, admin.aliases = True, clock, [f"it@{domain}"]
+    admin.is_admin, admin.last_login, admin.aliases = True, clock.now, [f"it@{domain}"]
     tenant.emails[f"it@{domain}".lower()] = admin.id
     tenant.admin_email = admin.primary_email
     for name, _, _ in _DEPARTMENTS:
@@ -58,13 +54,9 @@ def populate(tenant: Tenant, *, users: int) -> None:
                                   preexisting=True) for local, name, about in _GROUPS]
     g.add_member(tenant, team_groups[1], {"email": admin.primary_email, "role": "OWNER"})
     leads: dict[str, str] = {}
-    taken = {"admin"}
+    names = SeededNames(rng, _FIRST, _LAST, taken=["admin"])
     for index in range(users):
-        first, last = rng.choice(_FIRST), rng.choice(_LAST)
-        local = f"{first}.{last}".lower()
-        if local in taken:
-            local = f"{local}{index}"
-        taken.add(local)
+        first, last, local = names.draw(index)
         unit, department, titles = _DEPARTMENTS[index % len(_DEPARTMENTS)]
         lead = department not in leads
         title = titles[0] if lead else rng.choice(titles[1:])
@@ -78,8 +70,8 @@ def populate(tenant: Tenant, *, users: int) -> None:
                 "locations": [{"type": "desk", "area": city, "buildingId": city.replace(" ", "-").upper()}],
                 "phones": [{"type": "work", "value": f"{phone}{rng.randint(10, 99)}"}],
                 "relations": [{"type": "manager", "value": leads.get(department, admin.primary_email)}]}
-        person = tenant.insert_user(body, tick(), preexisting=True)
-        person.last_login = clock
+        person = tenant.insert_user(body, clock.tick(), preexisting=True)
+        person.last_login = clock.now
         if lead:
             leads[department] = person.primary_email
         g.add_member(tenant, team_groups[0], {"email": person.primary_email})

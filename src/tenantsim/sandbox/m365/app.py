@@ -8,7 +8,6 @@ mount URL (the token endpoint is ``{mount}/{tenant}/oauth2/v2.0/token``) and Gra
 
 from __future__ import annotations
 
-import json
 import re
 import time
 import uuid
@@ -22,13 +21,10 @@ from starlette.responses import JSONResponse, Response
 
 from tenantsim.sandbox.common import (
     FaultPlan,
-    Receive,
     SandboxStats,
-    Scope,
     Send,
-    apply_latency,
-    drop_connection,
 )
+from tenantsim.sandbox.kit.admin import EmulatorAdmin
 from tenantsim.sandbox.m365 import errors as err
 from tenantsim.sandbox.m365 import limits, routes_groups, routes_planner, routes_teams, routes_users
 from tenantsim.sandbox.m365.auth import TokenIssuer
@@ -79,7 +75,7 @@ _ROUTES: list[tuple[str, str, re.Pattern[str], Handler, str, str]] = sorted(
 )
 
 
-class M365Sandbox:
+class M365Sandbox(EmulatorAdmin):
     """A stateful Microsoft 365 tenant that speaks Microsoft Graph. ``reset()`` restores the start state.
     With ``state_path`` the tenant's data outlives the process (see ``sandbox/persist.py``)."""
 
@@ -126,18 +122,6 @@ class M365Sandbox:
         if restored is not None:
             self.tenant = restored
 
-    # The clock is replaceable so tests can move time (token expiry, throttling windows) without sleeping.
-    @property
-    def clock(self) -> Callable[[], float]:
-        return self._clock
-
-    @clock.setter
-    def clock(self, value: Callable[[], float]) -> None:
-        self._clock = value
-
-    def now(self) -> float:
-        return self._clock()
-
     def _build(self) -> Tenant:
         tenant = Tenant(domain=self.domain, seed=self.seed)
         self.seeded_ids = [u.id for u in populate(tenant, users=self.user_count)]
@@ -146,20 +130,8 @@ class M365Sandbox:
     def reset(self) -> None:
         self.tenant = self._build()
         self.budget.reset()
-        self.stats.reset()
-        rate, latency = self._fault_defaults
-        self.faults = FaultPlan(rate=rate, latency_ms=latency, seed=self.seed)
+        self._restart_counters()
         self.save()
-
-    def save(self) -> None:
-        """Write the tenant's data to ``state_path`` now (no-op without one)."""
-        if self.persistence is not None:
-            self.persistence.save()
-
-    def close(self) -> None:
-        """Write what changed since the last save; call on shutdown."""
-        if self.persistence is not None:
-            self.persistence.close()
 
     def delegated_token(self, user_key: str) -> str:
         """A long-lived delegated token for any user of the tenant (the seeded ones are in describe())."""
@@ -228,63 +200,30 @@ class M365Sandbox:
         }
 
     # -- ASGI ------------------------------------------------------------------------------------------
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "lifespan":
-            while True:
-                message = await receive()
-                if message["type"] == "lifespan.startup":
-                    await send({"type": "lifespan.startup.complete"})
-                elif message["type"] == "lifespan.shutdown":  # standalone only: mounted apps get none
-                    self.close()
-                    await send({"type": "lifespan.shutdown.complete"})
-                    return
-        if scope["type"] != "http":
-            return
-        request = Request(scope, receive)
-        root = str(scope.get("root_path") or "").rstrip("/")
-        path = str(scope["path"])
-        if root and path.startswith(root):
-            path = path[len(root) :] or "/"
-        host = request.headers.get("host") or "{}:{}".format(*(scope.get("server") or ("127.0.0.1", 80)))
-        base = f"{scope.get('scheme', 'http')}://{host}{root}"
-        if path.startswith("/_sandbox/"):
-            response = await self._admin(request, path, base)
-        elif path.startswith("/v1.0/") or path == "/v1.0":
-            response = await self._api(request, path, base, send)
-        elif (found := _TOKEN_PATH.match(path)) is not None:
-            response = await self._token(request, found["tenant"])
-        elif (found := _DISCOVERY_PATH.match(path)) is not None:
-            response = self._discovery(found["tenant"], base)
-        else:
-            response = JSONResponse({"error": "not_found"}, status_code=404)
-        await response(scope, receive, send)
-
-    async def _admin(self, request: Request, path: str, base: str) -> Response:
-        if path == "/_sandbox/stats" and request.method == "GET":
-            return JSONResponse(
-                {
-                    "stats": self.stats.as_dict(),
-                    "faults": self.faults.as_dict(),
-                    "rate_limit": self.rate_budget(),
-                    "channel_rate_limit": self.channel_rate_limit,
-                    "window_seconds": self.window_seconds,
-                    **self.describe(base)["counts"],
-                }
-            )
-        if path == "/_sandbox/reset" and request.method == "POST":
-            self.reset()
-            return JSONResponse({"reset": True, **self._public(base)})
-        if path == "/_sandbox/faults" and request.method == "POST":
-            try:
-                self.faults.update(json.loads(await request.body() or b"{}"))
-            except (ValueError, TypeError, AttributeError):
-                return JSONResponse({"error": "invalid fault settings"}, status_code=400)
-            return JSONResponse(self.faults.as_dict())
-        if path == "/_sandbox/describe" and request.method == "GET":
-            return JSONResponse(self.describe(base))
+    async def _serve(self, request: Request, path: str, base: str, send: Send) -> Response:
+        if path.startswith("/v1.0/") or path == "/v1.0":
+            return await self._api(request, path, base, send)
+        if (found := _TOKEN_PATH.match(path)) is not None:
+            return await self._token(request, found["tenant"])
+        if (found := _DISCOVERY_PATH.match(path)) is not None:
+            return self._discovery(found["tenant"], base)
         return JSONResponse({"error": "not_found"}, status_code=404)
 
-    def _public(self, base: str) -> dict[str, Any]:
+    def _admin_stats(self, base: str) -> dict[str, Any]:
+        return {
+            "stats": self.stats.as_dict(),
+            "faults": self.faults.as_dict(),
+            "rate_limit": self.rate_budget(),
+            "channel_rate_limit": self.channel_rate_limit,
+            "window_seconds": self.window_seconds,
+            **self.describe(base)["counts"],
+        }
+
+    def _admin_error(self, status: int, path: str) -> Response:
+        body = {"error": "invalid fault settings"} if status == 400 else {"error": "not_found"}
+        return JSONResponse(body, status_code=status)
+
+    def _reset_echo(self, base: str) -> dict[str, Any]:
         """describe() without credentials: what a reset echoes back."""
         described = self.describe(base)
         for key in ("job", "client_secret", "certificate", "reader_app", "users"):
@@ -361,12 +300,7 @@ class M365Sandbox:
             else:
                 counters.errors += 1
             return self._error(exc, ids, extra)
-        fault = self.faults.draw()
-        if fault is not None:
-            counters.faults += 1
-        await apply_latency(self.faults, fault)
-        if fault == "reset":
-            await drop_connection(send)
+        fault = await self._inject_fault(counters, send)
         if fault == "error":
             counters.errors += 1
             return self._error(err.service_unavailable(), ids, extra)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
@@ -10,6 +9,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from tenantsim.sandbox.kit.bodies import json_object
 from tenantsim.sandbox.m365 import errors as err
 from tenantsim.sandbox.m365.auth import Principal
 from tenantsim.sandbox.m365.tenant import Tenant
@@ -40,19 +40,14 @@ class Call:
         return f"{self.base}/v1.0/$metadata#{fragment}"
 
     async def body(self) -> dict[str, Any]:
-        raw = await self.request.body()
-        if not raw.strip():
-            return {}
-        try:
-            data = json.loads(raw)
-        except ValueError:
-            raise err.invalid_request(
+        return await json_object(
+            self.request,
+            lambda: err.invalid_request(
                 "Unable to read JSON request payload. Please ensure Content-Type header is "
                 "set and payload is of valid JSON format."
-            ) from None
-        if not isinstance(data, dict):
-            raise err.invalid_request("Unable to read JSON request payload: an object was expected.")
-        return data
+            ),
+            lambda: err.invalid_request("Unable to read JSON request payload: an object was expected."),
+        )
 
 
 Handler = Callable[[Call], Awaitable[Response]]

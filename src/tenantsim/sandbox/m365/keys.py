@@ -2,7 +2,7 @@
 
 The same seed gives the same tenant id, client id, secret and certificate on every run and machine, so a
 job's stored credentials keep working across a restart of the sandbox. ``cryptography`` draws keys only from
-the OS random source, so the RSA primes are found here with a seeded generator (as the Google emulator does).
+the OS random source, so the RSA primes are found with a seeded generator (``sandbox/kit/keys.py``).
 """
 
 from __future__ import annotations
@@ -17,38 +17,9 @@ from datetime import UTC, datetime
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import NameOID
 
-_E = 65537
-_SMALL_PRIMES = [p for p in range(3, 2000) if all(p % d for d in range(2, int(p**0.5) + 1))]
-
-
-def _probably_prime(n: int, rng: random.Random, rounds: int = 40) -> bool:
-    if any(n % p == 0 for p in _SMALL_PRIMES):
-        return n in _SMALL_PRIMES
-    d, s = n - 1, 0
-    while d % 2 == 0:
-        d //= 2
-        s += 1
-    for _ in range(rounds):
-        x = pow(rng.randrange(2, n - 2), d, n)
-        if x in (1, n - 1):
-            continue
-        for _ in range(s - 1):
-            x = pow(x, 2, n)
-            if x == n - 1:
-                break
-        else:
-            return False
-    return True
-
-
-def _prime(bits: int, rng: random.Random) -> int:
-    while True:
-        candidate = rng.getrandbits(bits) | (1 << (bits - 1)) | (1 << (bits - 2)) | 1
-        if (candidate - 1) % _E and _probably_prime(candidate, rng):
-            return candidate
+from tenantsim.sandbox.kit.keys import private_pem, seeded_rsa_key
 
 
 def seeded_uuid(rng: random.Random) -> str:
@@ -58,20 +29,7 @@ def seeded_uuid(rng: random.Random) -> str:
 @functools.lru_cache(maxsize=8)
 def _key_and_cert(seed: int, label: str) -> tuple[str, str]:
     rng = random.Random(f"m365-{label}-key-{seed}")
-    while True:
-        p, q = _prime(1024, rng), _prime(1024, rng)
-        if p != q:
-            break
-    d = pow(_E, -1, (p - 1) * (q - 1))
-    key = rsa.RSAPrivateNumbers(
-        p=p,
-        q=q,
-        d=d,
-        dmp1=d % (p - 1),
-        dmq1=d % (q - 1),
-        iqmp=pow(q, -1, p),
-        public_numbers=rsa.RSAPublicNumbers(_E, p * q),
-    ).private_key()
+    key = seeded_rsa_key(rng)
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, f"tenantsim-sandbox-{label}")])
     cert = (
         x509.CertificateBuilder()
@@ -83,10 +41,7 @@ def _key_and_cert(seed: int, label: str) -> tuple[str, str]:
         .not_valid_after(datetime(2035, 1, 1, tzinfo=UTC))
         .sign(key, hashes.SHA256())
     )
-    key_pem = key.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-    ).decode()
-    return key_pem, cert.public_bytes(serialization.Encoding.PEM).decode()
+    return private_pem(key), cert.public_bytes(serialization.Encoding.PEM).decode()
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ import random
 from collections.abc import Callable
 from datetime import UTC, datetime
 
+from tenantsim.sandbox.kit.seeding import SeededClock, SeededNames
 from tenantsim.sandbox.m365 import render
 from tenantsim.sandbox.m365.model import User
 from tenantsim.sandbox.m365.tenant import Tenant
@@ -86,12 +87,7 @@ PASSWORD = "Sandbox-Seeded-Passw0rd!"  # stored as a hash only; nobody signs in 
 def populate(tenant: Tenant, *, users: int) -> list[User]:
     """Fill the tenant; returns the seeded users in order (the admin first): they get delegated tokens."""
     rng = random.Random(f"m365-seed-{tenant.seed}")
-    clock = _EPOCH
-
-    def tick() -> float:
-        nonlocal clock
-        clock += rng.randint(600, 86_400)
-        return clock
+    clock = SeededClock(rng, _EPOCH)
 
     domain = tenant.domain
     admin = tenant.create_user(
@@ -112,19 +108,15 @@ def populate(tenant: Tenant, *, users: int) -> list[User]:
             "employeeId": "E0001",
             "passwordProfile": {"password": PASSWORD},
         },
-        tick(),
+        clock.tick(),
         preexisting=True,
     )
     admin.is_admin = True
     seeded = [admin]
     leads: dict[str, User] = {}
-    taken = {"admin"}
+    names = SeededNames(rng, _FIRST, _LAST, taken=["admin"])
     for index in range(users):
-        first, last = rng.choice(_FIRST), rng.choice(_LAST)
-        local = f"{first}.{last}".lower()
-        if local in taken:
-            local = f"{local}{index}"
-        taken.add(local)
+        first, last, local = names.draw(index)
         department, titles = _DEPARTMENTS[index % len(_DEPARTMENTS)]
         lead = department not in leads
         city, country, office = rng.choice(_OFFICES)
@@ -147,7 +139,7 @@ def populate(tenant: Tenant, *, users: int) -> list[User]:
                 "businessPhones": [f"+1 425 555 {rng.randint(1000, 9999)}"],
                 "passwordProfile": {"password": PASSWORD},
             },
-            tick(),
+            clock.tick(),
             preexisting=True,
         )
         person.force_change_password = False
@@ -155,7 +147,7 @@ def populate(tenant: Tenant, *, users: int) -> list[User]:
         if lead:
             leads[department] = person
         seeded.append(person)
-    _groups(tenant, seeded, leads, tick)
+    _groups(tenant, seeded, leads, clock.tick)
     return seeded
 
 

@@ -7,7 +7,6 @@ below the prefix and every URL it returns (links, Link headers) starts with the 
 from __future__ import annotations
 
 import hashlib
-import json
 import math
 import re
 import secrets
@@ -23,15 +22,12 @@ from starlette.responses import JSONResponse, Response
 from tenantsim.sandbox.common import (
     ConcurrencyGate,
     FaultPlan,
-    Receive,
     SandboxStats,
-    Scope,
     Send,
     WindowDecision,
     WindowLimiter,
-    apply_latency,
-    drop_connection,
 )
+from tenantsim.sandbox.kit.admin import EmulatorAdmin
 from tenantsim.sandbox.okta import authn, oauth, routes_groups_apps, routes_logs, routes_meta, routes_users
 from tenantsim.sandbox.okta import errors as err
 from tenantsim.sandbox.okta.call import Call, Handler
@@ -77,7 +73,7 @@ _PUBLIC: list[tuple[str, re.Pattern[str], Handler]] = [
 ]
 
 
-class OktaSandbox:
+class OktaSandbox(EmulatorAdmin):
     """A stateful Okta org that speaks the Management API. ``reset()`` restores the start state.
 
     With ``state_path`` the org's data outlives the process (see ``sandbox/persist.py``)."""
@@ -91,7 +87,7 @@ class OktaSandbox:
         self.concurrency = concurrency
         self.window_seconds = window_seconds
         self.limits = limits_for(rate_limit)
-        self._fault_defaults = {"fault_rate": fault_rate, "latency_ms": latency_ms, "seed": seed}
+        self._fault_defaults = (fault_rate, latency_ms)
         self.limiter = WindowLimiter(window_seconds)
         self.gate = ConcurrencyGate()
         self.stats = SandboxStats()
@@ -113,20 +109,8 @@ class OktaSandbox:
     def reset(self) -> None:
         self.org = self._build()
         self.limiter.reset()
-        self.stats.reset()
-        self.faults = FaultPlan(rate=self._fault_defaults["fault_rate"],
-                                latency_ms=self._fault_defaults["latency_ms"], seed=int(self.seed))
+        self._restart_counters()
         self.save()
-
-    def save(self) -> None:
-        """Write the org's data to ``state_path`` now (no-op without one)."""
-        if self.persistence is not None:
-            self.persistence.save()
-
-    def close(self) -> None:
-        """Write what changed since the last save; call on shutdown."""
-        if self.persistence is not None:
-            self.persistence.close()
 
     def describe(self, base_url: str) -> dict[str, Any]:
         org = self.org
@@ -160,51 +144,29 @@ class OktaSandbox:
                 "token_url": f"{base_url.rstrip('/')}{oauth.TOKEN_PATH}"}
 
     # -- ASGI ------------------------------------------------------------------------------------------
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "lifespan":
-            while True:
-                message = await receive()
-                if message["type"] == "lifespan.startup":
-                    await send({"type": "lifespan.startup.complete"})
-                elif message["type"] == "lifespan.shutdown":  # standalone only: mounted apps get none
-                    self.close()
-                    await send({"type": "lifespan.shutdown.complete"})
-                    return
-        if scope["type"] != "http":
-            return
-        request = Request(scope, receive)
-        root = str(scope.get("root_path") or "").rstrip("/")
-        path = str(scope["path"])
-        if root and path.startswith(root):
-            path = path[len(root):] or "/"
-        host = request.headers.get("host") or "{}:{}".format(*(scope.get("server") or ("127.0.0.1", 80)))
-        base = f"{scope.get('scheme', 'http')}://{host}{root}"
-        request_id = _request_id()
-        if path.startswith("/_sandbox/"):
-            response = await self._admin(request, path, base)
-        else:
-            response = await self._api(request, path, base, send, request_id)
-        response.headers["X-Okta-Request-Id"] = request_id
-        await response(scope, receive, send)
-
     async def _admin(self, request: Request, path: str, base: str) -> Response:
-        if path == "/_sandbox/stats" and request.method == "GET":
-            return JSONResponse({"stats": self.stats.as_dict(), "faults": self.faults.as_dict(),
-                                 "rate_limits": self.limits, "window_seconds": self.window_seconds,
-                                 "concurrency": self.concurrency, **self.describe(base)["counts"]})
-        if path == "/_sandbox/reset" and request.method == "POST":
-            self.reset()
-            return JSONResponse({"reset": True, **self.describe(base)})
-        if path == "/_sandbox/faults" and request.method == "POST":
-            try:
-                settings = json.loads(await request.body() or b"{}")
-                self.faults.update(settings)
-            except (ValueError, TypeError, AttributeError):
-                return JSONResponse(err.bad_body().body(), status_code=400)
-            return JSONResponse(self.faults.as_dict())
-        if path == "/_sandbox/describe" and request.method == "GET":
-            return JSONResponse(self.describe(base))
-        return JSONResponse(err.not_found("Path", path).body(), status_code=404)
+        response = await super()._admin(request, path, base)
+        response.headers["X-Okta-Request-Id"] = _request_id()
+        return response
+
+    async def _serve(self, request: Request, path: str, base: str, send: Send) -> Response:
+        request_id = _request_id()
+        response = await self._api(request, path, base, send, request_id)
+        response.headers["X-Okta-Request-Id"] = request_id
+        return response
+
+    def _admin_stats(self, base: str) -> dict[str, Any]:
+        return {"stats": self.stats.as_dict(), "faults": self.faults.as_dict(),
+                "rate_limits": self.limits, "window_seconds": self.window_seconds,
+                "concurrency": self.concurrency, **self.describe(base)["counts"]}
+
+    def _reset_echo(self, base: str) -> dict[str, Any]:
+        """A reset echoes the whole describe(): the org's tokens are the sandbox's own fakes."""
+        return self.describe(base)
+
+    def _admin_error(self, status: int, path: str) -> Response:
+        exc = err.bad_body() if status == 400 else err.not_found("Path", path)
+        return JSONResponse(exc.body(), status_code=status)
 
     async def _api(self, request: Request, path: str, base: str, send: Send, request_id: str) -> Response:
         bucket = bucket_for(request.method, path)
@@ -254,12 +216,7 @@ class OktaSandbox:
                 refused = self._error(err.forbidden())
                 refused.headers["WWW-Authenticate"] = oauth.challenge(base, needed[-1], path)
                 return self._with_limits(refused, decision)
-            fault = self.faults.draw()
-            if fault is not None:
-                counters.faults += 1
-            await apply_latency(self.faults, fault)
-            if fault == "reset":
-                await drop_connection(send)
+            fault = await self._inject_fault(counters, send)
             if fault == "error":
                 response = self._error(err.server_error())
             else:
@@ -282,7 +239,7 @@ class OktaSandbox:
         form = dict(parse_qsl((await request.body()).decode("utf-8", "replace"), keep_blank_values=True))
         try:
             granted = self.org.oauth.issue(form, f"{base}{oauth.TOKEN_PATH}")
-        except oauth.TokenError as exc:
+        except oauth.OAuthError as exc:
             return JSONResponse(exc.body(), status_code=exc.status)
         return JSONResponse(granted, headers={"Cache-Control": "no-store", "Pragma": "no-cache"})
 

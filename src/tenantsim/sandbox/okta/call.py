@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
@@ -10,6 +9,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from tenantsim.sandbox.kit.bodies import json_object
 from tenantsim.sandbox.okta import errors as err
 from tenantsim.sandbox.okta import syslog
 from tenantsim.sandbox.okta.org import OktaOrg
@@ -60,16 +60,7 @@ class Call:
         return link_headers(self.base, path, self.request.query_params.multi_items(), limit, next_after)
 
     async def body(self) -> dict[str, Any]:
-        raw = await self.request.body()
-        if not raw.strip():
-            return {}
-        try:
-            data = json.loads(raw)
-        except ValueError:
-            raise err.bad_body() from None
-        if not isinstance(data, dict):
-            raise err.bad_body()
-        return data
+        return await json_object(self.request, err.bad_body)
 
 
 Handler = Callable[[Call], Awaitable[Response]]

@@ -21,13 +21,11 @@ from starlette.responses import JSONResponse, Response
 
 from tenantsim.sandbox.common import (
     FaultPlan,
-    Receive,
     SandboxStats,
-    Scope,
     Send,
-    apply_latency,
-    drop_connection,
 )
+from tenantsim.sandbox.kit.admin import BAD_SETTINGS, EmulatorAdmin
+from tenantsim.sandbox.kit.oauth_errors import OAuthError
 from tenantsim.sandbox.persist import StatePersistence
 from tenantsim.sandbox.salesforce import errors as err
 from tenantsim.sandbox.salesforce import routes_composite, routes_query, routes_sobjects
@@ -61,7 +59,7 @@ _ROUTES: list[tuple[str, re.Pattern[str], Handler, str]] = [
 ]
 
 
-class SalesforceSandbox:
+class SalesforceSandbox(EmulatorAdmin):
     """A stateful Salesforce org speaking REST API v59.0. ``reset()`` restores the start state. With
     ``state_path`` the org's data outlives the process (see ``sandbox/persist.py``)."""
 
@@ -100,18 +98,6 @@ class SalesforceSandbox:
         self.org, self.integration_user = restored if restored is not None else self._build()
         self.tokens = TokenIssuer(self.app, self.org.org_id, self.now)
 
-    # The clock is replaceable so tests can move time (session expiry, the daily window) without sleeping.
-    @property
-    def clock(self) -> Callable[[], float]:
-        return self._clock
-
-    @clock.setter
-    def clock(self, value: Callable[[], float]) -> None:
-        self._clock = value
-
-    def now(self) -> float:
-        return self._clock()
-
     @property
     def daily_limit(self) -> int:
         return self.allocation.limit
@@ -126,18 +112,8 @@ class SalesforceSandbox:
         self.tokens = TokenIssuer(self.app, self.org.org_id, self.now)
         self.allocation.reset()
         self.cursors.clear()
-        self.stats.reset()
-        rate, latency = self._fault_defaults
-        self.faults = FaultPlan(rate=rate, latency_ms=latency, seed=self.seed)
+        self._restart_counters()
         self.save()
-
-    def save(self) -> None:
-        if self.persistence is not None:
-            self.persistence.save()
-
-    def close(self) -> None:
-        if self.persistence is not None:
-            self.persistence.close()
 
     @property
     def username(self) -> str:
@@ -215,68 +191,43 @@ class SalesforceSandbox:
         }
 
     # -- ASGI ------------------------------------------------------------------------------------------
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "lifespan":
-            while True:
-                message = await receive()
-                if message["type"] == "lifespan.startup":
-                    await send({"type": "lifespan.startup.complete"})
-                elif message["type"] == "lifespan.shutdown":  # standalone only: mounted apps get none
-                    self.close()
-                    await send({"type": "lifespan.shutdown.complete"})
-                    return
-        if scope["type"] != "http":
-            return
-        request = Request(scope, receive)
-        root = str(scope.get("root_path") or "").rstrip("/")
-        path = str(scope["path"])
-        if root and path.startswith(root):
-            path = path[len(root) :] or "/"
-        host = request.headers.get("host") or "{}:{}".format(*(scope.get("server") or ("127.0.0.1", 80)))
-        base = f"{scope.get('scheme', 'http')}://{host}{root}"
-        path = path.rstrip("/") or "/"  # simple-salesforce and others add a trailing slash
-        if path.startswith("/_sandbox/"):
-            response = await self._admin(request, path, base)
-        elif path == "/services/oauth2/token":
-            response = await self._token(request, base)
-        elif path == "/services/data":
-            response = JSONResponse(
+    def _route_path(self, path: str) -> str:
+        return path.rstrip("/") or "/"  # simple-salesforce and others add a trailing slash
+
+    async def _serve(self, request: Request, path: str, base: str, send: Send) -> Response:
+        if path == "/services/oauth2/token":
+            return await self._token(request, base)
+        if path == "/services/data":
+            return JSONResponse(
                 [{"label": "Winter '24", "url": f"/services/data/v{VERSION}", "version": VERSION}]
             )
-        else:
-            response = await self._api(request, path, send)
-        await response(scope, receive, send)
+        return await self._api(request, path, send)
 
-    async def _admin(self, request: Request, path: str, base: str) -> Response:
-        if path == "/_sandbox/stats" and request.method == "GET":
-            return JSONResponse(
-                {
-                    "stats": self.stats.as_dict(),
-                    "faults": self.faults.as_dict(),
-                    "daily_limit": self.allocation.limit,
-                    "api_usage": self.allocation.used,
-                    "window_seconds": self.window_seconds,
-                    "counts": self.describe(base)["counts"],
-                }
-            )
-        if path == "/_sandbox/reset" and request.method == "POST":
-            self.reset()
-            return JSONResponse({"reset": True, **self._public(base)})
-        if path in ("/_sandbox/faults", "/_sandbox/limits") and request.method == "POST":
-            try:
-                settings = json.loads(await request.body() or b"{}")
-                if path == "/_sandbox/faults":
-                    self.faults.update(settings)
-                    return JSONResponse(self.faults.as_dict())
-                self.allocation.limit = int(settings["daily_limit"])
-            except (ValueError, TypeError, AttributeError, KeyError):
-                return JSONResponse(err.json_parse().body(), status_code=400)
-            return JSONResponse({"daily_limit": self.allocation.limit, "api_usage": self.allocation.used})
-        if path == "/_sandbox/describe" and request.method == "GET":
-            return JSONResponse(self.describe(base))
-        return JSONResponse(err.not_found().body(), status_code=404)
+    def _admin_stats(self, base: str) -> dict[str, Any]:
+        return {
+            "stats": self.stats.as_dict(),
+            "faults": self.faults.as_dict(),
+            "daily_limit": self.allocation.limit,
+            "api_usage": self.allocation.used,
+            "window_seconds": self.window_seconds,
+            "counts": self.describe(base)["counts"],
+        }
 
-    def _public(self, base: str) -> dict[str, Any]:
+    def _admin_error(self, status: int, path: str) -> Response:
+        exc = err.json_parse() if status == 400 else err.not_found()
+        return JSONResponse(exc.body(), status_code=status)
+
+    async def _admin_extra(self, request: Request, path: str, base: str) -> Response | None:
+        """POST /_sandbox/limits: a new daily allocation, as an org's edition or add-ons would set it."""
+        if path != "/_sandbox/limits" or request.method != "POST":
+            return None
+        try:
+            self.allocation.limit = int(json.loads(await request.body() or b"{}")["daily_limit"])
+        except (*BAD_SETTINGS, KeyError):
+            return self._admin_error(400, path)
+        return JSONResponse({"daily_limit": self.allocation.limit, "api_usage": self.allocation.used})
+
+    def _reset_echo(self, base: str) -> dict[str, Any]:
         """describe() without secrets: what a reset echoes back."""
         described = self.describe(base)
         for key in ("job", "consumer_secret", "private_key"):
@@ -304,7 +255,7 @@ class SalesforceSandbox:
                 self.find_user,
                 self.username,
             )
-        except err.OAuthError as exc:
+        except OAuthError as exc:
             counters.errors += 1
             return JSONResponse(exc.body(), status_code=exc.status, headers=no_store)
         return JSONResponse(granted, headers=no_store)
@@ -335,12 +286,7 @@ class SalesforceSandbox:
         if not self.allocation.take():
             counters.throttled += 1
             return self._answer(Result(403, err.limit_exceeded().body()))
-        fault = self.faults.draw()
-        if fault is not None:
-            counters.faults += 1
-        await apply_latency(self.faults, fault)
-        if fault == "reset":
-            await drop_connection(send)
+        fault = await self._inject_fault(counters, send)
         if fault == "error":
             result = Result(503, err.server_unavailable().body())
         elif versioned is None or not _OLDEST <= int(versioned.group("major")) <= int(float(VERSION)):

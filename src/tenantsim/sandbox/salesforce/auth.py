@@ -20,6 +20,7 @@ from urllib.parse import urlsplit
 
 import jwt
 
+from tenantsim.sandbox.kit.oauth_errors import OAuthError
 from tenantsim.sandbox.salesforce import errors as err
 from tenantsim.sandbox.salesforce.keys import ConnectedApp
 
@@ -57,43 +58,43 @@ class TokenIssuer:
         if grant == "client_credentials":
             client_id, client_secret = basic or (form.get("client_id", ""), form.get("client_secret", ""))
             if not client_id:
-                raise err.OAuthError(400, "invalid_client_id", "client identifier invalid")
+                raise OAuthError(400, "invalid_client_id", "client identifier invalid")
             if not hmac.compare_digest(client_id, self.app.consumer_key):
-                raise err.OAuthError(400, "invalid_client_id", "client identifier invalid")
+                raise OAuthError(400, "invalid_client_id", "client identifier invalid")
             if not hmac.compare_digest(client_secret or "", self.app.consumer_secret):
-                raise err.OAuthError(400, "invalid_client", "invalid client credentials")
+                raise OAuthError(400, "invalid_client", "invalid client credentials")
             user = find_user(execution_user)
             if user is None or not user.get("IsActive"):
-                raise err.OAuthError(400, "invalid_grant", "no client credentials user enabled")
+                raise OAuthError(400, "invalid_grant", "no client credentials user enabled")
             return self._issue(user["Id"], base, signed=True)
         if grant == JWT_GRANT:
             claims = self._verified(form.get("assertion", ""))
             if claims.get("iss") != self.app.consumer_key:
-                raise err.OAuthError(400, "invalid_client_id", "client identifier invalid")
+                raise OAuthError(400, "invalid_client_id", "client identifier invalid")
             if not _audience_ok(claims.get("aud"), base):
-                raise err.OAuthError(400, "invalid_grant", "audience is invalid")
+                raise OAuthError(400, "invalid_grant", "audience is invalid")
             try:
                 expires = float(claims["exp"])
             except (KeyError, TypeError, ValueError):
-                raise err.OAuthError(400, "invalid_grant", "invalid assertion") from None
+                raise OAuthError(400, "invalid_grant", "invalid assertion") from None
             if expires + SKEW <= self.clock():
-                raise err.OAuthError(400, "invalid_grant", "invalid assertion")
+                raise OAuthError(400, "invalid_grant", "invalid assertion")
             user = find_user(str(claims.get("sub") or ""))
             if user is None:
-                raise err.OAuthError(400, "invalid_grant", "user hasn't approved this consumer")
+                raise OAuthError(400, "invalid_grant", "user hasn't approved this consumer")
             if not user.get("IsActive"):
-                raise err.OAuthError(400, "invalid_grant", "inactive user")
+                raise OAuthError(400, "invalid_grant", "inactive user")
             return self._issue(user["Id"], base, signed=False)
         if not grant:
-            raise err.OAuthError(400, "unsupported_grant_type", "grant type not supported")
-        raise err.OAuthError(400, "unsupported_grant_type", "grant type not supported")
+            raise OAuthError(400, "unsupported_grant_type", "grant type not supported")
+        raise OAuthError(400, "unsupported_grant_type", "grant type not supported")
 
     def _verified(self, assertion: str) -> dict[str, Any]:
         if not assertion:
-            raise err.OAuthError(400, "invalid_grant", "invalid assertion")
+            raise OAuthError(400, "invalid_grant", "invalid assertion")
         try:
             if jwt.get_unverified_header(assertion).get("alg") != "RS256":
-                raise err.OAuthError(400, "invalid_grant", "invalid assertion")
+                raise OAuthError(400, "invalid_grant", "invalid assertion")
             claims = jwt.decode(
                 assertion,
                 self.app.public_key,
@@ -101,9 +102,9 @@ class TokenIssuer:
                 options={"verify_aud": False, "verify_exp": False, "verify_iat": False, "verify_nbf": False},
             )
         except jwt.PyJWTError:
-            raise err.OAuthError(400, "invalid_grant", "invalid assertion") from None
+            raise OAuthError(400, "invalid_grant", "invalid assertion") from None
         if not isinstance(claims, dict):
-            raise err.OAuthError(400, "invalid_grant", "invalid assertion")
+            raise OAuthError(400, "invalid_grant", "invalid assertion")
         return claims
 
     def _issue(self, user_id: str, base: str, *, signed: bool) -> dict[str, Any]:

@@ -32,17 +32,6 @@ class ApiError(Exception):
         return {"statusCode": self.code, "message": self.message, "fields": list(self.fields or [])}
 
 
-class OAuthError(Exception):
-    def __init__(self, status: int, error: str, description: str) -> None:
-        super().__init__(description)
-        self.status = status
-        self.error = error
-        self.description = description
-
-    def body(self) -> dict[str, str]:
-        return {"error": self.error, "error_description": self.description}
-
-
 def required(names: list[str]) -> ApiError:
     return ApiError(
         400, "REQUIRED_FIELD_MISSING", f"Required fields are missing: [{', '.join(names)}]", names

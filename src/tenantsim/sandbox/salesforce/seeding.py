@@ -8,6 +8,7 @@ import random
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from tenantsim.sandbox.kit.seeding import SeededClock
 from tenantsim.sandbox.salesforce.org import Org
 from tenantsim.sandbox.salesforce.schema import OBJECTS
 from tenantsim.sandbox.salesforce.values import stamp
@@ -145,17 +146,12 @@ _CASES = (
 def populate(org: Org, domain: str) -> str:
     """Fill ``org``; returns the integration user's id (the connected app's execution user)."""
     rng = random.Random(f"salesforce-seed-{org.seed}")
-    clock = _EPOCH
-
-    def tick() -> float:
-        nonlocal clock
-        clock += rng.randint(900, 36_000)
-        return clock
+    clock = SeededClock(rng, _EPOCH, step=(900, 36_000))
 
     by_local: dict[str, str] = {}
     profiles = {name: org.new_id("00e") for name in sorted({u[5] for u in _USERS})}
     for local, first, last, title, department, profile, manager, active in _USERS:
-        when = tick()
+        when = clock.tick()
         user_id = org.new_id("005")
         by_local[local] = user_id
         user: dict[str, Any] = {"attributes": {"type": "User"}}
@@ -215,7 +211,7 @@ def populate(org: Org, domain: str) -> str:
                 "AccountSource": rng.choice(("Web", "Partner Referral", "Trade Show", "Phone Inquiry")),
             },
             admin,
-            tick(),
+            clock.tick(),
         )
         for _ in range(rng.randint(2, 3)):
             first, last = rng.choice(_FIRST), rng.choice(_LAST)
@@ -233,7 +229,7 @@ def populate(org: Org, domain: str) -> str:
                     "MailingState": state,
                 },
                 admin,
-                tick(),
+                clock.tick(),
             )
             contacts.append((contact["Id"], account["Id"]))
         for _ in range(rng.randint(1, 2)):
@@ -252,7 +248,7 @@ def populate(org: Org, domain: str) -> str:
                     "NextStep": None if stage.startswith("Closed") else "Follow up on pricing",
                 },
                 owner,
-                tick(),
+                clock.tick(),
             )
             org.create(
                 "Task",
@@ -266,7 +262,7 @@ def populate(org: Org, domain: str) -> str:
                     "TaskSubtype": "Call",
                 },
                 owner,
-                tick(),
+                clock.tick(),
             )
     for index, (subject, origin, priority, status) in enumerate(_CASES):
         contact_id, _account_id = contacts[(index * 5) % len(contacts)]
@@ -283,7 +279,7 @@ def populate(org: Org, domain: str) -> str:
                 "Description": f"Customer reports: {subject.lower()}.",
             },
             agent,
-            tick(),
+            clock.tick(),
         )
         org.create(
             "CaseComment",
@@ -293,7 +289,7 @@ def populate(org: Org, domain: str) -> str:
                 "CommentBody": "Reproduced the issue; investigating with engineering.",
             },
             agent,
-            tick(),
+            clock.tick(),
         )
     for index in range(5):
         first, last = rng.choice(_FIRST), rng.choice(_LAST)
@@ -309,7 +305,7 @@ def populate(org: Org, domain: str) -> str:
                 "OwnerId": by_local["noah.patel"],
             },
             admin,
-            tick(),
+            clock.tick(),
         )
     start = datetime(2026, 2, 3, 15, 0, tzinfo=UTC)
     for index, (contact_id, account_id) in enumerate(contacts[:3]):
@@ -324,6 +320,6 @@ def populate(org: Org, domain: str) -> str:
                 "OwnerId": reps[index % len(reps)],
             },
             admin,
-            tick(),
+            clock.tick(),
         )
     return by_local[INTEGRATION]

@@ -85,6 +85,8 @@ def test_initial_users_bounds(server: RunningServer, users: Any, accepted: bool)
     response = server.client.post("/api/jobs/start", json=okta_body(initial_users=users))
     if accepted:
         assert response.status_code == 200, response.text
+        # Accepted is all this checks: stop it before it builds a company of 100,000 on a shared server.
+        assert server.client.post(f"/api/jobs/{response.json()['job_id']}/stop").status_code == 200
     else:
         assert refused(response).startswith("Invalid value for initial_users")
 

@@ -8,6 +8,7 @@ pending on restart and hands it to the adapters again — they converge, so noth
 
 from __future__ import annotations
 
+import asyncio
 from collections import Counter
 from collections.abc import Sequence
 from datetime import datetime, timedelta
@@ -73,7 +74,7 @@ class Simulation:
             await plan_projects(company, ctx.content, ctx.seed, projects, actors or list(company.people))
             changed.append("projects")
         if changed:
-            company_repo.save(ctx.engine, ctx.job_id, company.to_dict())
+            await asyncio.to_thread(lambda: company_repo.save(ctx.engine, ctx.job_id, company.to_dict()))
         config = ctx.config
         zone = config.get("timezone") or company.home_zone
         model = ActivityModel(
@@ -186,8 +187,9 @@ async def _found(
     makes_people = any(a.known_people() is None or _is_identity(a.platform) for a in adapters)
     size = headcount(ctx.config) if makes_people or not known else len(known)
     plan = await ctx.content.org_plan(industry, max(size, len(known or ())))
-    company = found_company(plan, ctx.seed, _start_time(ctx), known)
-    initial_exceptions(company, catalogue, ctx.seed)
+    # A large company takes seconds to found: off the event loop, so the server keeps answering.
+    company = await asyncio.to_thread(found_company, plan, ctx.seed, _start_time(ctx), known)
+    await asyncio.to_thread(initial_exceptions, company, catalogue, ctx.seed)
     domains = [d for a in adapters if (d := a.email_domain())]
     if not domains and len(adapters) > 1:  # the token owners' own domain, so every platform agrees
         domains = [k.domain for k in known or () if k.domain]

@@ -145,12 +145,18 @@ def initial_exceptions(company: Company, catalogue: Sequence[str], seed: int) ->
             person.apps.append(rng.choice(options))
 
 
+def _managers(company: Company) -> set[str]:
+    """Everyone someone present reports to, in one pass (a company of 100,000 is founded in seconds)."""
+    return {p.manager for p in company.present_people() if p.manager is not None}
+
+
 def _already_on_leave(company: Company, seed: int, now: datetime) -> None:
     """A real company always has a few people away: founded in steady state, with the usual share of
     its people (those without reports) already on leave for a while yet."""
     kinds = list(rates.LEAVE_KINDS.items())
-    eligible = sorted((p for p in company.people.values() if p.manager is not None
-                       and not company.reports_of(p.key)), key=lambda p: p.key)
+    managers = _managers(company)
+    eligible = sorted((p for p in company.people.values() if p.manager is not None and p.key not in managers),
+                      key=lambda p: p.key)
     rng = random.Random(derive_seed(seed, "on-leave"))
     for person in rng.sample(eligible, min(len(eligible), round(len(company.people) * rates.LEAVE_SHARE))):
         kind, (_, _shortest, longest) = rng.choices(kinds, weights=[spec[0] for _, spec in kinds])[0]
@@ -165,8 +171,9 @@ def adopt_known(company: Company, known: Sequence[KnownPerson]) -> list[str]:
     history; a new name and address). Returns the keys of the people who changed."""
     logins = {p.login for p in company.people.values()}
     missing = [k for k in known if k.login not in logins]
+    managers = _managers(company)
     places = sorted((p for p in company.active_people() if p.level >= 5 and p.manager is not None
-                     and not company.reports_of(p.key)), key=lambda p: (p.hired_at, p.key))
+                     and p.key not in managers), key=lambda p: (p.hired_at, p.key))
     changed = []
     for person, newcomer in zip(places, missing, strict=False):
         person.first_name, person.last_name = newcomer.first_name, newcomer.last_name

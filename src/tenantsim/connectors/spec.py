@@ -33,6 +33,11 @@ if TYPE_CHECKING:
 
 # -- checks shared by every platform's configuration --------------------------------------------
 
+# The company's size, which every platform that makes people takes the same way.
+ORG_SIZES = ("startup", "midsize", "enterprise")
+MAX_INITIAL_USERS = 100_000
+
+
 def is_missing(value: Any) -> bool:
     return value is None or (isinstance(value, str | list | dict) and len(value) == 0)
 

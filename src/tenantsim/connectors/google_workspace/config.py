@@ -20,6 +20,8 @@ from typing import TYPE_CHECKING, Any, Literal
 from pydantic import BaseModel, ConfigDict, ValidationInfo, field_validator, model_validator
 
 from tenantsim.connectors.spec import (
+    MAX_INITIAL_USERS,
+    ORG_SIZES,
     Choice,
     ConfigContext,
     FormField,
@@ -38,8 +40,6 @@ from tenantsim.secretbox import remember
 if TYPE_CHECKING:
     from tenantsim.connectors.base import Connector, ConnectorRuntime
 
-ORG_SIZES = ("startup", "midsize", "enterprise")
-MAX_INITIAL_USERS = 100_000
 MAX_KEY_TEXT = 20_000
 DIRECTORY_URL = "https://admin.googleapis.com"
 CALENDAR_URL = "https://www.googleapis.com"

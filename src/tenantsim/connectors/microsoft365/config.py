@@ -23,6 +23,8 @@ from typing import TYPE_CHECKING, Any, Literal
 from pydantic import BaseModel, ConfigDict, ValidationInfo, field_validator, model_validator
 
 from tenantsim.connectors.spec import (
+    MAX_INITIAL_USERS,
+    ORG_SIZES,
     Choice,
     ConfigContext,
     FormField,
@@ -41,8 +43,6 @@ from tenantsim.secretbox import remember
 if TYPE_CHECKING:
     from tenantsim.connectors.base import Connector, ConnectorRuntime
 
-ORG_SIZES = ("startup", "midsize", "enterprise")
-MAX_INITIAL_USERS = 100_000
 MAX_KEY_TEXT = 20_000
 MAX_SECRET = 500
 GUID_HINT = "00000000-0000-0000-0000-000000000000"

@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING, Any, Literal
 from pydantic import BaseModel, ConfigDict, ValidationInfo, field_validator, model_validator
 
 from tenantsim.connectors.spec import (
+    MAX_INITIAL_USERS,
+    ORG_SIZES,
     Choice,
     ConfigContext,
     FormField,
@@ -36,9 +38,7 @@ from tenantsim.errors import InputError
 if TYPE_CHECKING:
     from tenantsim.connectors.base import Connector, ConnectorRuntime
 
-ORG_SIZES = ("startup", "midsize", "enterprise")
 OKTA_DOMAINS = ("okta.com", "oktapreview.com", "okta-emea.com", "okta-gov.com", "okta.mil")
-MAX_INITIAL_USERS = 100_000
 _BAD_URL = "Invalid org_url: must be a URL like https://dev-123456.okta.com"
 
 

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 from pydantic import BaseModel, ConfigDict, ValidationInfo, field_validator, model_validator
 
 from tenantsim.connectors.spec import (
+    ORG_SIZES,
     Choice,
     ConfigContext,
     FormField,
@@ -52,7 +53,6 @@ API_VERSION = "59.0"
 LOGIN_URL = "https://login.salesforce.com"
 TEST_LOGIN_URL = "https://test.salesforce.com"
 HOST_SUFFIXES = (".salesforce.com", ".force.com")  # my.salesforce.com is one of them
-ORG_SIZES = ("startup", "midsize", "enterprise")
 ACCOUNTS_BY_SIZE = {"startup": 25, "midsize": 120, "enterprise": 400}
 MAX_ACCOUNTS = 5_000
 MAX_SECRET = 20_000

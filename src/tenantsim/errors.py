@@ -74,6 +74,10 @@ class Skippable(PlatformError):
     """This one operation cannot be done (a 400/409 for this object); the job goes on."""
 
 
+class HeldByAnotherJob(Skippable):
+    """The name is claimed by another job on the same tenant: that job makes (and removes) the object."""
+
+
 class Retriable(PlatformError):
     """Try again later: 5xx, timeouts, dropped connections."""
 

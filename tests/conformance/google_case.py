@@ -69,6 +69,15 @@ class Directory:
         return {"users": {u["primaryEmail"].lower(): u for u in users}, "groups": members,
                 "units": {u["orgUnitPath"] for u in units.get("organizationUnits", [])}}
 
+    def described(self) -> dict[str, str]:
+        """Every group's address and org unit's path, with the description an admin sees beside it."""
+        api = self._service("admin", "directory_v1", self.config["admin_email"], self.base + "/")
+        groups = api.groups().list(customer=self.config["customer"], maxResults=200).execute()
+        units = api.orgunits().list(customerId=self.config["customer"], type="all").execute()
+        return {**{g["email"]: str(g.get("description") or "") for g in groups.get("groups", [])},
+                **{u["orgUnitPath"]: str(u.get("description") or "")
+                   for u in units.get("organizationUnits", [])}}
+
     def meetings(self, organiser: str) -> list[dict[str, Any]]:
         api = self._service("calendar", "v3", organiser, self.base + "/calendar/v3/")
         return list(api.events().list(calendarId="primary").execute().get("items", []))

@@ -321,7 +321,8 @@ async def test_a_crash_after_a_create_adopts_the_user_and_cleanup_after_a_stop_r
                                       datetime.now(UTC).timestamp())
     await sim.aclose()
     sim = await open_sim(make_context(tmp_path, config, seed=5))  # prepare() settles the intent
-    assert ctx.ledger.get("user", lost.key).platform_id == made.id  # type: ignore[union-attr]
+    # The restarted job's ledger (each context holds its own rows in memory).
+    assert sim.ctx.ledger.get("user", lost.key).platform_id == made.id  # type: ignore[union-attr]
 
     calls = 0
     real = sim.ctx.checkpoint_now
@@ -351,6 +352,71 @@ async def test_a_crash_after_a_create_adopts_the_user_and_cleanup_after_a_stop_r
     assert result["errors"] == []
     assert residue(await asyncio.to_thread(reader.state)) == before
     await sim.aclose()
+
+
+def made_by(ctx: RunningJobContext) -> dict[str, dict[str, str]]:
+    """Kind -> name (address or path) -> Google id, for what the job's ledger says it made."""
+    names = {"user": "email", "group": "email", "orgunit": "path"}
+    return {kind: {str(e.attrs[field]).lower(): str(e.platform_id)
+                   for e in ctx.ledger.entries(kind, statuses=["created"])}
+            for kind, field in names.items()}
+
+
+async def test_nothing_the_customer_sees_names_the_job(served: tuple[GoogleSandbox, str],
+                                                       tmp_path: Path) -> None:
+    sandbox, base = served
+    sandbox.reset()
+    config = job_config(base, sandbox, people=15)
+    reader = Directory(base, config)
+    ctx = make_context(tmp_path, config, seed=5, job_id="job_5f2c9e71")
+    sim = await open_sim(ctx)
+    await sim.build()
+    made = made_by(ctx)
+    assert made["group"] and made["orgunit"] and made["user"]
+    described = await asyncio.to_thread(reader.described)
+    assert set(made["group"]) | set(made["orgunit"]) <= {name.lower() for name in described}
+    marked = {name: text for name, text in described.items()
+              if "tenantsim" in text.lower() or ctx.job_id in text}
+    assert marked == {}
+    users = (await asyncio.to_thread(reader.state))["users"]
+    assert not [e for e in made["user"] if ctx.job_id in json.dumps(users[e])]
+    await sim.cleanup()
+    await sim.aclose()
+
+
+async def test_two_jobs_on_one_workspace_make_each_object_once_and_clean_only_their_own(
+        served: tuple[GoogleSandbox, str], tmp_path: Path) -> None:
+    sandbox, base = served
+    sandbox.reset()
+    config = job_config(base, sandbox, people=20)
+    reader = Directory(base, config)
+    before = residue(await asyncio.to_thread(reader.state))
+    first = await open_sim(make_context(tmp_path, config, seed=5, job_id="job_first"))
+    second = await open_sim(make_context(tmp_path, config, seed=5, job_id="job_second"))  # the same company
+    await asyncio.gather(first.build(), second.build())
+    mine, theirs = made_by(first.ctx), made_by(second.ctx)  # type: ignore[arg-type]
+    for kind in ("user", "group", "orgunit"):
+        assert not set(mine[kind]) & set(theirs[kind]), kind  # each name made by one job only
+        assert not set(mine[kind].values()) & set(theirs[kind].values()), kind
+    assert mine["group"] or theirs["group"]
+    state = await asyncio.to_thread(reader.state)
+    for made in (mine, theirs):
+        assert {e: state["users"][e]["id"] for e in made["user"]} == made["user"]
+        assert set(made["group"].values()) <= set(state["groups"])
+
+    await first.cleanup()  # the second job's objects stay as they are
+    state = await asyncio.to_thread(reader.state)
+    assert {e: state["users"][e]["id"] for e in theirs["user"]} == theirs["user"]
+    assert not set(mine["user"]) & set(state["users"])
+    assert set(theirs["group"].values()) <= set(state["groups"])
+    assert not set(mine["group"].values()) & set(state["groups"])
+    assert set(theirs["orgunit"]) <= {u.lower() for u in state["units"]}
+
+    await second.cleanup()
+    await first.cleanup()  # an org unit still holding the second job's people was left: gone now
+    assert residue(await asyncio.to_thread(reader.state)) == before
+    await first.aclose()
+    await second.aclose()
 
 
 async def test_a_key_the_tenant_does_not_know_is_refused(served: tuple[GoogleSandbox, str],

@@ -6,6 +6,7 @@ the tenant it was."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -19,7 +20,15 @@ from tenantsim.scenario import invariants
 from tenantsim.scenario.company import DEPARTED, ON_LEAVE
 from tenantsim.scenario.events import HR_KINDS
 from tenantsim.store import activity_repo
-from tests.conformance.m365_case import Graph, M365Case, connector, job_config, residue, sdk_users
+from tests.conformance.m365_case import (
+    USER_FIELDS,
+    Graph,
+    M365Case,
+    connector,
+    job_config,
+    residue,
+    sdk_users,
+)
 from tests.conformance.test_conformance import drive, ledger_ids
 from tests.support.jobctx import activity_types, make_context
 
@@ -185,3 +194,70 @@ async def test_a_persons_refused_token_skips_their_work_and_the_job_goes_on(
         await sim.cleanup()
     finally:
         await sim.aclose()
+
+
+def made_by(ctx: Any) -> dict[str, dict[str, str]]:
+    """Kind -> name (userPrincipalName, mailNickname) -> Graph id, for what the job's ledger says it made."""
+    names = {"user": "upn", "group": "nickname"}
+    return {kind: {str(e.attrs[field]).lower(): str(e.platform_id)
+                   for e in ctx.ledger.entries(kind, statuses=["created"])}
+            for kind, field in names.items()}
+
+
+async def test_nothing_the_customer_sees_names_the_job(case: tuple[M365Case, str], tmp_path: Path) -> None:
+    m365, base = case
+    config = job_config(base, m365._tenants[base], 12)
+    ctx = make_context(tmp_path, config, seed=5, job_id="job_5f2c9e71")
+    sim = await Simulation.open(ctx, [await connector().open_adapter(ctx)])
+    graph = Graph(base, ctx.config)
+    try:
+        await sim.build()
+        made = made_by(ctx)
+        teams = [e.platform_id for e in ctx.ledger.entries("team", statuses=["created"])]
+        assert made["group"] and made["user"] and teams
+        shown = [*await graph.listing("/groups"), *(await graph.listing("/users", {"$select": USER_FIELDS})),
+                 *[await graph.get(f"/teams/{team}") for team in teams]]
+        for team in teams:
+            shown += await graph.listing(f"/teams/{team}/channels")
+        assert {g["id"] for g in shown} >= set(made["group"].values()) | set(made["user"].values())
+        marked = [item for item in shown if "tenantsim" in str(item).lower() or ctx.job_id in str(item)]
+        assert marked == []
+        await sim.cleanup()
+    finally:
+        await graph.aclose()
+        await sim.aclose()
+
+
+async def test_two_jobs_on_one_tenant_make_each_object_once_and_clean_only_their_own(
+        case: tuple[M365Case, str], tmp_path: Path) -> None:
+    m365, base = case
+    config = job_config(base, m365._tenants[base], 12, tokens=0)
+    m365._configs[base] = config
+    before = await m365.snapshot(base)
+    contexts = [make_context(tmp_path, config, seed=5, job_id=job) for job in ("job_first", "job_second")]
+    first, second = [await Simulation.open(c, [await connector().open_adapter(c)]) for c in contexts]
+    graph = Graph(base, config)
+    try:
+        await asyncio.gather(first.build(), second.build())  # the same company, at the same time
+        mine, theirs = made_by(contexts[0]), made_by(contexts[1])
+        for kind in ("user", "group"):
+            assert not set(mine[kind]) & set(theirs[kind]), kind  # each name made by one job only
+            assert not set(mine[kind].values()) & set(theirs[kind].values()), kind
+        assert mine["user"] or theirs["user"]
+        state = await graph.state()
+        for made in (mine, theirs):
+            assert {u: state["users"][u]["id"] for u in made["user"]} == made["user"]
+            assert set(made["group"].values()) <= set(state["groups"])
+
+        await first.cleanup()  # the second job's objects stay as they are
+        state = await graph.state()
+        assert {u: state["users"][u]["id"] for u in theirs["user"]} == theirs["user"]
+        assert not set(mine["user"]) & set(state["users"])
+        assert set(theirs["group"].values()) <= set(state["groups"])
+        assert not set(mine["group"].values()) & set(state["groups"])
+        await second.cleanup()
+        assert await m365.snapshot(base) == before
+    finally:
+        await graph.aclose()
+        await first.aclose()
+        await second.aclose()

@@ -55,7 +55,9 @@ def okta_pages(org: str, path: str) -> list[dict[str, Any]]:
 
 
 def okta_state(org: str) -> dict[str, set[Any]]:
-    users = okta_pages(org, "/api/v1/users?limit=200")
+    # Okta lists deactivated people only when asked for them: a person who left is still in the org.
+    users = okta_pages(org, "/api/v1/users?limit=200") + okta_pages(
+        org, '/api/v1/users?limit=200&search=status eq "DEPROVISIONED"')
     groups = okta_pages(org, "/api/v1/groups?limit=200")
     apps = okta_pages(org, "/api/v1/apps?limit=200")
     return {
@@ -119,11 +121,27 @@ def run_until_busy_then_stop(srv: RunningServer, job_ids: list[str]) -> None:
         assert srv.client.post(f"/api/jobs/{job_id}/stop").status_code == 200
 
 
+def seeded(srv: RunningServer, job_id: str) -> bool:
+    return bool(srv.client.get(f"/api/jobs/{job_id}").json()["seeded"])
+
+
+def run_until_seeded_then_stop(srv: RunningServer, job_ids: list[str]) -> None:
+    for job_id in job_ids:
+        wait_for(partial(seeded, srv, job_id), timeout=120, message=f"seed of {job_id}")
+    for job_id in job_ids:
+        assert srv.client.post(f"/api/jobs/{job_id}/stop").status_code == 200
+
+
 def ledger_ids(srv: RunningServer, job_id: str, kinds: tuple[str, ...]) -> set[str]:
     engine = srv.app.state.manager.engine
     ledger = SqlLedger(engine, job_id, jobs_repo.get_job(engine, job_id)["connection_type"])  # type: ignore[index]
     return {str(e.platform_id) for kind in kinds for e in ledger.entries(kind, statuses=["created"])
             if e.platform_id}
+
+
+def made_logins(srv: RunningServer, job_id: str) -> set[str]:
+    ledger = SqlLedger(srv.app.state.manager.engine, job_id, "okta")
+    return {str(e.attrs["login"]) for e in ledger.entries("user", statuses=["created"])}
 
 
 def cleanup(srv: RunningServer, job_id: str) -> dict[str, Any]:
@@ -156,6 +174,32 @@ def test_okta_cleanup_spares_the_other_job_and_the_org(tenants: Tenants) -> None
     assert second_users <= ids and second_groups <= after["groups"]
     assert not first_users & ids and not first_groups & after["groups"]
 
+    cleanup(srv, second)
+    assert okta_state(org) == before
+
+
+def test_two_jobs_drawing_the_same_people_never_share_an_object(tenants: Tenants) -> None:
+    """Same seed, same org: both companies have the same logins and group names. Each name is made by
+    one job only (whichever claims it first; it may be all of them), neither adopts the other's, and no
+    object carries a job's mark instead."""
+    srv, org = tenants.server, tenants.okta_url
+    before = okta_state(org)
+    token = [{"name": "admin", "token": OKTA_TOKEN, "org_url": org}]
+    body = {"connection_type": "okta", "org_url": org, "org_size": "startup", "initial_users": 6,
+            "user_tokens": token, "seed": 33}
+    first, second = start(srv, body), start(srv, body)
+    run_until_seeded_then_stop(srv, [first, second])
+    kinds = ("user", "group", "mfa_policy")
+    first_ids, second_ids = ledger_ids(srv, first, kinds), ledger_ids(srv, second, kinds)
+    assert first_ids | second_ids and not first_ids & second_ids
+    assert not made_logins(srv, first) & made_logins(srv, second)
+    marked = [g["profile"].get("description") for g in okta_pages(org, "/api/v1/groups?limit=200")
+              if "tenantsim" in str(g["profile"].get("description"))]
+    assert marked == []
+
+    cleanup(srv, first)
+    users = {uid for uid, _ in okta_state(org)["users"]}
+    assert {i for i in second_ids if i.startswith("00u")} <= users
     cleanup(srv, second)
     assert okta_state(org) == before
 

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 import httpx
 
 from tenantsim.connectors.ratelimit import BudgetRegistry
-from tenantsim.store.ledger_types import Ledger, LedgerEntry
+from tenantsim.store.ledger_types import Claims, Ledger, LedgerEntry
 
 if TYPE_CHECKING:
     from tenantsim.connectors.http import CallObserver, HttpStats
@@ -50,6 +50,7 @@ class JobContext(Protocol):
     job_id: str
     config: dict[str, Any]  # the job's validated configuration, secrets included (never log it)
     ledger: Ledger
+    claims: Claims  # names unique in a tenant: which job may make the object that carries one
     content: ContentProvider
     http_stats: HttpStats  # per-tenant rate-limit figures shown in GET /api/jobs/<id>
 

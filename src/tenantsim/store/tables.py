@@ -140,3 +140,16 @@ server_settings = Table(
     Column("value", Text, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
 )
+
+# Which job holds a name that must be unique in a tenant (a login, a group's name). Two jobs on one
+# tenant may draw the same name; the first to claim it makes the object, the other leaves it be, so a
+# job never adopts (and its cleanup never deletes) what another job made, without marking the object.
+tenant_claims = Table(
+    "tenant_claims",
+    metadata,
+    Column("tenant", String(300), primary_key=True),  # the platform and its tenant, e.g. okta:https://…
+    Column("kind", String(40), primary_key=True),
+    Column("name", String(300), primary_key=True),
+    Column("job_id", String(40), nullable=False, index=True),
+    Column("created_at", UTCDateTime, nullable=False),
+)

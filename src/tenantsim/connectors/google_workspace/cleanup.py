@@ -1,10 +1,10 @@
 """Cleanup in dependency order: calendar meetings (as their organisers), groups (their memberships go
 with them), users, then org units, leaf first (Google refuses to delete a unit that holds users or units).
 
-Only objects in the job's ledger are touched: an intent without an id is looked up and adopted only if
-Google made it after the intent (a user) or it carries the job's mark (a group, an org unit). 404 means
-already gone. Each object is marked deleted as soon as it is, so a cleanup that stops half way resumes
-where it stopped, and a second one deletes nothing. Counts are of objects this run removed.
+Only objects in the job's ledger are touched; an intent without an id is looked up by its name and
+adopted only if it is the job's (``lookup.py``). 404 means already gone. Each object is marked deleted
+as soon as it is, so a cleanup that stops half way resumes where it stopped, and a second one deletes
+nothing. Counts are of objects this run removed.
 """
 
 from __future__ import annotations
@@ -13,35 +13,23 @@ from typing import Any
 
 from tenantsim.connectors.base import JobContext
 from tenantsim.connectors.google_workspace.client import GoogleClient
-from tenantsim.connectors.google_workspace.state import adoptable, mark_of
+from tenantsim.connectors.google_workspace.lookup import made_id
 from tenantsim.connectors.kit.concurrency import bounded
-from tenantsim.connectors.kit.intents import made_after
 from tenantsim.errors import AuthError, NotFoundOnPlatform, PlatformError
 from tenantsim.store.ledger_types import LedgerEntry
 
 PENDING = ("created", "intent")
 
 
-async def _platform_id(client: GoogleClient, entry: LedgerEntry, mark: str) -> str | None:
+async def _platform_id(client: GoogleClient, entry: LedgerEntry) -> str | None:
     """The Google id of a ledger row, or of the object an unsettled intent made (if it made one)."""
     if entry.platform_id:
         return entry.platform_id
-    since = entry.attrs.get("requested_at")
-    if entry.kind == "user" and entry.attrs.get("email") and since:
-        found = await client.find_user(str(entry.attrs["email"]))
-        ours = found is not None and made_after(found, str(since), "creationTime")
-        return str(found["id"]) if ours and found is not None else None
-    if entry.kind == "group" and entry.attrs.get("email"):
-        adopted = adoptable(await client.get_group(str(entry.attrs["email"])), mark, "id")
-        return adopted["id"] if adopted else None
-    if entry.kind == "orgunit" and entry.attrs.get("path"):
-        adopted = adoptable(await client.get_orgunit(str(entry.attrs["path"])), mark, "orgUnitId")
-        return adopted["id"] if adopted else None
-    return None  # a meeting whose create never answered: it is deleted with its organiser's account
+    return await made_id(client, entry)  # None for a meeting: it is deleted with its organiser's account
 
 
 async def cleanup_job(ctx: JobContext, client: GoogleClient) -> dict[str, Any]:
-    ledger, mark = ctx.ledger, mark_of(ctx.job_id)
+    ledger = ctx.ledger
     result: dict[str, Any] = {"users_deleted": 0, "groups_deleted": 0, "orgunits_deleted": 0,
                               "events_deleted": 0, "errors": []}
     with_owner: list[LedgerEntry] = []  # meetings whose organiser cannot act: they go with the account
@@ -67,7 +55,7 @@ async def cleanup_job(ctx: JobContext, client: GoogleClient) -> dict[str, Any]:
 
     async def remove(entry: LedgerEntry, counter: str, delete: Any) -> None:
         try:
-            platform_id = await _platform_id(client, entry, mark)
+            platform_id = await _platform_id(client, entry)
             if platform_id is not None:
                 await ctx.checkpoint_now()
                 await delete(entry, platform_id)

@@ -1,8 +1,9 @@
 """What a crash interrupted, settled when the job starts again (``GoogleAdapter.prepare``).
 
-Creates: an intent without an id is looked up — a user by email (adopted only if Google made it after
-the intent), a group or org unit by email or path (only if it carries the job's mark), a meeting in its
-organiser's calendar by its private key (only if made after the intent). Found: recorded as created.
+Creates: an intent without an id is looked up — a user, group or org unit by its name (``lookup.py``:
+a user only if Google made it after the intent, a group or unit if it is there at all, its name having
+been looked up absent before the intent), a meeting in its organiser's calendar by its private key (only
+if made after the intent). Found: recorded as created.
 Not found: once the seed is complete nothing will ask for that key again, so it is recorded as failed;
 during the seed it is left for the seed to make when it gets there again.
 
@@ -15,7 +16,7 @@ from typing import Any
 
 from tenantsim.connectors.google_workspace.calendar import KEY_PROPERTY, REMOVING
 from tenantsim.connectors.google_workspace.client import GoogleClient
-from tenantsim.connectors.google_workspace.state import adoptable, mark_of
+from tenantsim.connectors.google_workspace.lookup import made_id
 from tenantsim.connectors.kit.intents import made_after, settle_intent
 from tenantsim.errors import AuthError, NotFoundOnPlatform
 from tenantsim.store.ledger_types import Ledger, LedgerEntry
@@ -37,24 +38,14 @@ async def _find_event(client: GoogleClient, entry: LedgerEntry) -> dict[str, Any
     return None
 
 
-async def _found_id(client: GoogleClient, entry: LedgerEntry, mark: str) -> str | None:
-    since = entry.attrs.get("requested_at")
-    if entry.kind == "user" and entry.attrs.get("email"):
-        user = await client.find_user(str(entry.attrs["email"]))
-        return str(user["id"]) if user is not None and made_after(user, since, "creationTime") else None
-    if entry.kind == "group" and entry.attrs.get("email"):
-        group = adoptable(await client.get_group(str(entry.attrs["email"])), mark, "id")
-        return group["id"] if group else None
-    if entry.kind == "orgunit" and entry.attrs.get("path"):
-        unit = adoptable(await client.get_orgunit(str(entry.attrs["path"])), mark, "orgUnitId")
-        return unit["id"] if unit else None
+async def _found_id(client: GoogleClient, entry: LedgerEntry) -> str | None:
     if entry.kind == "event":
         event = await _find_event(client, entry)
         return str(event["id"]) if event else None
-    return None
+    return await made_id(client, entry)
 
 
-async def settle(ledger: Ledger, client: GoogleClient, *, job_id: str, seeded: bool) -> int:
+async def settle(ledger: Ledger, client: GoogleClient, *, seeded: bool) -> int:
     """Settle interrupted creates and removals; returns how many rows were settled."""
     settled = 0
     for entry in ledger.entries("event", statuses=["created"]):
@@ -68,11 +59,10 @@ async def settle(ledger: Ledger, client: GoogleClient, *, job_id: str, seeded: b
             continue  # the organiser cannot act now: cleanup takes it with their account
         ledger.deleted("event", entry.key)
         settled += 1
-    mark = mark_of(job_id)
     for entry in ledger.entries(statuses=["intent"]):
         if entry.platform_id:
             continue
-        found = await _found_id(client, entry, mark)
+        found = await _found_id(client, entry)
         if settle_intent(ledger, entry, found, seeded=seeded, not_made=NOT_MADE):
             settled += 1
     return settled

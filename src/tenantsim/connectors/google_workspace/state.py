@@ -4,16 +4,16 @@ Google was last made to show of them are in the ledger's user rows.
 
 Ledger kinds: ``orgunit`` (key ``ou:<Department>``, ``ou:former``), ``group`` (the company's group key),
 ``user`` (the person's key), ``event`` (a calendar series; key ``<slot>@<event seq>``, ``slot`` in its
-attrs). Groups and org units carry the job's mark in their description: Google records no creation
-time for them, so the mark is what proves one found after a crash is the job's own.
+attrs). Nothing the customer sees names the job: an org unit's path, a group's and a user's address are
+claimed for the job in the tenant before their intent (``kit/intents.py``), and the ledger says what the
+job made. Google records no creation time for org units and groups, so theirs are looked up first.
 """
 
 from __future__ import annotations
 
+import asyncio
 import re
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from typing import Any
 
 from tenantsim.connectors.base import JobContext
 from tenantsim.connectors.google_workspace.client import GoogleClient
@@ -25,20 +25,8 @@ FORMER_UNIT = "Former Employees"  # where departed people's suspended accounts w
 FORMER_KEY = "ou:former"
 
 
-def mark_of(job_id: str) -> str:
-    return f"[tenantsim {job_id}]"
-
-
 def slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "group"
-
-
-def adoptable(found: dict[str, Any] | None, mark: str, id_field: str) -> dict[str, Any] | None:
-    """An org unit or group found by name, as the intent discipline adopts it: only when it carries the
-    job's mark (then it was made by this job, after its intent), dated now."""
-    if found is None or mark not in str(found.get("description") or ""):
-        return None
-    return {"id": str(found[id_field]), "created": datetime.now(UTC).isoformat()}
 
 
 @dataclass
@@ -51,10 +39,6 @@ class Workspace:
     @property
     def domain(self) -> str:
         return self.client.domain
-
-    @property
-    def mark(self) -> str:
-        return mark_of(self.ctx.job_id)
 
     def address(self, person: Employee | None) -> str | None:
         """A person's primary email: their login in the Workspace's own domain."""
@@ -71,7 +55,12 @@ class Workspace:
             return self.client
 
         return Intents(self.ctx.ledger, self.ctx.checkpoint_now, member_for, lambda c: c.name,
-                       created_field=created_field)
+                       created_field=created_field, claims=self.ctx.claims, tenant=self.client.tenant)
+
+    async def claim(self, kind: str, name: str) -> bool:
+        """Take ``name`` for the job in this Workspace, as ``Intents.ensure`` does; False when another job
+        holds it."""
+        return await asyncio.to_thread(self.ctx.claims.claim, self.client.tenant, kind, name.lower())
 
     def user_id(self, person_key: str | None) -> str | None:
         entry = self.ctx.ledger.get("user", person_key) if person_key else None

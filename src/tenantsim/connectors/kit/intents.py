@@ -7,13 +7,14 @@ the platform made it after the intent was written — so no one else's object is
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+import asyncio
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Generic, TypeVar
 
-from tenantsim.errors import Skippable
-from tenantsim.store.ledger_types import Ledger, LedgerEntry
+from tenantsim.errors import HeldByAnotherJob, Skippable
+from tenantsim.store.ledger_types import Claims, Ledger, LedgerEntry
 
 # The allowance for clock skew between us and the platform is kept small: a wrongly refused adoption
 # leaves an orphan (reported), a wrong one would let cleanup delete someone else's object.
@@ -60,6 +61,8 @@ class Intents(Generic[M]):
     label_of: Callable[[M], str]
     id_field: str = "id"
     created_field: str = "created"
+    claims: Claims | None = None  # with ``tenant``: names unique in the tenant are claimed before use
+    tenant: str = ""
 
     async def ensure(
         self,
@@ -70,8 +73,16 @@ class Intents(Generic[M]):
         parent_key: str | None,
         find: Callable[[M], Awaitable[dict[str, Any] | None]],
         create: Callable[[M], Awaitable[dict[str, Any]]],
+        claim: str | None = None,
+        look_first: bool = False,
     ) -> str | None:
-        """Create the object once; its platform id, or None when the ledger says it failed."""
+        """Create the object once; its platform id, or None when the ledger says it failed.
+
+        ``claim``: the object's name that is unique in the tenant (a login, a group's name). Another job
+        of this tenant holding it refuses the create, so neither job can adopt the other's object.
+        ``look_first``: the platform gives no creation time to tell a found object's age by, so the name
+        is looked up before the intent: absent then, an object found under a claimed name is the job's.
+        """
         ledger = self.ledger
         entry = ledger.get(kind, key)
         if entry is not None and (entry.platform_id or entry.status == "failed"):
@@ -79,6 +90,10 @@ class Intents(Generic[M]):
         member = self.member_for(entry, kind, key)
         requested_at: str | None
         if entry is None:
+            if claim is not None:
+                await self._claim(kind, claim)
+                if look_first and await find(member) is not None:
+                    raise Skippable(f"{claim} already exists in this tenant and is not the job's", 409)
             requested_at = datetime.now(UTC).isoformat()
             ledger.intent(
                 kind,
@@ -90,7 +105,7 @@ class Intents(Generic[M]):
         else:
             requested_at = entry.attrs.get("requested_at")
             found = await find(member)
-            if made_after(found, requested_at, self.created_field):
+            if self._ours(found, requested_at, look_first):
                 assert found is not None
                 ledger.created(kind, key, str(found[self.id_field]), attrs)
                 return str(found[self.id_field])
@@ -99,9 +114,28 @@ class Intents(Generic[M]):
             made = await create(member)
         except Skippable:
             found = await find(member)
-            if not made_after(found, requested_at, self.created_field):
+            if not self._ours(found, requested_at, look_first):
                 raise
             assert found is not None
             made = found
         ledger.created(kind, key, str(made[self.id_field]), attrs)
         return str(made[self.id_field])
+
+    async def _claim(self, kind: str, name: str) -> None:
+        claims, unique = self.claims, name.lower()  # names unique in a tenant are mostly case-blind
+        if claims is None or claims.held(self.tenant, kind, unique):
+            return
+        if not await asyncio.to_thread(claims.claim, self.tenant, kind, unique):
+            raise HeldByAnotherJob(f"{name} is used by another job on this tenant", 409)
+
+    async def claim_ahead(self, kind: str, names: Iterable[str]) -> None:
+        """Claim many names in one go before their objects are made one by one (a build)."""
+        if self.claims is not None:
+            await asyncio.to_thread(self.claims.claim_many, self.tenant, kind, {n.lower() for n in names})
+
+    def _ours(self, found: dict[str, Any] | None, requested_at: str | None, looked_first: bool) -> bool:
+        """A found object is the job's: made after its intent, or (looked up absent before the intent)
+        found at all."""
+        if looked_first:
+            return found is not None
+        return made_after(found, requested_at, self.created_field)

@@ -3,9 +3,10 @@ call), security groups for the company's departments, offices and teams, and for
 Microsoft 365 group with a Team (its General channel comes with it).
 
 Every create goes through the kit's intent discipline: an intent in the ledger before the call, the id
-after; after a crash a user is adopted only if Graph made it after the intent (``createdDateTime``), a
-group only if it also carries the job's mark. A team lives on its group (same id), so a team found on
-one of the job's groups is the job's.
+after. A user's userPrincipalName and a group's mailNickname are claimed for the job in the tenant first,
+so no other job makes them; after a crash either is adopted only if Graph made it after the intent
+(``createdDateTime``). A team lives on its group (same id), so a team found on one of the job's groups
+is the job's. Nothing the customer sees names the job.
 """
 
 from __future__ import annotations
@@ -14,9 +15,10 @@ from datetime import UTC, datetime
 from typing import Any
 
 from tenantsim.connectors.kit.passwords import new_password
+from tenantsim.connectors.kit.refusals import refused
 from tenantsim.connectors.microsoft365.client import GraphClient, is_duplicate
 from tenantsim.connectors.microsoft365.people import TRACKED, create_body, profile
-from tenantsim.connectors.microsoft365.state import CREATED, Tenant, adoptable, department_key, nickname
+from tenantsim.connectors.microsoft365.state import CREATED, Tenant, department_key, nickname
 from tenantsim.errors import NotFoundOnPlatform, Skippable
 from tenantsim.scenario.company import ON_LEAVE, Employee, GroupSpec
 
@@ -55,9 +57,9 @@ async def ensure_user(tenant: Tenant, person: Employee) -> str | None:
                                 "manager": None, "shown": {k: shown[k] for k in TRACKED}}
     try:
         return await tenant.intents().ensure("user", person.key, attrs=recorded, parent_key=None,
-                                             find=find, create=create)
-    except Skippable as exc:  # the address is someone else's in the tenant: never adopted
-        ledger.failed("user", person.key, exc.message)
+                                             find=find, create=create, claim=upn)
+    except Skippable as exc:  # the address is someone else's in the tenant, or another job's: never adopted
+        refused(ledger, "user", person.key, exc.message, recorded)
         tenant.ctx.activity("notice", f"{person.name} could not be created in Microsoft 365: {exc.message}",
                             [{"type": "user", "upn": upn}])
         return None
@@ -67,18 +69,17 @@ async def _ensure_group(tenant: Tenant, key: str, body: dict[str, Any], attrs: d
     mail_nickname = str(body["mailNickname"])
 
     async def find(client: GraphClient) -> dict[str, Any] | None:
-        entry = tenant.ctx.ledger.get("group", key)  # the intent, written before the create
-        since = entry.attrs.get("requested_at") if entry is not None else None
-        return adoptable(await client.find_group(mail_nickname), tenant.mark, since)
+        return await client.find_group(mail_nickname)  # the job's only if made after its intent
 
     async def create(client: GraphClient) -> dict[str, Any]:
         return await client.create_group(body)
 
+    recorded = {**attrs, "nickname": mail_nickname}
     try:
-        gid = await tenant.intents().ensure("group", key, attrs={**attrs, "nickname": mail_nickname},
-                                            parent_key=None, find=find, create=create)
-    except Skippable as exc:  # the name is taken in the tenant: not ours, left alone
-        tenant.ctx.ledger.failed("group", key, exc.message)
+        gid = await tenant.intents().ensure("group", key, attrs=recorded, parent_key=None, find=find,
+                                            create=create, claim=mail_nickname)
+    except Skippable as exc:  # the name is taken in the tenant, or by another job: not ours, left alone
+        refused(tenant.ctx.ledger, "group", key, exc.message, recorded)
         tenant.ctx.activity("notice", f"Group \"{body['displayName']}\" was not created: {exc.message}",
                             [{"type": "group", "name": body["displayName"]}])
         return None
@@ -88,8 +89,10 @@ async def _ensure_group(tenant: Tenant, key: str, body: dict[str, Any], attrs: d
 
 
 async def ensure_security_group(tenant: Tenant, spec: GroupSpec) -> str | None:
-    body = {"displayName": spec.name, "description": f"{spec.description} {tenant.mark}".strip(),
-            "mailEnabled": False, "securityEnabled": True, "mailNickname": nickname(spec.name)}
+    body: dict[str, Any] = {"displayName": spec.name, "mailEnabled": False, "securityEnabled": True,
+                            "mailNickname": nickname(spec.name)}
+    if spec.description:  # an empty one is left out: Graph refuses it
+        body["description"] = spec.description
     return await _ensure_group(tenant, spec.key, body, {"name": spec.name, "kind": spec.kind,
                                                         "type": "security"})
 
@@ -102,7 +105,7 @@ async def ensure_department_team(tenant: Tenant, department: str) -> str | None:
     owner = owner or next((a.user_id for a in tenant.actors), None)
     body: dict[str, Any] = {
         "displayName": department, "mailNickname": nickname(f"{department}-team"),
-        "description": f"{department} at {tenant.company.name} {tenant.mark}", "mailEnabled": True,
+        "description": f"{department} at {tenant.company.name}", "mailEnabled": True,
         "securityEnabled": False, "groupTypes": ["Unified"], "visibility": "Private"}
     if owner:
         body["owners@odata.bind"] = [f"{tenant.client.graph}/users/{owner}"]

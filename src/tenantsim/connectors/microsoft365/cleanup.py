@@ -1,11 +1,12 @@
 """Cleanup in dependency order: the job's groups (a Microsoft 365 group takes its Team, the Team's channels
 and messages, and its Planner plans with their buckets and tasks along), then its users.
 
-Only objects in the job's ledger are touched: an intent without an id is looked up and adopted only if
-Graph made it after the intent (a user), and also carries the job's mark (a group). 404 means already
-gone. What lives inside a group is marked deleted once its group is; each object is marked as soon as it
-is gone, so a cleanup that stops half way resumes where it stopped, and a second one deletes nothing.
-The people the job acted as existed before it and are never deleted. Counts are of objects this run removed.
+Only objects in the job's ledger are touched: an intent without an id is looked up by its name (a user's
+userPrincipalName, a group's mailNickname) and adopted only if Graph made it after the intent (the name
+was claimed for the job before it, so no other job made it). 404 means already gone. What lives inside a
+group is marked deleted once its group is; each object is marked as soon as it is gone, so a cleanup
+that stops half way resumes where it stopped, and a second one deletes nothing. The people the job
+acted as existed before it and are never deleted. Counts are of objects this run removed.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from tenantsim.connectors.base import JobContext
 from tenantsim.connectors.kit.concurrency import bounded
 from tenantsim.connectors.kit.intents import made_after
 from tenantsim.connectors.microsoft365.client import GraphClient
-from tenantsim.connectors.microsoft365.state import CREATED, adoptable, mark_of
+from tenantsim.connectors.microsoft365.state import CREATED
 from tenantsim.errors import NotFoundOnPlatform, PlatformError
 from tenantsim.store.ledger_types import Ledger, LedgerEntry
 
@@ -25,18 +26,19 @@ INSIDE = {"team": "teams_deleted", "channel": "channels_deleted", "message": "me
           "plan": "plans_deleted", "bucket": "buckets_deleted", "task": "tasks_deleted"}
 
 
-async def platform_id(client: GraphClient, entry: LedgerEntry, mark: str) -> str | None:
+async def platform_id(client: GraphClient, entry: LedgerEntry) -> str | None:
     """The Graph id of a ledger row, or of the object an unsettled intent made (if it made one)."""
     if entry.platform_id:
         return entry.platform_id
     since = entry.attrs.get("requested_at")
-    if entry.kind == "user" and entry.attrs.get("upn") and since:
+    if not since:  # the intent of a create refused before it was made (``kit/refusals.py``)
+        return None
+    found = None
+    if entry.kind == "user" and entry.attrs.get("upn"):
         found = await client.find_user(str(entry.attrs["upn"]))
-        return str(found["id"]) if found is not None and made_after(found, str(since), CREATED) else None
-    if entry.kind == "group" and entry.attrs.get("nickname"):
-        adopted = adoptable(await client.find_group(str(entry.attrs["nickname"])), mark, since)
-        return str(adopted["id"]) if adopted else None
-    return None
+    elif entry.kind == "group" and entry.attrs.get("nickname"):
+        found = await client.find_group(str(entry.attrs["nickname"]))
+    return str(found["id"]) if found is not None and made_after(found, str(since), CREATED) else None
 
 
 def group_key_of(ledger: Ledger, entry: LedgerEntry) -> str | None:
@@ -54,7 +56,7 @@ def group_key_of(ledger: Ledger, entry: LedgerEntry) -> str | None:
 
 
 async def cleanup_job(ctx: JobContext, client: GraphClient) -> dict[str, Any]:
-    ledger, mark = ctx.ledger, mark_of(ctx.job_id)
+    ledger = ctx.ledger
     result: dict[str, Any] = {"users_deleted": 0, "groups_deleted": 0, **dict.fromkeys(INSIDE.values(), 0),
                               "errors": []}
 
@@ -64,7 +66,7 @@ async def cleanup_job(ctx: JobContext, client: GraphClient) -> dict[str, Any]:
 
     async def remove(entry: LedgerEntry, counter: str, delete: Any) -> None:
         try:
-            found = await platform_id(client, entry, mark)
+            found = await platform_id(client, entry)
             if found is not None:
                 await ctx.checkpoint_now()
                 await delete(found)

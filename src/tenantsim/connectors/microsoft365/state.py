@@ -6,28 +6,24 @@ Ledger kinds (cleanup order, last first): ``user`` (a person's key), ``group`` (
 a security group; ``dept:<Department>``: the department's Microsoft 365 group), ``team`` (the
 department group's key; the team's id is the group's), ``channel`` (``channel:<project key>``), ``plan``
 (the project's key), ``bucket`` (``<project key>#<section index>``), ``task`` (``task:<project>:<n>``,
-``task:ev<seq>``), ``message`` (``message:<task key>:<n>``). A group carries the job's mark in its
-description: Graph dates groups (``createdDateTime``), and the mark is what proves one found after a
-crash is the job's own.
+``task:ev<seq>``), ``message`` (``message:<task key>:<n>``). Nothing the customer sees names the job:
+a user's userPrincipalName and a group's mailNickname are claimed for the job in the tenant before their
+intent (``kit/intents.py``), and Graph dates both (``createdDateTime``), so one found after a crash is
+the job's only if Graph made it after the intent. The ledger says what the job made.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any
 
 from tenantsim.connectors.base import JobContext
-from tenantsim.connectors.kit.intents import Intents, made_after
+from tenantsim.connectors.kit.intents import Intents
 from tenantsim.connectors.microsoft365.client import GraphClient
 from tenantsim.scenario.company import Company, Employee
 from tenantsim.store.ledger_types import LedgerEntry
 
 CREATED = "createdDateTime"
-
-
-def mark_of(job_id: str) -> str:
-    return f"[tenantsim {job_id}]"
 
 
 def nickname(text: str) -> str:
@@ -37,14 +33,6 @@ def nickname(text: str) -> str:
 
 def department_key(department: str) -> str:
     return f"dept:{department}"
-
-
-def adoptable(found: dict[str, Any] | None, mark: str, since: str | None) -> dict[str, Any] | None:
-    """A group found by its nickname is the job's only when it carries the job's mark and Graph made it
-    after the intent."""
-    if found is None or mark not in str(found.get("description") or ""):
-        return None
-    return found if made_after(found, since, CREATED) else None
 
 
 @dataclass
@@ -74,10 +62,6 @@ class Tenant:
     def domain(self) -> str:
         return self.client.domain
 
-    @property
-    def mark(self) -> str:
-        return mark_of(self.ctx.job_id)
-
     def upn(self, person: Employee) -> str:
         return f"{person.login}@{self.domain}"
 
@@ -100,7 +84,7 @@ class Tenant:
             return self.client
 
         return Intents(self.ctx.ledger, self.ctx.checkpoint_now, member_for, lambda c: c.name,
-                       created_field=CREATED)
+                       created_field=CREATED, claims=self.ctx.claims, tenant=self.client.tenant)
 
     def created_id(self, kind: str, key: str) -> str | None:
         entry = self.ctx.ledger.get(kind, key)

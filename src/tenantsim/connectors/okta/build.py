@@ -7,7 +7,6 @@ person); then people, managers before their reports, each created active and alr
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 
 from tenantsim.connectors.kit.concurrency import bounded
@@ -26,25 +25,21 @@ async def load_apps(state: OrgState) -> None:
 
 
 async def ensure_group(state: OrgState, spec: GroupSpec) -> None:
-    # Group names are not unique to a job: another job (or a person) may create "Engineering" at the
-    # same moment, so a group found by name is adopted only if it carries this job's mark.
-    mark = f"[tenantsim {state.ctx.job_id}]"
-
+    # Group names are unique in an org and not to a job: another job may want "Engineering" too, so
+    # the name is claimed for the job first (``Intents.ensure``), and the group carries no mark.
     async def find(member: Member) -> dict[str, Any] | None:
-        found = await member.client.find_group_by_name(spec.name)
-        description = str(((found or {}).get("profile") or {}).get("description") or "")
-        return found if mark in description else None
+        return await member.client.find_group_by_name(spec.name)
 
     async def create(member: Member) -> dict[str, Any]:
-        return await member.client.create_group(spec.name, f"{spec.description} {mark}".strip())
+        return await member.client.create_group(spec.name, spec.description)
 
     try:
         gid = await state.intents.ensure("group", spec.key, attrs={"name": spec.name, "kind": spec.kind},
-                           parent_key=None, find=find, create=create)
-    except Skippable as exc:  # a group of that name already exists in the org: not ours, leave it be
+                                         parent_key=None, find=find, create=create, claim=spec.name)
+    except Skippable as exc:  # the org, or another job of it, has a group of that name: left untouched
         state.ctx.ledger.failed("group", spec.key, exc.message)
-        state.ctx.activity("notice", f"Group \"{spec.name}\" was not created: the org already has one by "
-                           "that name, and it is left untouched.", [{"type": "group", "name": spec.name}])
+        state.ctx.activity("notice", f"Group \"{spec.name}\" was not created: {exc.message}; the one "
+                           "there is left untouched.", [{"type": "group", "name": spec.name}])
         return
     if gid:
         state.groups[spec.key] = gid
@@ -108,7 +103,7 @@ async def ensure_person(state: OrgState, person: Employee) -> str | None:
                 "profile": {k: profile.get(k) for k in tracked(state)}}
     try:
         uid = await state.intents.ensure("user", person.key, attrs=recorded, parent_key=None, find=find,
-                           create=create)
+                                         create=create, claim=profile["login"])
     except Skippable as exc:
         ledger.failed("user", person.key, exc.message)
         state.ctx.activity("notice", f"{person.name} could not be created in Okta: {exc.message}",
@@ -134,21 +129,6 @@ def full_profile(state: OrgState, person: Employee, manager_id: str | None) -> d
         custom = values_for(state.attributes, state.company, person)
         profile.update({name: value for name, value in custom.items() if value is not None})
     return profile
-
-
-def waves(people: Sequence[Employee]) -> list[list[Employee]]:
-    """People in rounds where everyone's manager is in an earlier round."""
-    placed: set[str] = set()
-    remaining = list(people)
-    rounds: list[list[Employee]] = []
-    while remaining:
-        ready = [p for p in remaining if p.manager is None or p.manager in placed]
-        if not ready:  # a broken chain: place the rest without their managers rather than stall
-            ready = remaining
-        rounds.append(ready)
-        placed.update(p.key for p in ready)
-        remaining = [p for p in remaining if p.key not in placed]
-    return rounds
 
 
 async def grant_direct(state: OrgState, person: Employee, user_id: str, app: dict[str, Any]) -> bool:

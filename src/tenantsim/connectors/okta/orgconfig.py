@@ -15,7 +15,7 @@ from tenantsim.connectors.kit.intents import made_after
 from tenantsim.connectors.okta.attributes import Attribute, chosen
 from tenantsim.connectors.okta.pool import Member, OktaClientPool
 from tenantsim.connectors.okta.state import OrgState
-from tenantsim.errors import AuthError, NotFoundOnPlatform, PlatformError, Skippable
+from tenantsim.errors import AuthError, HeldByAnotherJob, NotFoundOnPlatform, PlatformError, Skippable
 from tenantsim.store.ledger_types import Ledger, LedgerEntry
 
 ATTRIBUTE = "schema_attribute"
@@ -27,10 +27,6 @@ PROGRESS_KEY = "okta_attributes"  # the attribute names the job fills (its own a
 AUTHENTICATORS = (("okta_password", "REQUIRED"), ("okta_email", "REQUIRED"), ("google_otp", "REQUIRED"),
                   ("okta_verify", "OPTIONAL"), ("phone_number", "OPTIONAL"),
                   ("security_question", "OPTIONAL"), ("webauthn", "OPTIONAL"))
-
-
-def mark(state: OrgState) -> str:
-    return f"[tenantsim {state.ctx.job_id}]"
 
 
 # -- custom profile attributes -------------------------------------------------------------------------
@@ -61,6 +57,10 @@ async def ensure_attributes(state: OrgState) -> list[str]:
             continue
         try:
             made = await _ensure_attribute(state, attribute)
+        except HeldByAnotherJob:  # that job adds it and removes it at its cleanup: ours stay without it
+            state.ctx.activity("notice", f"Profile attribute {attribute.name} is being added by another job "
+                               "on this org; this job's people are made without it.", [])
+            continue
         except (AuthError, Skippable) as exc:
             ledger.failed(ATTRIBUTE, attribute.name, exc.message)
             state.ctx.activity("notice", f"Profile attribute {attribute.name} was not added: {exc.message}",
@@ -88,7 +88,7 @@ async def _ensure_attribute(state: OrgState, attribute: Attribute) -> str | None
 
     return await state.intents.ensure(ATTRIBUTE, attribute.name, parent_key=None, find=find, create=create,
                                       attrs={"name": attribute.name, "title": attribute.title,
-                                             "type": attribute.type})
+                                             "type": attribute.type}, claim=attribute.name)
 
 
 def filled_attributes(state: OrgState) -> list[str]:
@@ -101,7 +101,7 @@ def policy_body(state: OrgState, group_ids: list[str]) -> dict[str, Any]:
     company = state.company
     return {
         "type": "MFA_ENROLL", "name": f"{company.name} MFA enrollment"[:255],
-        "description": f"{company.name} staff enroll a second factor at their next sign-in {mark(state)}",
+        "description": f"{company.name} staff enroll a second factor at their next sign-in",
         "priority": 1,
         "conditions": {"people": {"groups": {"include": group_ids}}},
         "settings": {"type": "AUTHENTICATORS",
@@ -132,14 +132,14 @@ async def ensure_mfa_policy(state: OrgState) -> bool:
         return True  # made on an earlier run of the build
 
     async def find_policy(member: Member) -> dict[str, Any] | None:
-        found = next((p for p in await member.client.policies("MFA_ENROLL") if p.get("name") == body["name"]),
-                     None)
-        return found if found is not None and mark(state) in str(found.get("description") or "") else None
+        return next((p for p in await member.client.policies("MFA_ENROLL") if p.get("name") == body["name"]),
+                    None)
 
     try:
         pid = await state.intents.ensure(POLICY, POLICY_KEY, parent_key=None, find=find_policy,
                                          create=lambda member: member.client.create_policy(body),
-                                         attrs={"name": body["name"], "groups": len(group_ids)})
+                                         attrs={"name": body["name"], "groups": len(group_ids)},
+                                         claim=body["name"])
         if pid is None:
             return False
 

@@ -13,6 +13,7 @@ from typing import Any
 from tenantsim.connectors.base import JobContext
 from tenantsim.connectors.kit.intents import Intents
 from tenantsim.connectors.okta import credentials
+from tenantsim.connectors.okta.client import tenant_for
 from tenantsim.connectors.okta.pool import Member, OktaClientPool
 from tenantsim.scenario.company import Company, Employee
 from tenantsim.store.ledger_types import LedgerEntry
@@ -44,7 +45,8 @@ class OrgState:
         def member_for(entry: LedgerEntry | None, kind: str, key: str) -> Member:
             return self.pool.acting_as(entry.actor) if entry is not None else self.acting(kind, key)
 
-        return Intents(self.ctx.ledger, self.ctx.checkpoint_now, member_for, lambda m: m.label)
+        return Intents(self.ctx.ledger, self.ctx.checkpoint_now, member_for, lambda m: m.label,
+                       claims=self.ctx.claims, tenant=tenant_for(self.pool.org_url))
 
     def password_of(self, person: Employee, generation: int | None = None) -> str:
         """The password the job set for this person (derived, never stored: ``credentials.py``)."""

@@ -22,6 +22,7 @@ from typing import Any, Protocol
 import certifi
 import httpx
 
+from tenantsim.connectors import write_ahead
 from tenantsim.connectors.ratelimit import BudgetRegistry
 from tenantsim.errors import FatalError, PlatformError, RateLimited, Retriable
 
@@ -199,6 +200,8 @@ class ResilientClient:
         budget = self.budgets.budget(self.tenant, bucket, self.token_id, self.profile.default_limit(bucket))
         figures = self.stats.figures(self.tenant, bucket)
         gate = self._gate_for(method)
+        if method.upper() not in SAFE_METHODS:
+            await write_ahead.before_change()  # the job's intent (or mark) is durable before the call
         attempt = 0
         throttled = 0
         while True:

@@ -18,6 +18,7 @@ from typing import Any
 
 from sqlalchemy import Engine
 
+from tenantsim.connectors import write_ahead
 from tenantsim.connectors.base import Connector, PlatformAdapter
 from tenantsim.content.base import ContentProvider
 from tenantsim.errors import ConflictError, InputError, JobStopping, NotFoundError, Retriable
@@ -44,9 +45,10 @@ from tenantsim.jobs.worker import (
 )
 from tenantsim.scenario.company import Company
 from tenantsim.secretbox import SecretBox, join_secrets, split_secrets
-from tenantsim.store import activity_repo, company_repo, jobs_repo
-from tenantsim.store.ledger_repo import SqlLedger, kind_counts
+from tenantsim.store import activity_repo, claims_repo, company_repo, jobs_repo
+from tenantsim.store.ledger_repo import SqlLedger
 from tenantsim.store.types import utcnow
+from tenantsim.store.writer import writer_for
 
 log = logging.getLogger("tenantsim.jobs")
 
@@ -249,25 +251,38 @@ class JobManager:
         if self.workers.get(job_id) is worker:
             self.workers.pop(job_id, None)
 
+    def _open_run(self, job_id: str, mode: str) -> tuple[dict[str, Any], int]:
+        """The job's row and a new run record (from a thread: many jobs start at once)."""
+        return self.get(job_id), jobs_repo.open_run(self.engine, job_id, self.server_id, mode)
+
+    @staticmethod
+    def _preload(ctx: RunningJobContext) -> None:
+        """The job's ledgers, read from a thread: a thousand jobs start without reading on the loop."""
+        for platform in connection_types(ctx.config):
+            ctx.ledger_for(platform).preload()
+
     def _context(self, row: dict[str, Any], control: JobControl) -> RunningJobContext:
         config = self.full_config(row)
         content = self.content_factory(config, int(row["seed"]), row["id"])
-        return RunningJobContext(engine=self.engine, job_id=row["id"], config=config, seed=int(row["seed"]),
-                                 progress=dict(row.get("progress") or {}), content=content,
-                                 control=control, publish=self.bus.publish, on_activity=self.on_activity)
+        ctx = RunningJobContext(engine=self.engine, job_id=row["id"], config=config, seed=int(row["seed"]),
+                                progress=dict(row.get("progress") or {}), content=content, control=control,
+                                publish=self.bus.publish, on_activity=self.on_activity,
+                                writer=writer_for(self.engine))
+        write_ahead.bind(ctx.flush)  # called in the job's task: its platform calls wait for its records
+        return ctx
 
     async def _run(self, worker: Worker) -> None:
         job_id = worker.job_id
-        row = self.get(job_id)
+        row, run_id = await asyncio.to_thread(self._open_run, job_id, "run")
         sim: Simulation | None = None
         adapters: list[PlatformAdapter] = []
         ctx: RunningJobContext | None = None
-        run_id = jobs_repo.open_run(self.engine, job_id, self.server_id, "run")
         ended = "finished"
         try:
             ctx = self._context(row, worker.control)
             worker.ctx = ctx
             await worker.control.checkpoint()
+            await asyncio.to_thread(self._preload, ctx)
             adapters = await open_adapters(self.connectors, ctx)
             sim = await Simulation.open(ctx, adapters)
             worker.sim = sim
@@ -275,9 +290,11 @@ class JobManager:
             first = row.get("first_started_at") or now
             stop_at = row.get("stop_at") or compute_stop_at(ctx.config, first)
             if row["status"] == JobStatus.PENDING:
-                jobs_repo.set_status(self.engine, job_id, JobStatus.RUNNING, expect=[JobStatus.PENDING])
+                await asyncio.to_thread(jobs_repo.set_status, self.engine, job_id, JobStatus.RUNNING,
+                                        expect=[JobStatus.PENDING])
                 self._status_event(job_id, JobStatus.RUNNING)
-            jobs_repo.update_job(self.engine, job_id, started_at=now, first_started_at=first, stop_at=stop_at)
+            await asyncio.to_thread(jobs_repo.update_job, self.engine, job_id, started_at=now,
+                                    first_started_at=first, stop_at=stop_at)
             if not ctx.progress.get("seeded"):
                 total = sim.build_total()
                 ctx.checkpoint(seed_total=total, seed_started_at=now.isoformat())
@@ -286,14 +303,15 @@ class JobManager:
                 await self._seed_with_retries(ctx, sim, worker.control)
                 ctx.checkpoint(seeded=True, seed_finished_at=utcnow().isoformat())
                 ctx.activity("seed_completed", "Initial company built; continuous activity begins.",
-                             [{"kind": k, "count": n} for k, n in sorted(
-                                 kind_counts(self.engine, job_id, ("created",)).items())])
+                             [{"kind": k, "count": n} for k, n in sorted(ctx.created_counts().items())])
+                await ctx.flush()  # the build's end is durable at once, not a moment later
             await run_events(ctx, sim, worker.control, stop_at, row.get("cleanup_at"),
                              lambda why: self._finish(job_id, why))
         except CleanupRequested:
             ended = "cleanup_after"
             if ctx is not None:
                 ctx.activity("cleanup_scheduled", "cleanup_after reached: cleaning up.", [])
+                await ctx.flush()  # the cleanup reads this job's ledger from the database
             jobs_repo.close_run(self.engine, run_id, ended)  # the cleanup run starts right after
             self.workers.pop(job_id, None)
             jobs_repo.set_status(self.engine, job_id, JobStatus.CLEANING)
@@ -325,7 +343,7 @@ class JobManager:
         """A job stopped before it could settle what a crash left (an intent without an id) settles it now,
         so a stopped job's ledger names exactly what the platform holds. Best effort, bounded in time: the
         next start or the cleanup settles whatever this could not."""
-        if not any(SqlLedger(self.engine, ctx.job_id, name).entries(statuses=["intent"])
+        if not any(ctx.ledger_for(name).entries(statuses=["intent"])
                    for name in connection_types(ctx.config)):
             return
         try:
@@ -374,10 +392,9 @@ class JobManager:
     async def _cleanup(self, worker: Worker, keep_status: bool) -> None:
         job_id = worker.job_id
         assert worker.result is not None
-        row = self.get(job_id)
+        row, run_id = await asyncio.to_thread(self._open_run, job_id, "cleanup")
         adapters: list[PlatformAdapter] = []
         ctx: RunningJobContext | None = None
-        run_id = jobs_repo.open_run(self.engine, job_id, self.server_id, "cleanup")
         ended = "finished"
         try:
             ctx = self._context(row, worker.control)
@@ -385,9 +402,13 @@ class JobManager:
             adapters = await open_adapters(self.connectors, ctx)
             ctx.activity("cleanup_started", "Cleanup started: deleting what this job created.", [])
             result = merge_results([(a.platform, await a.cleanup()) for a in adapters])
+            await ctx.flush()  # every deletion is recorded before the job says it is cleaned
             final = JobStatus.DELETED if keep_status else JobStatus.CLEANED
             jobs_repo.add_cleanup_result(self.engine, job_id, result, status=final, stopped_at=utcnow())
+            if not result.get("errors"):  # all it made is gone: its names are free for other jobs
+                claims_repo.release_job(self.engine, job_id)
             ctx.activity("cleanup_completed", _cleanup_sentence(result), [])
+            await ctx.flush()  # nothing left to write once the result is out: the next cleanup starts afresh
             self._status_event(job_id, final)
             worker.result.set_result(result)
         except JobStopping as signal:
@@ -414,6 +435,10 @@ class JobManager:
         """Whatever way a worker ends: keep its figures, close its clients, close its run record."""
         job_id = worker.job_id
         if ctx is not None:
+            try:  # what the job wrote last (its ledger, progress, activity) reaches the database
+                await asyncio.shield(ctx.journal.aclose())
+            except Exception:
+                log.exception("job %s: its last records could not be written", job_id)
             jobs_repo.update_job(self.engine, job_id, stats={"http": ctx.http_stats.as_dict()})
             await ctx.content.aclose()
         for adapter in adapters:

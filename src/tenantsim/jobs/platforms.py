@@ -16,7 +16,6 @@ from typing import Any
 from tenantsim.connectors.base import Connector, PlatformAdapter
 from tenantsim.content.base import ContentProvider
 from tenantsim.jobs.context import RunningJobContext
-from tenantsim.store.ledger_repo import SqlLedger
 from tenantsim.store.ledger_types import Ledger
 
 # Progress the job keeps per platform; ``seed_done`` is also summed into the job's own for its bar.
@@ -49,7 +48,8 @@ class PlatformView:
         self.job_id = job.job_id
         self.content: ContentProvider = job.content
         self.http_stats = job.http_stats  # one per job: it is keyed by tenant
-        self.ledger: Ledger = SqlLedger(job.engine, job.job_id, self.platform)
+        self.ledger: Ledger = job.ledger_for(self.platform)
+        self.claims = job.claims
 
     def rng(self, *names: object) -> random.Random:
         return self.job.rng(self.platform, *names)

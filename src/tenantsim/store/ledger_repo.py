@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Engine, and_, func, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Engine, and_, func, select
 
+from tenantsim.store.job_journal import JobJournal
 from tenantsim.store.ledger_types import LedgerEntry
-from tenantsim.store.tables import jobs, ledger
+from tenantsim.store.tables import ledger
 from tenantsim.store.types import utcnow
 
 
@@ -19,71 +19,128 @@ def _entry(row: Any) -> LedgerEntry:
                        recorded_at=row.created_at)
 
 
+def _copied(value: Any) -> Any:
+    """A copy of a JSON value's lists and dicts (attrs hold JSON; ``copy.deepcopy`` is ten times slower)."""
+    if isinstance(value, dict):
+        return {k: _copied(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_copied(v) for v in value]
+    return value
+
+
+def _frozen(attrs: dict[str, Any]) -> dict[str, Any]:
+    """The attrs as they are now: a caller's list or dict changed later must not change the record."""
+    frozen: dict[str, Any] = _copied(attrs)
+    return frozen
+
+
 class SqlLedger:
-    def __init__(self, engine: Engine, job_id: str, platform: str) -> None:
+    """One job's rows on one platform. Every change goes to the job's journal (``store/job_journal.py``).
+
+    For a running job (a journal with the store's writer) the rows are held in memory, loaded on first
+    use: the job is their only writer, so reads never need the database and writes are batched.
+    Otherwise (tests, tools, another job's view) every read asks the database and every change is
+    written at once, as if by a restarted job.
+
+    Entries handed out are the ledger's own records: read them, change them only through its methods."""
+
+    def __init__(self, engine: Engine, job_id: str, platform: str, journal: JobJournal | None = None) -> None:
         self.engine = engine
         self.job_id = job_id
         self.platform = platform
+        self.journal = journal or JobJournal(engine, job_id)
+        self._cached = self.journal.writer is not None
+        self._loaded: dict[tuple[str, str], LedgerEntry] | None = None
+        self._by_kind: dict[str, dict[str, LedgerEntry]] = {}
 
-    def _where(self, kind: str, key: str) -> Any:
-        return and_(ledger.c.job_id == self.job_id, ledger.c.platform == self.platform, ledger.c.kind == kind,
-                    ledger.c.key == key)
+    @property
+    def _rows(self) -> dict[tuple[str, str], LedgerEntry]:
+        if self._loaded is None:
+            query = (select(ledger).where(and_(ledger.c.job_id == self.job_id,
+                                               ledger.c.platform == self.platform)).order_by(ledger.c.id))
+            with self.engine.connect() as conn:
+                found = [_entry(r) for r in conn.execute(query)]
+            self._loaded = {(e.kind, e.key): e for e in found}
+            for entry in found:
+                self._by_kind.setdefault(entry.kind, {})[entry.key] = entry
+        return self._loaded
+
+    def _row(self, kind: str, key: str) -> LedgerEntry | None:
+        if self._cached:
+            return self._rows.get((kind, key))
+        where = and_(ledger.c.job_id == self.job_id, ledger.c.platform == self.platform,
+                     ledger.c.kind == kind, ledger.c.key == key)
+        with self.engine.connect() as conn:
+            row = conn.execute(select(ledger).where(where)).first()
+        return _entry(row) if row else None
+
+    def preload(self) -> None:
+        """Read the rows now (from a thread, so a job starting does not read on the event loop)."""
+        _ = self._rows
 
     def intent(self, kind: str, key: str, *, parent_key: str | None = None, actor: str | None = None,
                attrs: dict[str, Any] | None = None) -> LedgerEntry:
-        now = utcnow()
-        values = {"job_id": self.job_id, "platform": self.platform, "kind": kind, "key": key,
-                  "parent_key": parent_key, "actor": actor,
-                  "status": "intent", "attrs": attrs or {}, "created_at": now, "updated_at": now}
-        try:
-            with self.engine.begin() as conn:
-                conn.execute(ledger.insert().values(**values))
-        except IntegrityError:  # recorded before (a restart) or by a concurrent writer: keep that one
-            found = self.get(kind, key)
-            assert found is not None
+        found = self._row(kind, key)
+        if found is not None:  # recorded before (a restart): keep that one
             return found
-        return LedgerEntry(kind=kind, key=key, parent_key=parent_key, actor=actor, attrs=dict(attrs or {}),
-                           recorded_at=now)
+        entry = LedgerEntry(kind=kind, key=key, parent_key=parent_key, actor=actor,
+                            attrs=_frozen(attrs or {}), recorded_at=utcnow())
+        if self._cached:
+            self._rows[(kind, key)] = entry
+            self._by_kind.setdefault(kind, {})[key] = entry
+        self.journal.row(self.platform, entry, new=True)
+        self.journal.changed()
+        return entry
 
     def created(self, kind: str, key: str, platform_id: str, attrs: dict[str, Any] | None = None,
                 progress: dict[str, Any] | None = None) -> None:
-        now = utcnow()
-        values: dict[str, Any] = {"platform_id": platform_id, "status": "created", "updated_at": now,
-                                  "error": None}
-        with self.engine.begin() as conn:
+        entry = self._row(kind, key)
+        if entry is not None:
+            entry.platform_id, entry.status, entry.error = platform_id, "created", None
             if attrs:
-                row = conn.execute(select(ledger.c.attrs).where(self._where(kind, key))).first()
-                values["attrs"] = {**(dict(row[0] or {}) if row else {}), **attrs}
-            conn.execute(update(ledger).where(self._where(kind, key)).values(**values))
-            if progress is not None:  # one transaction: a restart sees both or neither
-                conn.execute(update(jobs).where(jobs.c.id == self.job_id).values(progress=progress,
-                                                                                  updated_at=now))
+                entry.attrs = {**entry.attrs, **_frozen(attrs)}
+            self.journal.row(self.platform, entry)
+        if progress is not None:  # written with the row: a restart sees both or neither
+            self.journal.progress(progress)
+        if entry is not None or progress is not None:
+            self.journal.changed()
 
     def update_attrs(self, kind: str, key: str, attrs: dict[str, Any]) -> None:
-        with self.engine.begin() as conn:
-            row = conn.execute(select(ledger.c.attrs).where(self._where(kind, key))).first()
-            if row is None:
-                return
-            merged = {**dict(row[0] or {}), **attrs}
-            conn.execute(update(ledger).where(self._where(kind, key)).values(attrs=merged,
-                                                                                 updated_at=utcnow()))
+        self._change(kind, key, attrs={**self._attrs(kind, key), **_frozen(attrs)})
 
     def deleted(self, kind: str, key: str) -> None:
-        with self.engine.begin() as conn:
-            conn.execute(update(ledger).where(self._where(kind, key)).values(status="deleted",
-                                                                                 updated_at=utcnow()))
+        self._change(kind, key, status="deleted")
 
     def failed(self, kind: str, key: str, reason: str) -> None:
-        with self.engine.begin() as conn:
-            conn.execute(update(ledger).where(self._where(kind, key)).values(
-                status="failed", error=reason[:2000], updated_at=utcnow()))
+        self._change(kind, key, status="failed", error=reason[:2000])
+
+    def _attrs(self, kind: str, key: str) -> dict[str, Any]:
+        entry = self._row(kind, key)
+        return entry.attrs if entry is not None else {}
+
+    def _change(self, kind: str, key: str, **values: Any) -> None:
+        entry = self._row(kind, key)
+        if entry is None:  # nothing recorded under that key: nothing to change
+            return
+        for name, value in values.items():
+            setattr(entry, name, value)
+        self.journal.row(self.platform, entry)
+        self.journal.changed()
 
     def get(self, kind: str, key: str) -> LedgerEntry | None:
-        with self.engine.connect() as conn:
-            row = conn.execute(select(ledger).where(self._where(kind, key))).first()
-        return _entry(row) if row else None
+        return self._row(kind, key)
 
     def entries(self, kind: str | None = None, statuses: Sequence[str] | None = None) -> list[LedgerEntry]:
+        if not self._cached:
+            return self._read_entries(kind, statuses)
+        every = self._rows  # loads the rows (and their index by kind) on first use
+        rows = every.values() if kind is None else self._by_kind.get(kind, {}).values()
+        if statuses is None:
+            return list(rows)
+        wanted = set(statuses)
+        return [e for e in rows if e.status in wanted]
+
+    def _read_entries(self, kind: str | None, statuses: Sequence[str] | None) -> list[LedgerEntry]:
         mine = and_(ledger.c.job_id == self.job_id, ledger.c.platform == self.platform)
         query = select(ledger).where(mine).order_by(ledger.c.id)
         if kind is not None:
@@ -95,7 +152,17 @@ class SqlLedger:
 
     def counts(self) -> dict[str, int]:
         """Objects that exist on the platform now, by kind (created and not yet deleted)."""
-        return kind_counts(self.engine, self.job_id, ("created",), self.platform)
+        if not self._cached:
+            return kind_counts(self.engine, self.job_id, ("created",), self.platform)
+        out: dict[str, int] = {}
+        for entry in self._rows.values():
+            if entry.status == "created":
+                out[entry.kind] = out.get(entry.kind, 0) + 1
+        return out
+
+    async def flush(self) -> None:
+        """Every change so far is in the database."""
+        await self.journal.flush()
 
 
 def counts_by_status(engine: Engine, job_id: str) -> dict[str, dict[str, int]]:

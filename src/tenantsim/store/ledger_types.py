@@ -6,7 +6,7 @@ importing the other's layer.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
@@ -57,4 +57,22 @@ class Ledger(Protocol):
 
     def counts(self) -> dict[str, int]: ...
 
+    async def flush(self) -> None:
+        """Every change recorded so far is durable (reads never need it: they are served from memory)."""
+        ...
 
+
+class Claims(Protocol):
+    """Names unique in a tenant, held by one job at a time (``store/claims_repo.py``)."""
+
+    def held(self, tenant: str, kind: str, name: str) -> bool:
+        """Whether the job is known to hold ``name`` already (answered from memory)."""
+        ...
+
+    def claim(self, tenant: str, kind: str, name: str) -> bool:
+        """Take ``name`` for the job; False when another job holds it."""
+        ...
+
+    def claim_many(self, tenant: str, kind: str, names: Iterable[str]) -> set[str]:
+        """Take each name no other job holds, at once; the names the job holds."""
+        ...

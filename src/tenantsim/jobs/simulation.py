@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from tenantsim.connectors.base import PlatformAdapter
+from tenantsim.connectors.kit.concurrency import bounded
 from tenantsim.connectors.registry import PLATFORMS
 from tenantsim.errors import Skippable
 from tenantsim.jobs.context import RunningJobContext
@@ -55,7 +56,7 @@ class Simulation:
             await adapter.prepare()
         catalogue = sorted({label for a in adapters for label in a.catalogue()})
         known = _known_everywhere(adapters)
-        stored = company_repo.load(ctx.engine, ctx.job_id)
+        stored = await asyncio.to_thread(company_repo.load, ctx.engine, ctx.job_id)
         if stored is not None:
             company = Company.from_dict(stored)
             changed = adopt_known(company, known or ())  # a company taken over from another job
@@ -96,13 +97,14 @@ class Simulation:
         return sum(adapter.build_total(self.company) for adapter in self.adapters)
 
     async def build(self) -> None:
-        for adapter in self.adapters:
-            await adapter.build(self.company)
+        """Every platform at once: each has a rate-limit budget of its own, so one waiting on its budget
+        never holds up another. The first failure (or a stop) cancels the others and is raised."""
+        await bounded(self.adapters, lambda adapter: adapter.build(self.company), parallel=len(self.adapters))
 
     def save(self, **progress: Any) -> None:
         """The company and the job's progress, in one transaction."""
         self.ctx.progress.update(progress, sim_now=self.company.sim_now, sim_zone=self.zone)
-        company_repo.save(self.ctx.engine, self.ctx.job_id, self.company.to_dict(), dict(self.ctx.progress))
+        self.ctx.save_company(self.company.to_dict())
 
     async def finish_pending(self) -> None:
         """An event a crash left half-reflected: every platform converges to it now."""
@@ -166,7 +168,14 @@ class Simulation:
         return kinds
 
     async def cleanup(self) -> dict[str, Any]:
-        return merge_results([(adapter.platform, await adapter.cleanup()) for adapter in self.adapters])
+        """Every platform at once, as the build; the results in the platforms' order."""
+        results: dict[int, dict[str, Any]] = {}
+
+        async def clean(index: int) -> None:
+            results[index] = await self.adapters[index].cleanup()
+
+        await bounded(range(len(self.adapters)), clean, parallel=len(self.adapters))
+        return merge_results([(adapter.platform, results[i]) for i, adapter in enumerate(self.adapters)])
 
     async def aclose(self) -> None:
         for adapter in self.adapters:

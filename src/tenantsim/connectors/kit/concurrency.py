@@ -4,6 +4,7 @@ answer no longer holds up the next."""
 from __future__ import annotations
 
 import asyncio
+from collections import deque
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
@@ -45,3 +46,53 @@ async def bounded(
         error = None if task.cancelled() else task.exception()
         if error is not None:
             raise error
+
+
+async def as_ready(
+    items: Sequence[Any],
+    work: Callable[[Any], Awaitable[None]],
+    *,
+    key: Callable[[Any], str],
+    after: Callable[[Any], str | None],
+    parallel: int = PARALLEL,
+) -> None:
+    """``work`` on every item, a few at a time, each started as soon as the item it comes ``after`` (a
+    key, e.g. a person's manager) is done. No rounds: a round's slowest item would leave the budget idle
+    at every round's tail. An item whose predecessor is not among the items starts at once; a broken
+    chain (a cycle) is released when nothing else is left to do, rather than stall. Failure as in
+    ``bounded``: the first one cancels the rest and is raised."""
+    keys = {key(item) for item in items}
+    ready: deque[Any] = deque()
+    waiting: dict[str, list[Any]] = {}  # predecessor key -> the items that start when it is done
+    for item in items:
+        before = after(item)
+        if before is None or before not in keys or before == key(item):
+            ready.append(item)
+        else:
+            waiting.setdefault(before, []).append(item)
+    running = 0
+    changed = asyncio.Event()
+
+    async def worker() -> None:
+        nonlocal running
+        while True:
+            while not ready:
+                if running == 0:
+                    if not waiting:
+                        return
+                    for chained in waiting.values():  # only a cycle is left: let it go unordered
+                        ready.extend(chained)
+                    waiting.clear()
+                    break
+                changed.clear()
+                await changed.wait()
+            item = ready.popleft()
+            running += 1
+            try:
+                await work(item)
+            finally:
+                running -= 1
+            ready.extend(waiting.pop(key(item), ()))
+            changed.set()
+
+    await bounded(range(min(parallel, len(items))), lambda _: worker(), parallel)

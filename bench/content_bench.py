@@ -123,7 +123,8 @@ async def model_costs() -> dict[str, Any]:
 async def a_jobs_month(days: float = 30.0) -> dict[str, Any]:
     """Model calls per object a job actually creates: the media team's Asana job (the issue's own case)
     with Claude's provider, as a job makes it, against the fake Messages API, through a simulated month:
-    the company, its projects, tasks, subtasks and conversations."""
+    the company, its projects, tasks, subtasks and conversations. Also: the calls by kind (tool), the
+    largest answer asked for and written, and the workspace's realism measures at the end."""
     import tempfile
 
     from tests.conformance.asana_case import AsanaCase
@@ -141,7 +142,8 @@ async def a_jobs_month(days: float = 30.0) -> dict[str, Any]:
                                 pool=InMemoryContentPool(), on_usage=meter.on_usage, on_notice=None)
         config = {**case.config(base, 5), "industry": "media", "content_provider": "anthropic"}
         ctx = make_context(Path(folder), config, seed=3, content=content)
-        sim = await Simulation.open(ctx, [await case.connector().open_adapter(ctx)])
+        connector = case.connector()
+        sim = await Simulation.open(ctx, [await connector.open_adapter(ctx)])
         await sim.build()
         await sim.fast_forward(days)
         made = sum(1 for e in ctx.ledger.entries() if e.platform_id)
@@ -149,10 +151,19 @@ async def a_jobs_month(days: float = 30.0) -> dict[str, Any]:
         fallback = getattr(content, "served_from_fallback", 0)
         await sim.aclose()
         await content.aclose()
+        measures = await connector.realism(config, ctx.ledger.entries(), sim.company)
+    by_kind: dict[str, int] = {}
+    for request in server.requests:
+        tool = str(request["tool_choice"]["name"])
+        by_kind[tool] = by_kind.get(tool, 0) + 1
     return {"simulated_days": days, "objects_created": made, "model_calls": calls,
             "calls_per_object": round(calls / made, 4) if made else None,
+            "calls_by_tool": by_kind,
+            "largest_max_tokens": max((int(r["max_tokens"]) for r in server.requests), default=0),
+            "largest_answer_output_tokens": max((u["output_tokens"] for u in server.usages), default=0),
             "input_tokens": meter.input_tokens, "output_tokens": meter.output_tokens,
-            "served_offline_while_waiting": fallback, "target_calls_per_object": 0.05}
+            "served_offline_while_waiting": fallback, "target_calls_per_object": 0.05,
+            "realism": measures}
 
 
 def main() -> None:

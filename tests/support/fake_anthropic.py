@@ -41,6 +41,7 @@ class FakeAnthropic:
         self.script: deque[tuple[int, dict[str, str]]] = deque()
         self.always_fail: int | None = None
         self.requests: list[dict[str, Any]] = []  # every Messages request body, in order
+        self.usages: list[dict[str, int]] = []  # the usage of every answered request, in order
         self.problems: list[str] = []  # request-shape violations
         self.answered = 0  # requests answered with tool_use content
         self.input_tokens = 0  # totals billed (input includes cache reads and writes)
@@ -131,6 +132,7 @@ class FakeAnthropic:
         self.input_tokens += usage["input_tokens"] + usage["cache_creation_input_tokens"] + usage[
             "cache_read_input_tokens"]
         self.output_tokens += usage["output_tokens"]
+        self.usages.append(usage)
         self.answered += 1
         serial = next(self._serial)
         return JSONResponse({
@@ -150,15 +152,28 @@ class FakeAnthropic:
                                "last_name": f"{LAST[(n // len(FIRST)) % len(LAST)]}-{n // 520 + 1}"
                                if n >= 520 else LAST[(n // len(FIRST)) % len(LAST)]})
             return {"people": people}
-        if tool == "record_projects":
-            return {"projects": [{"name": f"{department} initiative {next(self._serial)}",
-                                  "notes": f"A {department} project reviewed weekly.",
-                                  "sections": ["Planned", "In progress", "Done"]} for _ in range(counts[0])]}
-        if tool == "record_tasks":
-            return {"tasks": [{"name": f"{department} task {next(self._serial)} for {project}",
-                               "notes": "Owner drives it; review on Friday.", "subtasks": ["Draft", "Review"]}
-                              for _ in range(counts[0])]}
-        tasks = re.findall(r"^- (.+)$", prompt, flags=re.MULTILINE)
+        if tool == "record_projects":  # "- <department>: <n> projects." per department asked for
+            asked = re.findall(r"^- (.+?): (\d+) projects\.", prompt, flags=re.MULTILINE)
+            return {"project_sets": [
+                {"department": name, "projects": [
+                    {"name": f"{name} initiative {next(self._serial)}",
+                     "notes": f"A {name} project reviewed weekly.",
+                     "sections": ["Planned", "In progress", "Done"]}
+                    for _ in range(int(count))]}
+                for name, count in asked or [(department, "3")]]}
+        if tool == "record_tasks":  # "- <project> (<department> department): <n> tasks." per project
+            wanted = re.findall(r"^- (.+) \((.+?) department\): (\d+) tasks\.", prompt, flags=re.MULTILINE)
+            return {"task_sets": [
+                {"project": name, "tasks": [
+                    {"name": f"{dept} task {next(self._serial)} for {name}",
+                     "notes": "Owner drives it; review on Friday.", "subtasks": ["Draft", "Review"]}
+                    for _ in range(int(count))]}
+                for name, dept, count in wanted or [(project, department, str(counts[0]))]]}
+        # "- <task>", then "  continues: <n> comments so far..." for a thread that goes on
+        asked_threads = re.findall(r"^- (.+)$(?:\n  continues: (\d+) comments so far)?", prompt,
+                                   flags=re.MULTILINE)
         per_thread = counts[1] if len(counts) > 1 else 3
-        return {"threads": [{"task": task, "comments": [f"@{{mention}} update {i + 1} on {task}"
-                                                        for i in range(per_thread)]} for task in tasks]}
+        return {"threads": [
+            {"task": task, "comments": [f"@{{mention}} update {int(so_far or 0) + i + 1} on {task}"
+                                        for i in range(per_thread)]}
+            for task, so_far in asked_threads]}

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
+import math
 from collections.abc import Iterator
 
 import pytest
@@ -182,3 +184,78 @@ async def test_the_key_never_appears_in_logs_notices_or_pool(
     assert "anthropic" in caplog.text.lower()  # the SDK's own debug logging was captured too
     assert KEY not in everything and KEY[-12:] not in everything  # ...without the key
     assert all(r["model"] == MODEL for r in server.requests)
+
+
+# --- batching: each call writes for what the job is about to need ---------------------------------------
+
+
+def requests_for(server: FakeAnthropic, tool: str) -> list[str]:
+    """The prompts of the requests that asked for ``tool``."""
+    return [r["messages"][0]["content"] for r in server.requests if r["tool_choice"]["name"] == tool]
+
+
+async def test_projects_for_every_department_come_from_one_call(fake: tuple[FakeAnthropic, str]) -> None:
+    server, base_url = fake
+    provider = make(base_url, Recorder(), InMemoryContentPool())
+    for department in ("Editorial", "Sales", "Engineering", "Marketing"):
+        found = await provider.projects(ContentContext(industry="media", seed=1, department=department), 2)
+        assert [p.name.startswith(f"{department} initiative") for p in found] == [True, True]
+    await provider.aclose()
+    assert len(requests_for(server, "record_projects")) == 1
+
+
+@pytest.mark.parametrize("projects", [4, 6])
+async def test_the_task_sets_of_a_jobs_projects_share_calls(fake: tuple[FakeAnthropic, str],
+                                                            projects: int) -> None:
+    """Each project's tasks are asked for separately (as a job builds them), yet one call writes the sets
+    of as many of the job's projects as fit one call's worth."""
+    from tenantsim.content.anthropic_batches import MIN_TASK_SET, TASKS_PER_CALL
+
+    server, base_url = fake
+    provider = make(base_url, Recorder(), InMemoryContentPool())
+    ctx = ContentContext(industry="media", seed=1, department="Editorial")
+    plans = await provider.projects(ctx, projects)
+    for plan in plans:
+        tasks = await provider.tasks(dataclasses.replace(ctx, project=plan.name), 10)
+        assert all(t.name.endswith(f"for {plan.name}") for t in tasks)  # the model's, for this project
+    await provider.aclose()
+    prompts = requests_for(server, "record_tasks")
+    assert len(prompts) <= math.ceil(projects / (TASKS_PER_CALL // MIN_TASK_SET))
+    assert plans[1].name in prompts[0]  # the first call already wrote for the other projects
+
+
+async def test_one_thread_call_covers_the_tasks_in_use_and_the_next_ones(
+        fake: tuple[FakeAnthropic, str]) -> None:
+    server, base_url = fake
+    provider = make(base_url, Recorder(), InMemoryContentPool())
+    ctx = ContentContext(industry="media", seed=1, department="Editorial", project="Election Desk",
+                         extra={"mentions": "Dana,Lee"})
+    first = await provider.tasks(ctx, 4)
+    ctx.task = first[0].name
+    await provider.comments(ctx, 1)
+    assert len(requests_for(server, "record_comment_threads")) == 1
+    later = await provider.tasks(dataclasses.replace(ctx, task=None), 8, start_index=4)  # made after the call
+    for task in [*first, *later]:
+        thread = await provider.comments(dataclasses.replace(ctx, task=task.name), 6)
+        assert [c.text for c in thread][-1].endswith(f"update 6 on {task.name}")
+    await provider.aclose()
+    assert len(requests_for(server, "record_comment_threads")) == 1
+
+
+async def test_threads_about_to_run_out_are_continued_in_one_call(fake: tuple[FakeAnthropic, str]) -> None:
+    server, base_url = fake
+    provider = make(base_url, Recorder(), InMemoryContentPool())
+    ctx = ContentContext(industry="media", seed=1, department="Editorial", project="Election Desk",
+                         extra={"mentions": "Dana,Lee"})
+    busy, quiet, idle = (t.name for t in await provider.tasks(ctx, 3))
+    for task, comments in ((busy, 6), (quiet, 5), (idle, 1)):
+        await provider.comments(dataclasses.replace(ctx, task=task), comments)
+    assert len(requests_for(server, "record_comment_threads")) == 1
+    more = await provider.comments(dataclasses.replace(ctx, task=busy), 2, start_index=6)
+    assert [c.text.split(" ", 1)[1] for c in more] == [f"update {n} on {busy}" for n in (7, 8)]  # goes on
+    prompt = requests_for(server, "record_comment_threads")[-1]
+    assert f"- {quiet}\n  continues: 6 comments so far" in prompt  # one left: continued too
+    assert f"- {idle}\n" not in prompt  # five left: not yet
+    await provider.comments(dataclasses.replace(ctx, task=quiet), 3, start_index=5)
+    await provider.aclose()
+    assert len(requests_for(server, "record_comment_threads")) == 2

@@ -129,3 +129,24 @@ async def test_buffered_comments_only_mention_the_threads_people() -> None:
     assert all(set(re.findall(r"@([\w-]+)", c.text)) <= {"Ava", "Liam"} for c in thread)
     assert len({c.text for c in thread}) == 3
     await provider.aclose()
+
+
+async def test_what_the_job_takes_is_reported_not_what_is_buffered_ahead() -> None:
+    """The inner provider writes ahead for what the job uses: the buffer's items are not in use yet."""
+    class Listening(GatedProvider):
+        def __init__(self) -> None:
+            super().__init__()
+            self.reports: list[tuple[str, list[str], int]] = []
+
+        def served(self, kind: str, ctx: ContentContext, items: list[TaskIdea], start_index: int) -> None:
+            self.reports.append((kind, [t.name for t in items], start_index))
+
+    inner = Listening()
+    inner.gate.set()
+    provider = PrefetchingContentProvider(inner, OfflineContentProvider(5), batch=10, max_wait=5)
+    await provider.tasks(CTX, 2)
+    await provider.tasks(CTX, 1, start_index=2)
+    assert inner.calls[0] == ("tasks", 10, 0)  # ten written ahead...
+    assert inner.reports == [("tasks", ["model task 0", "model task 1"], 0),  # ...three taken
+                             ("tasks", ["model task 2"], 2)]
+    await provider.aclose()

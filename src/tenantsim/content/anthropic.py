@@ -1,10 +1,12 @@
 """Content written by Claude through the official SDK, pooled for reuse, with an offline fallback.
 
-Each model call asks for a whole batch (``batch_size`` items, 25 by default) through a tool with a
-JSON schema; the fixed instructions are marked for prompt caching. Results go to the shared content
-pool and later requests of the same industry and kind read them from there first. Rate limits and
-overload (429 / 529 / 5xx) are retried, waiting what ``retry-after`` asks; persistent failure sends
-requests to the offline provider for a while and says so once through ``on_notice``.
+Each model call asks for a whole batch through a tool with a JSON schema; the fixed instructions are
+marked for prompt caching. Results go to the shared content pool and later requests of the same
+industry and kind read them from there first. A call writes more than was asked for: what the job is
+about to need of the same kind (``anthropic_batches``, sized from what the job uses, ``demand``).
+Rate limits and overload (429 / 529 / 5xx) are retried, waiting what ``retry-after`` asks;
+persistent failure sends requests to the offline provider for a while and says so once through
+``on_notice``.
 
 Model calls, retries and the fallback decision live in ``anthropic_calls``.
 """
@@ -13,20 +15,15 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-import hashlib
 import math
 import random
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
+from tenantsim.content.anthropic_batches import PROVIDER, BatchWriter, context_key
 from tenantsim.content.anthropic_calls import ModelCaller, Sleep, check_anthropic_key
-from tenantsim.content.anthropic_prompts import (
-    comments_prompt,
-    people_prompt,
-    projects_prompt,
-    tasks_prompt,
-)
+from tenantsim.content.anthropic_prompts import people_prompt
 from tenantsim.content.base import (
     CommentIdea,
     ContentContext,
@@ -40,6 +37,7 @@ from tenantsim.content.base import (
     UsageCallback,
     derive_seed,
 )
+from tenantsim.content.demand import Demand
 from tenantsim.content.offline import THREAD_ABOVE, OfflineContentProvider
 from tenantsim.content.offline_people import build_org_plan, company_name, make_hires, slug
 from tenantsim.content.offline_talk import normalized
@@ -50,23 +48,13 @@ from tenantsim.content.templates import tidy
 
 __all__ = ["AnthropicContentProvider", "check_anthropic_key", "context_key"]
 
-PROVIDER = "anthropic"
-# A thread is written whole: as many comments as a real conversation on a task has (two to six), so a
-# task's comments rarely need a second call; one call writes the threads of several tasks.
-THREAD_LENGTH = 6
-THREADS_PER_CALL = 16
-
-
-def context_key(*parts: str) -> str:
-    """A pool key from parts; long ones keep a readable prefix and a hash of the whole."""
-    key = "|".join(parts)
-    if len(key) <= 250:
-        return key
-    return f"{key[:200]}#{hashlib.blake2b(key.encode(), digest_size=12).hexdigest()}"
-
 
 class AnthropicContentProvider:
-    """Implements ``ContentProvider`` with Claude, falling back to ``fallback`` (offline)."""
+    """Implements ``ContentProvider`` with Claude, falling back to ``fallback`` (offline).
+
+    ``use_reported``: a pre-generating wrapper in front buffers what this returns and reports what the
+    job takes through ``served``; without one, what this returns is in use.
+    """
 
     name = "anthropic"
 
@@ -74,7 +62,8 @@ class AnthropicContentProvider:
                  fallback: OfflineContentProvider, on_usage: UsageCallback | None,
                  on_notice: NoticeCallback | None, base_url: str | None = None, batch_size: int = 25, *,
                  max_attempts: int = 4, max_retry_wait: float = 60.0, cooldown: float = 300.0,
-                 concurrency: int = 4, timeout: float = 120.0, sleep: Sleep = asyncio.sleep) -> None:
+                 concurrency: int = 4, timeout: float = 120.0, sleep: Sleep = asyncio.sleep,
+                 use_reported: bool = False) -> None:
         self._model = ModelCaller(api_key, model, base_url=base_url, on_usage=on_usage, on_notice=on_notice,
                                   max_attempts=max_attempts, max_retry_wait=max_retry_wait, cooldown=cooldown,
                                   timeout=timeout, sleep=sleep)
@@ -85,7 +74,9 @@ class AnthropicContentProvider:
         self.batch_size = max(1, batch_size)
         self._concurrency = max(1, concurrency)
         self._locks: dict[tuple[str, str, str], asyncio.Lock] = {}
-        self._recent_tasks: dict[tuple[str, str, str], list[str]] = {}
+        self._demand = Demand()
+        self._use_reported = use_reported
+        self._writer = BatchWriter(self._model, self._pool, self._demand, fallback)
         self._project_departments: dict[tuple[str, str], str] = {}  # callers do not always say
 
     @property
@@ -119,6 +110,31 @@ class AnthropicContentProvider:
                 if fresh:
                     items = items + await self._pool.add(PROVIDER, industry, kind, key, fresh)
             return items
+
+    # --- what the job uses -----------------------------------------------------------------------------
+
+    def served(self, kind: str, ctx: ContentContext, items: Sequence[Any], start_index: int) -> None:
+        """The job took ``items`` (from ``start_index``) for ``ctx``: the next calls write for them."""
+        if not items:
+            return
+        pack = get_pack(ctx.industry)
+        if kind == "projects":
+            for project in items:
+                self._project_departments[(pack.key, project.name)] = project.department
+                self._demand.use_projects(pack.key, project.department, [project.name])
+            return
+        if not ctx.task and kind == "tasks":
+            spec = self._department(pack, ctx, start_index)
+            self._demand.use_tasks(pack.key, spec.name, ctx.project or f"{spec.name} work",
+                                   [t.name for t in items])
+        elif ctx.task and kind == "comments":
+            spec = self._department(pack, ctx, 0)
+            thread = (spec.name, ctx.project or f"{spec.name} work", ctx.task)
+            self._demand.use_comments(pack.key, thread, start_index + len(items))
+
+    def _returned(self, kind: str, ctx: ContentContext, items: Sequence[Any], start_index: int) -> None:
+        if not self._use_reported:
+            self.served(kind, ctx, items, start_index)
 
     # --- people ----------------------------------------------------------------------------------------
 
@@ -171,13 +187,15 @@ class AnthropicContentProvider:
         pack = get_pack(ctx.industry)
         spec = self._department(pack, ctx, start_index)
         dept_ctx = ContentContext(ctx.industry, ctx.seed, ctx.company_name, spec.name, extra=dict(ctx.extra))
-        examples = [p.name for p in self._fallback.projects_sync(dept_ctx, 3, start_index)]
         description = f"{ctx.company_name or company_name(pack, self.seed)}, {pack.description}"
-        pooled = await self._ensure("projects", pack.key, context_key(spec.name), start_index + count,
-                                    lambda n: projects_prompt(pack.display_name, description, spec.name, n,
-                                                              examples))
+        key = context_key(spec.name)
+        need = start_index + count
+        pooled = await self._pool.load(PROVIDER, pack.key, "projects", key, limit=max(need, 5000))
+        if len(pooled) < need:
+            await self._writer.project_sets(pack, description, spec.name, need)
+            pooled = await self._pool.load(PROVIDER, pack.key, "projects", key, limit=max(need, 5000))
         out: list[ProjectIdea] = []
-        for index in range(start_index, start_index + count):
+        for index in range(start_index, need):
             if index < len(pooled):
                 p = pooled[index][1]
                 out.append(ProjectIdea(key=f"pr-{slug(spec.name)}-{index:05d}", name=str(p["name"]),
@@ -187,6 +205,7 @@ class AnthropicContentProvider:
                 out.extend(self._fallback.projects_sync(dept_ctx, 1, index))
         for project in out:
             self._project_departments[(pack.key, project.name)] = spec.name
+        self._returned("projects", ctx, out, start_index)
         return out
 
     async def tasks(self, ctx: ContentContext, count: int, start_index: int = 0) -> list[TaskIdea]:
@@ -194,29 +213,34 @@ class AnthropicContentProvider:
             return await self._fallback.tasks(ctx, count, start_index)
         if ctx.task:  # subtasks for an existing task: its steps, which the offline grammar knows
             steps = self._fallback.tasks_sync(ctx, count, start_index)
-            ideas = await self.tasks(dataclasses.replace(ctx, task=None), count, start_index)
+            ideas = await self._task_ideas(dataclasses.replace(ctx, task=None), count, start_index)
             return [dataclasses.replace(idea, subtasks=step.subtasks)
                     for idea, step in zip(ideas, steps, strict=True)]
+        out = await self._task_ideas(ctx, count, start_index)
+        self._returned("tasks", ctx, out, start_index)
+        return out
+
+    async def _task_ideas(self, ctx: ContentContext, count: int, start_index: int) -> list[TaskIdea]:
         pack = get_pack(ctx.industry)
         spec = self._department(pack, ctx, start_index)
         project = ctx.project or f"{spec.name} work"
         dept_ctx = ContentContext(ctx.industry, ctx.seed, ctx.company_name, spec.name, ctx.project,
                                   extra=dict(ctx.extra))
-        examples = [t.name for t in self._fallback.tasks_sync(dept_ctx, 3, start_index)]
-        pooled = await self._ensure(
-            "tasks", pack.key, context_key(spec.name, project), start_index + count,
-            lambda n: tasks_prompt(pack.display_name, spec.name, project, n, examples))
+        key = context_key(spec.name, project)
+        need = start_index + count
+        self._demand.ask(pack.key, "tasks", key, need)
+        pooled = await self._pool.load(PROVIDER, pack.key, "tasks", key, limit=max(need, 5000))
+        if len(pooled) < need:
+            await self._writer.task_sets(pack, dept_ctx, spec.name, project, need)
+            pooled = await self._pool.load(PROVIDER, pack.key, "tasks", key, limit=max(need, 5000))
         out: list[TaskIdea] = []
-        for index in range(start_index, start_index + count):
+        for index in range(start_index, need):
             if index < len(pooled):
                 t = pooled[index][1]
                 subtasks = tuple(str(s) for s in t.get("subtasks", []))  # type: ignore[attr-defined]
                 out.append(TaskIdea(name=str(t["name"]), notes=str(t.get("notes", "")), subtasks=subtasks))
             else:
                 out.extend(self._fallback.tasks_sync(dept_ctx, 1, index))
-        recent = self._recent_tasks.setdefault((pack.key, spec.name, project), [])
-        recent.extend(t.name for t in out if t.name not in recent)
-        del recent[:-50]
         return out
 
     async def comments(self, ctx: ContentContext, count: int, start_index: int = 0) -> list[CommentIdea]:
@@ -229,7 +253,7 @@ class AnthropicContentProvider:
         key = context_key(spec.name, project, ctx.task)
         thread = await self._pool.load(PROVIDER, pack.key, "comments", key, limit=need)
         if len(thread) < need:
-            await self._write_threads(pack, spec.name, project, ctx.task, need - len(thread))
+            await self._writer.threads(pack, (spec.name, project, ctx.task), need)
             thread = await self._pool.load(PROVIDER, pack.key, "comments", key, limit=need)
         out: list[CommentIdea] = []
         said = {normalized(c.text) for c in ctx.thread}
@@ -247,33 +271,8 @@ class AnthropicContentProvider:
                     so_far.extra.pop("author", None)
                 out.extend(self._fallback.comments_sync(so_far, 1, index))
             said.add(normalized(out[-1].text))
+        self._returned("comments", ctx, out, start_index)
         return out
-
-    async def _write_threads(self, pack: IndustryPack, department: str, project: str, task: str,
-                             missing: int) -> None:
-        """One call writes this task's thread and threads for other recent tasks of the project that
-        have none yet, so later comments on those tasks cost no call."""
-        length = max(THREAD_LENGTH, missing)
-        recent = self._recent_tasks.get((pack.key, department, project), [])
-        at = recent.index(task) + 1 if task in recent else 0
-        others: list[str] = []
-        for other in recent[at:] + recent[:at]:  # the tasks after this one first: likely talked about next
-            if len(others) + 1 >= THREADS_PER_CALL:
-                break
-            if other != task and not await self._pool.load(
-                    PROVIDER, pack.key, "comments", context_key(department, project, other), limit=1):
-                others.append(other)
-        wanted = [task, *others]
-        lock = self._lock(("comments", pack.key, context_key(department, project)))
-        async with lock:
-            prompt = comments_prompt(pack.display_name, department, project, wanted, length)
-            threads = await self._model.call("comments", prompt)
-        for thread in threads or []:
-            name = str(thread["task"])
-            match = next((t for t in wanted if t.lower() == name.lower()), None)
-            if match is not None:
-                await self._pool.add(PROVIDER, pack.key, "comments", context_key(department, project, match),
-                                     [{"text": text} for text in thread["comments"]])
 
     async def aclose(self) -> None:
         await self._model.aclose()

@@ -24,7 +24,7 @@ from tenantsim.errors import AuthError, FatalError, Retriable
 log = logging.getLogger("tenantsim.content.anthropic")
 
 RETRY_STATUSES = frozenset({408, 409, 429, 500, 502, 503, 504, 529})
-MAX_TOKENS = {"people": 2048, "projects": 4096, "tasks": 8192, "comments": 6144}
+MAX_TOKENS = {"people": 2048, "projects": 8192, "tasks": 8192, "comments": 8192}
 REASONS = {401: "rejected the API key (HTTP 401)", 403: "refused the request (HTTP 403)",
            429: "kept rate-limiting us (HTTP 429)", 529: "stayed overloaded (HTTP 529)"}
 Sleep = Callable[[float], Awaitable[None]]

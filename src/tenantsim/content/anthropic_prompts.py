@@ -40,9 +40,10 @@ only through the tool you are given.
 
 Kinds of items:
 - people: first_name and last_name.
-- projects: a name a team would give its project board (not a sentence), notes (the goal, owner \
-team, and how progress is reviewed) and 3 to 6 board section names in workflow order.
-- tasks: name, notes and 0 to 5 short subtasks that are steps of the task.
+- projects, in sets by department: a name a team would give its project board (not a sentence), \
+notes (the goal, owner team, and how progress is reviewed) and 3 to 6 board section names in \
+workflow order.
+- tasks, in sets by project: name, notes and 0 to 5 short subtasks that are steps of the task.
 - comment threads: for each task given, a short conversation between two to four teammates who work \
 on that task, in the order it happened. A thread is made of exchanges, and each comment answers the \
 one before it: a question gets an answer (then perhaps a thanks or a follow-up question); a status \
@@ -75,17 +76,19 @@ TOOLS: dict[str, dict[str, Any]] = {
     },
     "projects": {
         "name": "record_projects",
-        "description": "Record the projects you wrote.",
-        "input_schema": _object({"projects": _array(_object(
-            {"name": _STRING, "notes": _STRING, "sections": _array(_STRING, minItems=3, maxItems=6)},
-            ["name", "notes", "sections"]))}, ["projects"]),
+        "description": "Record the projects you wrote, one set per department.",
+        "input_schema": _object({"project_sets": _array(_object(
+            {"department": _STRING, "projects": _array(_object(
+                {"name": _STRING, "notes": _STRING, "sections": _array(_STRING, minItems=3, maxItems=6)},
+                ["name", "notes", "sections"]))}, ["department", "projects"]))}, ["project_sets"]),
     },
     "tasks": {
         "name": "record_tasks",
-        "description": "Record the tasks you wrote.",
-        "input_schema": _object({"tasks": _array(_object(
-            {"name": _STRING, "notes": _STRING, "subtasks": _array(_STRING, maxItems=5)},
-            ["name", "notes", "subtasks"]))}, ["tasks"]),
+        "description": "Record the tasks you wrote, one set per project.",
+        "input_schema": _object({"task_sets": _array(_object(
+            {"project": _STRING, "tasks": _array(_object(
+                {"name": _STRING, "notes": _STRING, "subtasks": _array(_STRING, maxItems=5)},
+                ["name", "notes", "subtasks"]))}, ["project", "tasks"]))}, ["task_sets"]),
     },
     "comments": {
         "name": "record_comment_threads",
@@ -94,7 +97,7 @@ TOOLS: dict[str, dict[str, Any]] = {
             {"task": _STRING, "comments": _array(_STRING, minItems=1)}, ["task", "comments"]))}, ["threads"]),
     },
 }
-RESULT_FIELD = {"people": "people", "projects": "projects", "tasks": "tasks", "comments": "threads"}
+RESULT_FIELD = {"people": "people", "projects": "project_sets", "tasks": "task_sets", "comments": "threads"}
 
 
 def people_prompt(industry: str, description: str, count: int) -> str:
@@ -102,25 +105,46 @@ def people_prompt(industry: str, description: str, count: int) -> str:
             f"Write exactly {count} employee names (first_name, last_name) for this company.")
 
 
-def projects_prompt(industry: str, description: str, department: str, count: int, examples: list[str]) -> str:
-    return (f"Industry: {industry}. The company: {description}\nDepartment: {department}.\n"
-            f"Write exactly {count} projects this department runs. Style examples (do not copy): "
-            f"{'; '.join(examples)}.")
+def projects_prompt(industry: str, description: str, wanted: list[tuple[str, int, list[str]]]) -> str:
+    """``wanted``: (department, how many projects, style examples) for each department."""
+    listing = "\n".join(f"- {department}: {count} projects. Style examples (do not copy): "
+                        f"{'; '.join(examples)}." for department, count, examples in wanted)
+    return (f"Industry: {industry}. The company: {description}\n"
+            f"Write the projects each department below runs, exactly as many as asked for each: one "
+            f"project set per department, with the department's name exactly as given.\n{listing}")
 
 
-def tasks_prompt(industry: str, department: str, project: str, count: int, examples: list[str]) -> str:
-    return (f"Industry: {industry}. Department: {department}. Project: {project}.\n"
-            f"Write exactly {count} tasks that belong to this project. Style examples (do not copy): "
-            f"{'; '.join(examples)}.")
+def tasks_prompt(industry: str, wanted: list[tuple[str, str, int, list[str]]]) -> str:
+    """``wanted``: (department, project, how many tasks, style examples) for each project."""
+    listing = "\n".join(f"- {project} ({department} department): {count} tasks. Style examples (do not "
+                        f"copy): {'; '.join(examples)}." for department, project, count, examples in wanted)
+    return (f"Industry: {industry}.\n"
+            f"Write the tasks of each project below, exactly as many as asked for each: work that belongs "
+            f"to that project and its department. One task set per project, with the project's name "
+            f"exactly as given.\n{listing}")
 
 
-def comments_prompt(industry: str, department: str, project: str, tasks: list[str], per_thread: int) -> str:
-    listing = "\n".join(f"- {task}" for task in tasks)
-    return (f"Industry: {industry}. Department: {department}. Project: {project}.\n"
-            f"Write exactly {len(tasks)} threads, one for each task below, each with exactly {per_thread} "
+# A thread to write: (department, project, task, comments written so far, the last of them).
+ThreadAsk = tuple[str, str, str, int, list[str]]
+
+
+def comments_prompt(industry: str, threads: list[ThreadAsk], per_thread: int) -> str:
+    lines: list[str] = []
+    heading = ""
+    for department, project, task, so_far, last in threads:
+        if f"{project} ({department} department)" != heading:
+            heading = f"{project} ({department} department)"
+            lines.append(f"Project: {heading}")
+        lines.append(f"- {task}")
+        if so_far:
+            said = " / ".join(f'"{text}"' for text in last)
+            lines.append(f"  continues: {so_far} comments so far, the last ones: {said}")
+    return (f"Industry: {industry}.\n"
+            f"Write exactly {len(threads)} threads, one for each task below, each with exactly {per_thread} "
             f"comments: exchanges in which every comment answers or reacts to the one before it, as the "
-            f"instructions for comment threads say. Use each task's name exactly as given in the thread's "
-            f"'task' field.\n{listing}")
+            f"instructions for comment threads say. A task marked 'continues' already has a thread: its "
+            f"new comments carry on from the last ones shown, without repeating them or starting over. "
+            f"Use each task's name exactly as given in the thread's 'task' field.\n" + "\n".join(lines))
 
 
 _PLACEHOLDER = re.compile(r"\{(?!mention\})[^{}]*\}")
@@ -134,6 +158,17 @@ def _text(value: Any, field: str) -> str | None:
     if not text or len(text) > _MAX.get(field, 500):
         return None
     return _PLACEHOLDER.sub("", text).strip() or None
+
+
+def _work_item(kind: str, item: dict[str, Any]) -> dict[str, Any] | None:
+    """A project (with at least two sections) or a task, cleaned; None when it is unusable."""
+    name, notes = _text(item.get("name"), "name"), _text(item.get("notes"), "notes") or ""
+    key = "sections" if kind == "projects" else "subtasks"
+    listed = item.get(key)
+    parts = [p for p in (_text(x, "name") for x in listed) if p] if isinstance(listed, list) else []
+    if not name or (kind == "projects" and len(parts) < 2):
+        return None
+    return {"name": name, "notes": notes, key: parts[:6]}
 
 
 def clean_items(kind: str, raw: Any) -> list[dict[str, Any]]:
@@ -151,13 +186,13 @@ def clean_items(kind: str, raw: Any) -> list[dict[str, Any]]:
             if first and last and "@" not in first + last:
                 out.append({"first_name": first, "last_name": last})
         elif kind in ("projects", "tasks"):
-            name, notes = _text(item.get("name"), "name"), _text(item.get("notes"), "notes") or ""
-            listed = item.get("sections" if kind == "projects" else "subtasks") or []
-            parts = [p for p in (_text(x, "name") for x in listed if isinstance(listed, list)) if p]
-            if not name or (kind == "projects" and len(parts) < 2):
-                continue
-            key = "sections" if kind == "projects" else "subtasks"
-            out.append({"name": name, "notes": notes, key: parts[:6]})
+            owner = "department" if kind == "projects" else "project"
+            name = _text(item.get(owner), "name")
+            listed = item.get(kind)
+            made = [w for w in (_work_item(kind, x) for x in listed if isinstance(x, dict)) if w] \
+                if isinstance(listed, list) else []
+            if name and made:
+                out.append({owner: name, kind: made})
         else:
             task = _text(item.get("task"), "name")
             comments = [c for c in (_text(x, "text") for x in item.get("comments") or []) if c]

@@ -34,5 +34,5 @@ def make_provider(*, kind: str, seed: int, api_key: str | None, model: str, base
     from tenantsim.content.anthropic import AnthropicContentProvider
 
     model_provider = AnthropicContentProvider(api_key, model, pool, offline, on_usage, on_notice,
-                                              base_url=base_url)
+                                              base_url=base_url, use_reported=True)
     return PrefetchingContentProvider(model_provider, offline)

@@ -4,6 +4,9 @@
 upcoming projects, tasks and comments per context and refills it in the background when it runs
 low, so the job's platform calls never wait on the model. When a buffer is empty and its refill
 takes longer than ``max_wait``, that request is answered from the offline fallback instead.
+
+What is buffered is not in use yet: what the job takes is reported to the inner provider's
+``served`` (when it has one), so its model calls write for what the job really has.
 """
 
 from __future__ import annotations
@@ -23,11 +26,13 @@ log = logging.getLogger(__name__)
 Key = tuple[str, str, str, str, str]
 KINDS = ("projects", "tasks", "comments")
 COMMENTS_LOW_WATER = 1  # a thread continues past its written length only when a comment asks for it
+PROJECTS_LOW_WATER = 1  # a job starts a project now and then: one in hand is enough
 
 
 class PrefetchingContentProvider:
-    def __init__(self, inner: ContentProvider, fallback: ContentProvider, *, batch: int = 25,
-                 low_water: int = 5, max_wait: float = 2.0, thread_length: int = 6) -> None:
+    def __init__(self, inner: ContentProvider, fallback: ContentProvider, *, batch: int = 10,
+                 low_water: int = 5, max_wait: float = 2.0, thread_length: int = 6,
+                 project_batch: int = 2) -> None:
         self.inner = inner
         self.fallback = fallback
         self.name = inner.name
@@ -35,6 +40,7 @@ class PrefetchingContentProvider:
         self.low_water = low_water
         self.max_wait = max_wait
         self.thread_length = thread_length
+        self.project_batch = project_batch
         self._buffers: dict[Key, deque[Any]] = {}
         self._next: dict[Key, int] = {}
         self._fills: dict[Key, asyncio.Task[None]] = {}
@@ -46,7 +52,12 @@ class PrefetchingContentProvider:
         return kind, ctx.industry, ctx.department or "", ctx.project or "", ctx.task or ""
 
     def _low_water(self, kind: str) -> int:
-        return COMMENTS_LOW_WATER if kind == "comments" else self.low_water
+        return {"comments": COMMENTS_LOW_WATER, "projects": PROJECTS_LOW_WATER}.get(kind, self.low_water)
+
+    def _ask_size(self, kind: str) -> int:
+        """How many items one refill asks for: a thread's written length, a couple of projects, or a
+        batch of tasks (the inner provider pools more per model call than this)."""
+        return {"comments": self.thread_length, "projects": self.project_batch}.get(kind, self.batch)
 
     def prefetch(self, kind: str, ctx: ContentContext) -> asyncio.Task[None] | None:
         """Start filling the buffer for ``kind`` in ``ctx`` unless it is being filled or holds enough
@@ -57,7 +68,7 @@ class PrefetchingContentProvider:
             return running
         if len(self._buffers.get(key) or ()) >= self._low_water(kind):
             return None
-        size = self.thread_length if kind == "comments" else self.batch
+        size = self._ask_size(kind)
         snapshot = dataclasses.replace(ctx, extra=dict(ctx.extra))  # the caller may change ctx later
         task = asyncio.create_task(self._fill(kind, key, snapshot, size))
         self._fills[key] = task
@@ -86,6 +97,9 @@ class PrefetchingContentProvider:
             more = await getattr(self.fallback, kind)(ctx, count - len(taken), start_index + len(taken))
             self.served_from_fallback += len(more)
             taken.extend(more)
+        report = getattr(self.inner, "served", None)
+        if report is not None:
+            report(kind, ctx, taken, start_index)
         # A thread's next comments are written when it is about to run out, not when it starts: most
         # tasks never get past their first few comments, and an early continuation is a wasted call.
         if len(buffer) < self._low_water(kind):

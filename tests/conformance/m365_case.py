@@ -157,9 +157,9 @@ def mismatches(state: dict[str, Any], company: Company, domain: str, ledger: dic
             problems.append(f"task {entry.key}: {task.get('percentComplete')}% done, job set "
                             f"{entry.attrs.get('percent')}%")
         assigned = sorted((task.get("assignments") or {}).keys())
-        want = [entry.attrs["assignee"]] if entry.attrs.get("assignee") else []
-        if assigned != want:
-            problems.append(f"task {entry.key}: assigned to {assigned}, job set {want}")
+        set_to = [entry.attrs["assignee"]] if entry.attrs.get("assignee") else []
+        if assigned != set_to:
+            problems.append(f"task {entry.key}: assigned to {assigned}, job set {set_to}")
     ids = {email: str(u["id"]) for email, u in users.items()}
     return problems + planner_mismatches(tasks, company, domain, ledger, ids)
 

@@ -38,13 +38,14 @@ async def action(company: Company, content: ContentProvider, seed: int, rng: ran
 
 async def plan_projects(company: Company, content: ContentProvider, seed: int, count: int,
                         actors: Sequence[str], *, under_way: bool = True) -> None:
-    """Projects up to ``count``: in the departments the working people are in (then the largest others),
-    each owned by someone from that department when possible, with its wrap-up on the company's agenda.
+    """Projects up to ``count``: in the departments the working people are in (then the largest others
+    that someone works in: a department without people has no team to hold a project), each owned by
+    someone from that department when possible, with its wrap-up on the company's agenda.
     ``under_way``: they are part-way through (the job's first day); else they start now."""
     people = [company.people[k] for k in actors if k in company.people]
     homes = list(dict.fromkeys(p.department for p in people if p.department != "Executive"))
-    homes += [d.name for d in sorted(company.departments, key=lambda d: -d.share)
-              if d.name not in homes and d.name != "Executive"]
+    homes += [d.name for d in sorted(company.staffed_departments(), key=lambda d: -d.share)
+              if d.name not in homes]
     for index in range(len(company.projects), count):
         department = homes[index % len(homes)] if homes else "Operations"
         context = ContentContext(industry=company.industry, seed=seed, company_name=company.name,

@@ -1,10 +1,9 @@
 """The Asana line of the conformance suite: its emulator, a job's configuration, and the workspace's state
 read back through the Asana API and compared with what it should show.
 
-Asana is a work platform: the company holds its people, but the work state (which task sits in which
-section, who it is assigned to, its Priority…) lives in the adapter's ledger until the company holds a
-work model of its own. So ``mismatches`` compares Asana with the ledger's rows for the work, and with the
-company for the people."""
+Asana is a work platform: ``mismatches`` compares Asana with the company's tasks (section, assignee,
+completion, due date, parent), with the ledger's rows for what only Asana has (Status, tags, comments),
+and with the company for the people."""
 
 from __future__ import annotations
 
@@ -18,7 +17,13 @@ from tenantsim.connectors.ratelimit import BudgetRegistry
 from tenantsim.sandbox.asana import AsanaSandbox, create_app
 from tenantsim.scenario.company import Company
 from tests.conformance.served import ServedTenants
-from tests.connectors.asana_support import asana_api, ledger_mismatches, people_mismatches, snapshot
+from tests.connectors.asana_support import (
+    asana_api,
+    company_task_mismatches,
+    ledger_mismatches,
+    people_mismatches,
+    snapshot,
+)
 
 if TYPE_CHECKING:
     from tests.conformance.test_conformance import LedgerIds
@@ -30,7 +35,7 @@ TOKENS = 4
 class AsanaCase:
     name = "asana"
     crash_kind = "move_task"
-    company_holds_work = False  # a work event changes the ledger's work state, not the company
+    company_holds_work = True  # a work event changes the company's tasks; Asana records them
 
     def __init__(self) -> None:
         self._tenants: ServedTenants[AsanaSandbox] = ServedTenants()
@@ -72,6 +77,7 @@ class AsanaCase:
         async with asana_api(base, self._tenants[base].tokens[0]) as api:
             problems = await ledger_mismatches(api, ledger_ids.ledger)
             problems += await people_mismatches(api, self._workspace(base), company)
+            problems += await company_task_mismatches(api, ledger_ids.ledger, company, self._workspace(base))
             for plan in company.projects:  # the company's projects, each as far along as the company says
                 gid = ledger_ids.get("project", {}).get(plan.key)
                 if gid is None:

@@ -157,16 +157,43 @@ def mismatches(state: dict[str, Any], company: Company, domain: str, ledger: dic
             problems.append(f"task {entry.key}: {task.get('percentComplete')}% done, job set "
                             f"{entry.attrs.get('percent')}%")
         assigned = sorted((task.get("assignments") or {}).keys())
-        want = [entry.attrs["assignee"]] if entry.attrs.get("assignee") else []
-        if assigned != want:
-            problems.append(f"task {entry.key}: assigned to {assigned}, job set {want}")
+        set_to = [entry.attrs["assignee"]] if entry.attrs.get("assignee") else []
+        if assigned != set_to:
+            problems.append(f"task {entry.key}: assigned to {assigned}, job set {set_to}")
+    ids = {email: str(u["id"]) for email, u in users.items()}
+    return problems + planner_mismatches(tasks, company, domain, ledger, ids)
+
+
+def planner_mismatches(tasks: dict[str, dict[str, Any]], company: Company, domain: str,
+                       ledger: dict[str, dict[str, str]], ids: dict[str, str]) -> list[str]:
+    """Where Planner differs from the company's tasks: every task of a plan the job made is there, in its
+    bucket, done (100 %) exactly when the company says, assigned to the company's person, due on its
+    date. Planner has no subtasks: those are the company's alone."""
+    problems: list[str] = []
+    live = {p.key for p in company.projects if p.phase != "done"}
+    for task in company.tasks.values():
+        if task.parent is not None or task.project not in live or task.project not in ledger["plan"]:
+            continue
+        found = tasks.get(ledger["task"].get(task.key, ""))
+        if found is None:
+            problems.append(f"{task.key} ({task.name}) is not in Planner")
+            continue
+        person = company.people.get(task.assignee or "")
+        want = {"bucket": ledger["bucket"].get(f"{task.project}#{task.section}"),
+                "done": task.done, "due": f"{task.due_on}T17:00:00Z" if task.due_on else None,
+                "assigned": [ids.get(f"{person.login}@{domain}".lower(), person.key)] if person else []}
+        have = {"bucket": found.get("bucketId"), "done": found.get("percentComplete") == 100,
+                "due": found.get("dueDateTime"), "assigned": sorted((found.get("assignments") or {}).keys())}
+        for field, value in want.items():
+            if have[field] != value:
+                problems.append(f"{task.key}: {field} {have[field]!r} in Planner, the company says {value!r}")
     return problems
 
 
 class M365Case:
     name = "microsoft365"
     crash_kind = "departure"
-    company_holds_work = False  # its work events change the ledger's tasks, not the company
+    company_holds_work = True  # its work events change the company's tasks; Planner records them
 
     def __init__(self) -> None:
         self._tenants: ServedTenants[M365Sandbox] = ServedTenants()

@@ -29,8 +29,7 @@ ORDER = (*HR_KINDS, *ACCESS_KINDS, *WORK_KINDS, *PROJECT_KINDS)
 
 class LedgerIds(dict[str, dict[str, str]]):
     """kind -> key -> platform id of everything the job made (a kind it made nothing of: empty), and the
-    ledger itself, for a platform whose desired state lives there (a work platform's tasks, until the
-    company holds a work model)."""
+    ledger itself, for what only a platform holds (Asana's Status values, tags and comment texts)."""
 
     def __init__(self, ledger: Ledger) -> None:
         super().__init__()

@@ -250,3 +250,49 @@ async def people_mismatches(api: httpx.AsyncClient, workspace_gid: str, company:
         elif user is None and person.name.strip().casefold() not in names:
             problems.append(f"{person.name} is not a user of the workspace")
     return problems
+
+
+async def company_task_mismatches(api: httpx.AsyncClient, ledger: Ledger, company: Company,
+                                  workspace_gid: str) -> list[str]:
+    """Where Asana, read through its API, differs from the company's tasks: every task of a project the
+    job made (and not archived) is there, by the company's task key, in its section, completed as the
+    company says, assigned to the company's person (the workspace user with their login or name), due
+    on its date, and a subtask under its parent."""
+    users = await collect(api, f"/workspaces/{workspace_gid}/users", opt_fields="name,email")
+    by_login = {str(u.get("email") or "").split("@", 1)[0].lower(): str(u["gid"]) for u in users}
+    by_name = {str(u.get("name", "")).strip().casefold(): str(u["gid"]) for u in users}
+    live = {p.key for p in company.projects if p.phase != "done"}
+    problems: list[str] = []
+    for task in company.tasks.values():
+        project = ledger.get("project", task.project)
+        if task.project not in live or project is None or project.status != "created":
+            continue
+        entry = ledger.get("subtask" if task.parent else "task", task.key)
+        if entry is None or not entry.platform_id:
+            problems.append(f"{task.key} ({task.name}) is not in Asana")
+            continue
+        response = await api.get(f"/tasks/{entry.platform_id}",
+                                 params={"opt_fields": f"{TASK_FIELDS},due_on,created_at"})
+        shown = response.json()["data"]
+        person = company.people.get(task.assignee or "")
+        assignee = (by_login.get(person.login.lower()) or by_name.get(person.name.strip().casefold())
+                    if person else None)
+        want: dict[str, Any] = {"name": task.name, "completed": task.done, "assignee": assignee,
+                                "due_on": task.due_on}
+        have: dict[str, Any] = {"name": shown["name"], "completed": shown["completed"],
+                                "assignee": (shown.get("assignee") or {}).get("gid"),
+                                "due_on": shown["due_on"]}
+        if task.parent is None:
+            sections = [s[0] for s in project.attrs.get("sections", [])]
+            want["section"] = sections[task.section] if task.section < len(sections) else None
+            have["section"] = next(((m.get("section") or {}).get("gid") for m in shown["memberships"]), None)
+            if task.priority and ledger.get("custom_field", "priority") is not None:
+                want[PRIORITY], have[PRIORITY] = task.priority, _shown(shown)[PRIORITY]
+        else:
+            parent = ledger.get("task", task.parent)
+            want["parent"] = parent.platform_id if parent is not None else None
+            have["parent"] = (shown.get("parent") or {}).get("gid")
+        for field, value in want.items():
+            if have[field] != value:
+                problems.append(f"{task.key}: {field} {have[field]!r} in Asana, the company says {value!r}")
+    return problems

@@ -5,6 +5,7 @@ up, and only the pre-existing objects remain."""
 
 from __future__ import annotations
 
+import random
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -18,10 +19,13 @@ from tenantsim.connectors.base import ConnectorRuntime
 from tenantsim.connectors.ratelimit import BudgetRegistry
 from tenantsim.jobs.context import RunningJobContext
 from tenantsim.sandbox.asana import create_app
+from tenantsim.scenario import task_steps
+from tenantsim.scenario.company import Company
 from tenantsim.scenario.events import PROJECT_KINDS, WORK_KINDS, Event
 from tenantsim.scenario.founding import KnownPerson
 from tests.connectors.asana_support import (
     asana_api,
+    company_task_mismatches,
     content_provider,
     found,
     ledger_mismatches,
@@ -42,8 +46,14 @@ def _connector() -> AsanaConnector:
     return AsanaConnector(ConnectorRuntime(budgets=BudgetRegistry(window_seconds=2), sandbox_mode=True))
 
 
-def _event(seq: int, kind: str, person: str) -> Event:
-    return Event(seq, kind, datetime.now(UTC).isoformat(), person)
+async def _event(ctx: RunningJobContext, company: Company, seq: int, kind: str, person: str) -> Event:
+    """What the director would decide: ``person`` does ``kind`` of work now, applied to the company."""
+    company.event_seq = seq - 1
+    event = await task_steps.step(company, ctx.content, ctx.seed, random.Random(seq), datetime.now(UTC), kind,
+                                  person, list(company.people))
+    assert event is not None, kind
+    event.seq = company.event_seq = seq
+    return event
 
 
 def _gid(ctx: RunningJobContext, task_key: str | None) -> str:
@@ -53,7 +63,8 @@ def _gid(ctx: RunningJobContext, task_key: str | None) -> str:
 
 
 def _tasks(ctx: RunningJobContext) -> dict[str, dict[str, Any]]:
-    return {e.key: {**e.attrs, "gid": e.platform_id} for e in ctx.ledger.entries("task", ("created",))}
+    rows = [*ctx.ledger.entries("task", ("created",)), *ctx.ledger.entries("subtask", ("created",))]
+    return {e.key: {"section": 0, "completed": False, **e.attrs, "gid": e.platform_id} for e in rows}
 
 
 async def _asana_vs_ledger(ctx: RunningJobContext, base: str, token: str) -> list[str]:
@@ -132,11 +143,13 @@ async def test_three_users_build_apply_every_work_kind_and_clean_up(tmp_path: Pa
             assert await _asana_vs_ledger(ctx, base, token) == []
 
             people = list(company.people)
+            events = []
             for seq, kind in enumerate(WORK_KINDS, start=1):
                 person = people[seq % len(people)]
                 actor = gid_of[person]
                 was = _tasks(ctx)
-                await adapter.apply(_event(seq, kind, person), company)
+                events.append(await _event(ctx, company, seq, kind, person))
+                await adapter.apply(events[-1], company)
                 now = _tasks(ctx)
                 changed = {k: a for k, a in now.items() if k in was and a != was[k]}
                 if kind == "create_task":
@@ -158,7 +171,7 @@ async def test_three_users_build_apply_every_work_kind_and_clean_up(tmp_path: Pa
                     task = await _data(base, token, f"/tasks/{now[done[0]]['gid']}")
                     assert task["completed"] and task["completed_by"]["gid"] == actor
                 elif kind == "add_subtask":
-                    entry = ctx.ledger.get("subtask", f"subtask:ev{seq}")
+                    entry = ctx.ledger.get("subtask", f"task:ev{seq}")
                     assert entry is not None and entry.status == "created"
                     subtasks = await _data(base, token, f"/tasks/{_gid(ctx, entry.parent_key)}/subtasks")
                     assert entry.platform_id in {s["gid"] for s in subtasks}
@@ -175,9 +188,21 @@ async def test_three_users_build_apply_every_work_kind_and_clean_up(tmp_path: Pa
                     set_to = [k for k, a in changed.items() if a.get("priority") != was[k].get("priority")]
                     assert len(set_to) == 1 and now[set_to[0]]["priority"] in {"Low", "Medium", "High",
                                                                                "Urgent"}
+                elif kind == "block_task":
+                    blocked = [k for k, a in changed.items() if a.get("status") != was[k].get("status")]
+                    assert len(blocked) == 1 and now[blocked[0]]["status"] in {"Blocked", "Not started",
+                                                                               "In progress"}
+                elif kind == "reschedule_task":
+                    slipped = [k for k, a in {**changed}.items() if a.get("due_on") != was[k].get("due_on")]
+                    assert len(slipped) <= 1  # a subtask's date is the subtask's row
+                    task = company.tasks[events[-1].details["task"]]
+                    assert task.slips == 1 and task.due_on > task.created_at[:10]
                 assert ctx.progress["asana_last_event"] == seq
-                # Asana shows exactly what the ledger says the job set, after every event.
+                # Asana shows exactly what the ledger says the job set, and what the company says, after
+                # every event.
                 assert await _asana_vs_ledger(ctx, base, token) == [], kind
+                async with asana_api(base, token) as api:
+                    assert await company_task_mismatches(api, ctx.ledger, company, org) == [], kind
             sentences = {"task_created", "comment_added", "task_moved", "task_completed", "subtask_created",
                          "task_reassigned", "task_tagged", "priority_changed"}
             assert sentences <= set(activity_types(ctx, limit=5000))
@@ -188,12 +213,12 @@ async def test_three_users_build_apply_every_work_kind_and_clean_up(tmp_path: Pa
             await adapter.aclose()
             adapter = await _connector().open_adapter(ctx)
             await adapter.prepare()
-            for seq, kind in enumerate(WORK_KINDS, start=1):
-                await adapter.apply(_event(seq, kind, people[0]), company)
+            for event in events:
+                await adapter.apply(event, company)
             # ... even when the progress of the creating events was lost: they are keyed by the event.
             for seq in (1, 2, 5):
                 ctx.checkpoint(asana_last_event=None)
-                await adapter.apply(_event(seq, WORK_KINDS[seq - 1], people[0]), company)
+                await adapter.apply(events[seq - 1], company)
             assert snapshot(sandbox, base) == after_events
             assert [(e.kind, e.key, e.status, e.attrs) for e in ctx.ledger.entries()] == ledger_rows
             comment = ctx.ledger.get("comment", "comment:e2")
@@ -248,9 +273,10 @@ async def test_free_plan_job_skips_paid_features(tmp_path: Path) -> None:
             counts = ctx.ledger.counts()
             assert counts["project"] == 1 and "custom_field" not in counts and "portfolio" not in counts
             assert "notice" in activity_types(ctx)
-            # No Priority field on this plan: the event falls back to a comment.
-            await adapter.apply(_event(1, "update_priority", next(iter(company.people))), company)
-            assert ctx.ledger.get("comment", "comment:e1") is not None
+            # No Priority field on this plan: the company's priority is not shown, and nothing fails.
+            event = await _event(ctx, company, 1, "update_priority", next(iter(company.people)))
+            await adapter.apply(event, company)
+            assert ctx.progress["asana_last_event"] == 1
             assert all("priority" not in a for a in _tasks(ctx).values())
             result = await adapter.cleanup()
             assert result["deleted_projects"] == 1 and result["errors"] == []
@@ -286,7 +312,8 @@ async def test_build_resumes_without_duplicates(tmp_path: Path) -> None:
             await again.build(company)
             assert snapshot(sandbox, base) == after_first and ctx.ledger.counts() == counts
             open_before = {k for k, a in _tasks(ctx).items() if not a["completed"]}
-            await again.apply(_event(1, "complete_task", next(iter(company.people))), company)
+            event = await _event(ctx, company, 1, "complete_task", next(iter(company.people)))
+            await again.apply(event, company)
             completed = [k for k in open_before if _tasks(ctx)[k]["completed"]]
             assert len(completed) == 1
             task = await _data(base, sandbox.tokens[0], f"/tasks/{_tasks(ctx)[completed[0]]['gid']}")

@@ -1,7 +1,9 @@
 """A five-person media team's Asana workspace through a simulated month, read back through the Asana API
 as a customer would see it and scored by the realism report: conversations that do not repeat and
 mention only members, due dates after creation, open and completed work side by side, every work kind
-at a per-person pace.
+at a per-person pace — and the company's own tasks (the work model) plausible and exactly what Asana
+shows: due after creation, subtasks steps of a task in the same project, each task in its section,
+assigned, completed and due as the company says.
 
 The director decides in simulated time, so driving it as fast as the emulator answers gives the month a
 job shows at any ``time_scale`` (20,000 makes it about two real minutes). With Claude's provider (a fake
@@ -21,6 +23,8 @@ from tenantsim.content.factory import make_provider
 from tenantsim.content.pool import InMemoryContentPool
 from tenantsim.jobs.simulation import Simulation
 from tenantsim.sandbox.asana import create_app
+from tenantsim.scenario.invariants import task_problems
+from tests.connectors.asana_support import asana_api, company_task_mismatches
 from tests.support.fake_anthropic import FakeAnthropic
 from tests.support.jobctx import make_context
 from tests.support.servers import serve_asgi
@@ -66,10 +70,19 @@ async def test_a_media_team_month_reads_like_real_work(tmp_path: Path) -> None:
         kinds = await sim.fast_forward(DAYS)
         await sim.aclose()
         measures = await connector.realism(config, ctx.ledger.entries(), sim.company)
+        async with asana_api(base, described["users"][0]["token"]) as api:
+            shown = await company_task_mismatches(api, ctx.ledger, sim.company, config["workspace_gid"])
+    company = sim.company
+    assert task_problems(company) == []
+    assert shown == []
+    tasks = [t for t in company.tasks.values() if t.parent is None]
+    done = sum(t.done for t in tasks)
+    assert 0.2 * len(tasks) <= done <= 0.8 * len(tasks), (done, len(tasks))  # open and done side by side
+    assert any(t.parent for t in company.tasks.values()) and any(t.slips for t in tasks)
 
     # Every work kind happened, at a per-person pace (six actions a business day at "medium").
     work = {"create_task", "comment", "move_task", "complete_task", "add_subtask", "reassign_task",
-            "tag_task", "update_priority"}
+            "tag_task", "update_priority", "block_task", "reschedule_task"}
     assert work <= set(kinds) <= work | {"project_wrapping_up", "project_completed"}
     business_days = DAYS * 5 / 7
     done = sum(kinds[k] for k in work)

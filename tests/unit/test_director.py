@@ -7,17 +7,19 @@ from __future__ import annotations
 import asyncio
 import itertools
 from collections import Counter
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
 from tenantsim.content.offline import OfflineContentProvider
 from tenantsim.scenario import invariants, rates
 from tenantsim.scenario.activity import ActivityModel
-from tenantsim.scenario.company import ON_LEAVE
+from tenantsim.scenario.company import ON_LEAVE, Company
 from tenantsim.scenario.director import Director
-from tenantsim.scenario.events import ACCESS_KINDS, HR_KINDS
+from tenantsim.scenario.events import ACCESS_KINDS, HR_KINDS, PROJECT_KINDS, WORK_KINDS
 from tenantsim.scenario.founding import found_company, initial_exceptions
+from tenantsim.scenario.tasks import milestones
+from tenantsim.scenario.work import plan_projects
 
 START = datetime(2026, 3, 2, 9, tzinfo=UTC)
 CATALOGUE = ["Slack", "Zoom", "GitHub", "Jira", "Salesforce", "Figma", "Workday"]
@@ -79,3 +81,65 @@ def test_retail_churns_more_than_government() -> None:
     retail, *_ = asyncio.run(a_year("retail", 200, seed=3))
     government, *_ = asyncio.run(a_year("government", 200, seed=3))
     assert retail["departure"] > 2 * government["departure"]
+
+
+async def a_working_month(seed: int) -> tuple[Company, Counter[str], list[str]]:
+    """A 40-person company whose first eight people work on a work platform, through a simulated month
+    of work (and people) events; what went wrong with its tasks along the way."""
+    content = OfflineContentProvider(seed)
+    company = found_company(await content.org_plan("technology", 40), seed, START)
+    actors = list(company.people)[:8]
+    await plan_projects(company, content, seed, 3, actors)
+    director = Director(company, content, seed=seed, model=ActivityModel(level="medium"),
+                        kinds=[*HR_KINDS, *WORK_KINDS, *PROJECT_KINDS], actors=actors)
+    kinds: Counter[str] = Counter()
+    broken: list[str] = []
+    while company.clock() < START + timedelta(days=30):
+        due, kind, item = director.next_due()
+        if kind is None:
+            company.sim_now = due.isoformat()
+            continue
+        before = {k: (t.section, t.due_on, t.status) for k, t in company.tasks.items()}
+        event = await director.apply(kind, due, item)
+        company.pending = None
+        if event is None:
+            continue
+        kinds[event.kind] += 1
+        task = company.tasks.get(str(event.details.get("task")))
+        if event.kind in WORK_KINDS and task is None:
+            broken.append(f"{event.kind} names no task")
+        elif event.kind == "move_task" and task is not None:
+            if abs(task.section - before[task.key][0]) != 1:
+                broken.append(f"{task.key} jumped from section {before[task.key][0]} to {task.section}")
+        elif event.kind == "reschedule_task" and task is not None:
+            if not task.due_on or task.due_on <= str(before[task.key][1]):
+                broken.append(f"{task.key}: its due date slipped from {before[task.key][1]} to {task.due_on}")
+        elif event.kind == "reassign_task" and task is not None and task.assignee not in actors:
+            broken.append(f"{task.key} handed to {task.assignee}, who does not work on the platform")
+        broken += invariants.task_problems(company)
+    return company, kinds, broken
+
+
+def test_a_working_month_keeps_the_tasks_plausible() -> None:
+    company, kinds, broken = asyncio.run(a_working_month(seed=5))
+    assert broken == []
+    assert set(WORK_KINDS) <= set(kinds)
+    tasks = [t for t in company.tasks.values() if t.parent is None]
+    done = sum(t.done for t in tasks)
+    assert 0.2 * len(tasks) <= done <= 0.8 * len(tasks), (done, len(tasks))  # open and done side by side
+    assert (any(t.slips for t in tasks) and any(t.status == "blocked" for t in company.tasks.values())) or \
+        kinds["block_task"] > 0
+    # Due dates gather around the projects' milestones: most fall within two days of one.
+    near = 0
+    dated = [t for t in tasks if t.due_on and not t.slips]
+    for task in dated:
+        plan = company.project(task.project)
+        assert plan is not None
+        marks = milestones(company, plan)
+        near += any(abs((date.fromisoformat(str(task.due_on)) - m).days) <= 3 for m in marks)
+    assert near >= 0.5 * len(dated), (near, len(dated))
+    # A saved company keeps its tasks; one saved before it had tasks still loads.
+    assert Company.from_dict(company.to_dict()).tasks == company.tasks
+    older = company.to_dict()
+    del older["tasks"]
+    assert Company.from_dict(older).tasks == {}

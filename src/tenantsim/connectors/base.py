@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from tenantsim.scenario.company import Company
     from tenantsim.scenario.events import Event
     from tenantsim.scenario.founding import KnownPerson
+    from tenantsim.scenario.worktask import WorkTask
 
 
 @dataclass
@@ -121,6 +122,14 @@ class PlatformAdapter(Protocol):
         ...
 
     async def aclose(self) -> None: ...
+
+
+@runtime_checkable
+class TaskRecorder(Protocol):
+    """A work platform whose ledger may hold tasks a job saved by an earlier version, when the company
+    held no tasks yet: it gives them back as the company's, so the job carries on with that work."""
+
+    def recorded_tasks(self, company: Company) -> list[WorkTask]: ...
 
 
 @dataclass

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from tenantsim.connectors.base import PlatformAdapter
+from tenantsim.connectors.base import PlatformAdapter, TaskRecorder
 from tenantsim.connectors.kit.concurrency import bounded
 from tenantsim.connectors.registry import PLATFORMS
 from tenantsim.errors import Skippable
@@ -31,6 +31,7 @@ from tenantsim.scenario.founding import (
     headcount,
     initial_exceptions,
 )
+from tenantsim.scenario.tasks import plan_first_tasks
 from tenantsim.scenario.work import DEFAULT_PROJECTS, plan_projects
 from tenantsim.store import company_repo
 from tenantsim.store.types import utcnow
@@ -74,6 +75,8 @@ class Simulation:
             projects = int(ctx.config.get("initial_projects") or DEFAULT_PROJECTS)
             await plan_projects(company, ctx.content, ctx.seed, projects, actors or list(company.people))
             changed.append("projects")
+        elif stored is not None and any(set(WORK_KINDS) & a.handles for a in adapters):
+            changed += await _carry_on_work(ctx, adapters, company, actors or list(company.people))
         if changed:
             await asyncio.to_thread(lambda: company_repo.save(ctx.engine, ctx.job_id, company.to_dict()))
         config = ctx.config
@@ -205,6 +208,24 @@ async def _found(
     if domains:
         company.domain = domains[0]
     return company
+
+
+async def _carry_on_work(ctx: RunningJobContext, adapters: Sequence[PlatformAdapter], company: Company,
+                         actors: list[str]) -> list[str]:
+    """A company saved before it held tasks: the tasks a work platform recorded become the company's;
+    a project still without any gets its first tasks. Returns what changed."""
+    changed: list[str] = []
+    if not company.tasks:
+        for adapter in adapters:
+            if isinstance(adapter, TaskRecorder) and (found := adapter.recorded_tasks(company)):
+                company.tasks.update((t.key, t) for t in found)
+                changed.append("tasks")
+                break
+    for plan in company.projects:
+        if plan.phase != "done" and not any(t.project == plan.key for t in company.tasks.values()):
+            await plan_first_tasks(company, ctx.content, ctx.seed, plan, actors, under_way=True)
+            changed.append(plan.key)
+    return changed
 
 
 def _known_everywhere(adapters: Sequence[PlatformAdapter]) -> list[KnownPerson] | None:

@@ -17,6 +17,7 @@ from typing import Any
 
 from tenantsim.content.base import GroupIdea, Person
 from tenantsim.scenario.offices import Office
+from tenantsim.scenario.worktask import WorkTask
 
 ACTIVE, ON_LEAVE, DEPARTED = "active", "on_leave", "departed"
 
@@ -97,6 +98,7 @@ class ProjectPlan:
     owner: str | None  # person key
     phase: str = "active"  # planned | active | wrapping_up | done
     started_at: str = ""
+    wraps_up_at: str = ""  # when it is due to wrap up: its last milestone (empty in older companies)
 
 
 @dataclass
@@ -115,6 +117,7 @@ class Company:
     agenda: list[dict[str, str]] = field(default_factory=list)  # scheduled events: {at, kind, person}
     pending: dict[str, Any] | None = None  # an event applied here but maybe not on every platform yet
     projects: list[ProjectPlan] = field(default_factory=list)  # the work side (work platforms show it)
+    tasks: dict[str, WorkTask] = field(default_factory=dict)  # the projects' tasks and subtasks, by key
 
     # -- queries ---------------------------------------------------------------------------------
     def email(self, person: Employee) -> str:
@@ -186,6 +189,9 @@ class Company:
         office = self.offices.get(ceo.office) if ceo else None
         return office.time_zone if office else next(iter(self.offices.values())).time_zone
 
+    def project(self, key: str) -> ProjectPlan | None:
+        return next((p for p in self.projects if p.key == key), None)
+
     def clock(self) -> datetime:
         return datetime.fromisoformat(self.sim_now)
 
@@ -213,6 +219,7 @@ class Company:
             agenda=list(data.get("agenda") or []),
             pending=data.get("pending"),
             projects=[ProjectPlan(**p) for p in data.get("projects") or []],
+            tasks={k: WorkTask.from_dict(t) for k, t in (data.get("tasks") or {}).items()},
         )
 
 

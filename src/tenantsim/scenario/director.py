@@ -192,7 +192,7 @@ class Director:
         if kind == "sign_in":
             return signins.sign_in(company, rng, at)
         if kind in WORK_KINDS:
-            return work.action(company, rng, at, kind, self.actors)
+            return await work.action(company, self.content, self.seed, rng, at, kind, self.actors)
         return None
 
     async def _hire(self, at: datetime, rng: random.Random) -> Event | None:

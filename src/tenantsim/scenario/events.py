@@ -12,7 +12,9 @@ ACCESS_KINDS = ("app_grant", "app_revoke", "password_reset", "mfa_enrollment")
 ACTIVITY_KINDS = ("sign_in",)
 # Day-to-day work: work platforms reflect them, acting as the company's people.
 WORK_KINDS = ("create_task", "comment", "move_task", "complete_task", "add_subtask", "reassign_task",
-              "tag_task", "update_priority")
+              "tag_task", "update_priority", "block_task", "reschedule_task")
+# Work events that change a task (all but comments): their details name the task and the changed fields.
+TASK_KINDS = tuple(k for k in WORK_KINDS if k != "comment")
 # A project's life: scheduled on the company's agenda, never drawn at random.
 PROJECT_KINDS = ("project_wrapping_up", "project_completed")
 CHURN_KINDS = frozenset(HR_KINDS)  # set by headcount and industry, never by activity_level

@@ -58,3 +58,31 @@ def problems(company: Company) -> list[str]:
     if executives > executive_limit(len(present)):
         found.append(f"{executives} executives for {len(present)} people")
     return found
+
+
+def task_problems(company: Company) -> list[str]:
+    """The work model's invariants: every task in a project of the company, on one of its sections; due
+    after it was created; done work finished after it started and (on the board) in the last section; a
+    subtask a step of a task in the same project; assignees people of the company."""
+    found: list[str] = []
+    projects = {p.key: p for p in company.projects}
+    for task in company.tasks.values():
+        plan = projects.get(task.project)
+        if plan is None:
+            found.append(f"{task.key}: in no project ({task.project})")
+            continue
+        if not 0 <= task.section < max(1, len(plan.sections)):
+            found.append(f"{task.key}: section {task.section} of {len(plan.sections)}")
+        if task.due_on is not None and task.due_on <= task.created_at[:10]:
+            found.append(f"{task.key}: due {task.due_on}, created {task.created_at}")
+        if task.done and (task.completed_at or "") < task.created_at:
+            found.append(f"{task.key}: completed {task.completed_at} before it was created")
+        if task.done and task.parent is None and task.section != len(plan.sections) - 1:
+            found.append(f"{task.key}: done in section {task.section}")
+        if task.parent is not None:
+            parent = company.tasks.get(task.parent)
+            if parent is None or parent.project != task.project or parent.parent is not None:
+                found.append(f"{task.key}: a step of {task.parent}, not a task of {task.project}")
+        if task.assignee is not None and task.assignee not in company.people:
+            found.append(f"{task.key}: assigned to {task.assignee}, nobody here")
+    return found

@@ -1,8 +1,9 @@
-"""The company's work: the projects it has on, and day-to-day work as company events.
+"""The company's work: the projects it has on and their lives (active -> wrapping up -> done, and the
+next one starts), and day-to-day work as company events.
 
-The company plans its projects (name, department, owner, sections) at founding; the director decides
-that someone works now and what kind of work it is; the work platform's adapter picks the task it
-happens to (its tasks live in its ledger until the company holds tasks of its own).
+The company plans its projects (name, department, owner, sections, first tasks) at founding; the
+director decides that someone works now and what kind of work it is; ``task_steps.py`` decides which
+task it happens to and how it changes. Work platforms only record it.
 """
 
 from __future__ import annotations
@@ -12,34 +13,39 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from tenantsim.content.base import ContentContext, ContentProvider, derive_seed
+from tenantsim.scenario import task_steps
 from tenantsim.scenario.company import Company, ProjectPlan
 from tenantsim.scenario.events import Event
+from tenantsim.scenario.tasks import plan_first_tasks
 
 DEFAULT_PROJECTS = 3  # projects a work platform's job starts with
 # Share of each kind of work among a person's day-to-day actions.
-SHARES = {"create_task": 0.27, "comment": 0.30, "move_task": 0.10, "complete_task": 0.05, "add_subtask": 0.08,
-          "reassign_task": 0.05, "tag_task": 0.05, "update_priority": 0.10}
+SHARES = {"create_task": 0.22, "comment": 0.26, "move_task": 0.14, "complete_task": 0.09, "add_subtask": 0.07,
+          "reassign_task": 0.05, "tag_task": 0.04, "update_priority": 0.07, "block_task": 0.03,
+          "reschedule_task": 0.03}
 
 
-def action(
-    company: Company, rng: random.Random, at: datetime, kind: str, actors: Sequence[str]
-) -> Event | None:
+async def action(company: Company, content: ContentProvider, seed: int, rng: random.Random, at: datetime,
+                 kind: str, actors: Sequence[str]) -> Event | None:
+    """Someone who works on the job's work platforms does ``kind`` of work now: which task, and how it
+    changes, is the company's decision (applied here); None when nothing fits."""
     people = [company.people[k] for k in actors if k in company.people and company.people[k].active]
     if not people:
         return None
     person = rng.choice(people)
-    return Event(0, kind, at.isoformat(), person.key, [], {}, "")
+    return await task_steps.step(company, content, seed, rng, at, kind, person.key, actors)
 
 
 async def plan_projects(company: Company, content: ContentProvider, seed: int, count: int,
                         actors: Sequence[str], *, under_way: bool = True) -> None:
-    """Projects up to ``count``: in the departments the working people are in (then the largest others),
-    each owned by someone from that department when possible, with its wrap-up on the company's agenda.
+    """Projects up to ``count``: in the departments the working people are in (then the largest others
+    that someone works in: a department without people has no team to hold a project), each owned by
+    someone from that department when possible, with its wrap-up on the company's agenda.
     ``under_way``: they are part-way through (the job's first day); else they start now."""
     people = [company.people[k] for k in actors if k in company.people]
     homes = list(dict.fromkeys(p.department for p in people if p.department != "Executive"))
-    homes += [d.name for d in sorted(company.departments, key=lambda d: -d.share)
-              if d.name not in homes and d.name != "Executive"]
+    homes += [d.name for d in sorted(company.staffed_departments(), key=lambda d: -d.share)
+              if d.name not in homes]
     for index in range(len(company.projects), count):
         department = homes[index % len(homes)] if homes else "Operations"
         context = ContentContext(industry=company.industry, seed=seed, company_name=company.name,
@@ -54,8 +60,10 @@ async def plan_projects(company: Company, content: ContentProvider, seed: int, c
         rng = random.Random(derive_seed(seed, "project-length", index))
         weeks = rng.uniform(2, 10) if under_way else rng.uniform(6, 12)
         wrap = company.clock() + timedelta(weeks=weeks)
+        company.projects[-1].wraps_up_at = wrap.isoformat()
         company.agenda.append({"at": wrap.isoformat(), "kind": "project_wrapping_up", "person": owner or "",
                                "project": key})
+        await plan_first_tasks(company, content, seed, company.projects[-1], actors, under_way=under_way)
 
 
 def wrap_up(company: Company, key: str, at: datetime, rng: random.Random) -> Event | None:

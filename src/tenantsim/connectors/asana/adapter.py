@@ -1,47 +1,43 @@
-"""AsanaAdapter: the company's work in an Asana workspace. ``build`` makes its projects (sections,
-assigned tasks with due dates, descriptions, subtasks, comment threads, tags, custom field values, a
-portfolio); ``apply`` then reflects each work event the director draws — a new task, a comment, a task
-moving across sections or getting completed… — acting as the company person the event names (whose
-token the job holds). Every change is a readable sentence in the activity log, and every value the job
-sets is recorded in the ledger (the desired state a test compares Asana with)."""
+"""AsanaAdapter: the company's work in an Asana workspace. ``build`` makes its projects (sections, the
+company's tasks with their assignees, due dates, subtasks, tags and field values, comment threads, a
+portfolio); ``apply`` then records each work event the director decided — a new task, a comment, a task
+moving across sections, blocked, handed over or completed… — acting as the company person the event
+names (whose token the job holds). Which task and what changes is the company's: the adapter converges
+the event's task to the company's state of it (``converge_task``), keyed by the company's task key.
+Every change is a readable sentence in the activity log, and every value the job sets is recorded in the
+ledger."""
 
 from __future__ import annotations
 
 import dataclasses
 import random
-from collections.abc import Awaitable, Callable, Sequence
-from datetime import UTC, date, datetime
+from collections.abc import Sequence
+from datetime import date
 from typing import Any
 
 from tenantsim.connectors.asana import cleanup as cleanup_module
+from tenantsim.connectors.asana.adopt import recorded_tasks
 from tenantsim.connectors.asana.builder import Builder
+from tenantsim.connectors.asana.converge import LAST_EVENT, converge_task, said
 from tenantsim.connectors.asana.pool import AsanaClientPool, Member
 from tenantsim.connectors.asana.reconcile import reconcile
 from tenantsim.connectors.asana.state import (
     FIELD_SPECS,
-    PRIORITY_WEIGHTS,
     TAG_COLORS,
     TAG_NAMES,
     AsanaState,
     ProjectState,
-    TaskState,
-    status_for_section,
-    weighted,
 )
 from tenantsim.connectors.base import JobContext
 from tenantsim.connectors.kit.concurrency import bounded, in_flight
-from tenantsim.content.base import TaskIdea
 from tenantsim.content.names import login_part
 from tenantsim.errors import NotFoundOnPlatform, Skippable
 from tenantsim.scenario.company import Company, Employee
 from tenantsim.scenario.events import PROJECT_KINDS, WORK_KINDS, Event
 from tenantsim.scenario.founding import KnownPerson
+from tenantsim.scenario.worktask import WorkTask
 
-TASKS_PER_PROJECT = 6
-FALLBACK_KINDS = ("comment", "create_task")  # always possible once the company has tasks
-LAST_EVENT = "asana_last_event"  # progress: the seq of the last event applied here
-
-Handler = Callable[[int, Member, random.Random], Awaitable[bool]]
+__all__ = ["LAST_EVENT", "AsanaAdapter", "known_person"]
 
 
 def known_person(member: Member) -> KnownPerson:
@@ -76,16 +72,6 @@ class AsanaAdapter:
         self._actors: dict[str, Member] = {}  # company person key -> the pool member who is them
         self._actors_of: tuple[int, int] | None = None  # (id(company), headcount) _actors was built for
         self._company: Company | None = None  # the company of the build or event under way
-        self._handlers: dict[str, Handler] = {
-            "create_task": self._create_task,
-            "comment": self._comment,
-            "move_task": self._move_task,
-            "complete_task": self._complete_task,
-            "add_subtask": self._add_subtask,
-            "reassign_task": self._reassign_task,
-            "tag_task": self._tag_task,
-            "update_priority": self._update_priority,
-        }
 
     # -- set-up -----------------------------------------------------------------------------------
     async def prepare(self) -> None:
@@ -183,8 +169,20 @@ class AsanaAdapter:
         return self._user_index.get(f"login:{person.login.lower()}") or self._user_index.get(
             f"name:{person.name.strip().casefold()}")
 
+    def user_of(self, key: str | None, company: Company) -> str | None:
+        """The Asana user gid of a company person (None for nobody, or someone not in the workspace)."""
+        person = company.people.get(key or "")
+        return self._user_of(person) if person is not None else None
+
+    def recorded_tasks(self, company: Company) -> list[WorkTask]:
+        """The tasks a job saved by an earlier version holds only here (its ledger), as company tasks."""
+        gids = {gid: p.key for p in company.people.values() if (gid := self._user_of(p)) is not None}
+        return recorded_tasks(self.ctx.ledger, self.state, gids, company.sim_now)
+
     def build_total(self, company: Company) -> int:
-        return len(FIELD_SPECS) + len(TAG_NAMES) + 1 + len(company.projects) * (1 + TASKS_PER_PROJECT * 4)
+        live = {p.key for p in company.projects if p.phase != "done"}
+        tasks = sum(1 for t in company.tasks.values() if t.project in live)
+        return len(FIELD_SPECS) + len(TAG_NAMES) + 1 + len(live) + tasks * 2
 
     # -- the initial company ----------------------------------------------------------------------
     async def build(self, company: Company) -> None:
@@ -209,45 +207,37 @@ class AsanaAdapter:
         await self._portfolio(builder, rng)
 
     async def _build_project(self, builder: Builder, company: Company, index: int) -> ProjectState:
-        """One of the company's projects in Asana, with its first tasks, steps, tags and threads."""
+        """One of the company's projects in Asana, with its first tasks, their steps, and threads."""
         await self.ctx.checkpoint_now()
         plan = company.projects[index]
-        today = datetime.now(UTC).date()
         owner = self._actor(company, plan.owner)
         project = await builder.create_project(plan, self.ctx.rng("asana", "project", index), owner)
-        ideas = await self.ctx.content.tasks(
-            builder.content_ctx(department=plan.department, project=project.name), TASKS_PER_PROJECT
-        )
+        first = sorted((t for t in company.tasks.values() if t.project == plan.key and t.parent is None),
+                       key=lambda t: t.key)
 
-        async def one(item: tuple[int, TaskIdea]) -> None:
-            number, idea = item
+        async def one(task: WorkTask) -> None:
             await self.ctx.checkpoint_now()
-            task_rng = self.ctx.rng("asana", "task", index, number)
-            task = await builder.create_task(f"task:{index}:{number}", project, idea, task_rng, today)
-            if task is None or self._seed_done(task.key):  # a resumed seed: this one is complete
+            rng = self.ctx.rng("asana", "task", task.key)
+            member = self._actor(company, task.creator) or self.pool.pick(rng)
+            state = await converge_task(self, company, task, member)
+            if state is None or self._seed_done(task.key):  # a resumed seed: this one is complete
                 return
-            for sub_index, name in enumerate(idea.subtasks[:3]):
-                await builder.add_subtask(task, sub_index, name, task_rng)
-            if self.state.tags and task_rng.random() < 0.35:
-                await self._tag(task, task_rng.choice(self.state.tags), self._doer(task, task_rng))
-            if task.comments == 0 and task_rng.random() < 0.6:
-                await builder.comment_thread(task, task_rng.randint(2, 4), task_rng, last_author=task.actor)
+            steps = sorted((t for t in company.tasks.values() if t.parent == task.key), key=lambda t: t.key)
+            for step in steps:
+                await converge_task(self, company, step, self._actor(company, step.creator) or member)
+            if state.comments < task.comments:
+                await builder.comment_thread(state, task.comments - state.comments, rng,
+                                             last_author=state.actor)
             self.ctx.ledger.update_attrs("task", task.key, {"seed_done": True})
 
         # Tasks are built side by side, each as its own sequence of calls, so every token has a call
         # waiting: each is paced by its own budget (a token alone would leave the others idle).
-        await bounded(list(enumerate(ideas)), one, parallel=in_flight(self.pool))
+        await bounded(first, one, parallel=in_flight(self.pool))
         return project
 
     def _seed_done(self, task_key: str) -> bool:
         entry = self.ctx.ledger.get("task", task_key)
         return entry is not None and bool(entry.attrs.get("seed_done"))
-
-    def _doer(self, task: TaskState, rng: random.Random) -> Member:
-        """While building: the assignee tags their own task when we hold their token; otherwise anyone."""
-        return next((m for m in self.pool.members if m.user_id == task.assignee), None) or self.pool.pick(
-            rng
-        )
 
     async def _portfolio(self, builder: Builder, rng: random.Random) -> None:
         if self.state.portfolio_gid is not None or not self.state.is_organization:
@@ -280,10 +270,10 @@ class AsanaAdapter:
 
     # -- the company's work -----------------------------------------------------------------------
     async def apply(self, event: Event, company: Company) -> None:
-        """Reflect one work event, acting as the event's person. Applied at most once: creations are
-        keyed by the event (the ledger and reconcile make them exactly-once), and every change is
-        recorded together with the event's seq, so a re-applied event after a crash is skipped or, when
-        nothing was recorded yet, repeats the same idempotent calls (the same draws from the same state)."""
+        """Record one work event, acting as the event's person: the event's task converges to the
+        company's state of it. Applied at most once: creations are keyed by the company's task key (the
+        ledger and reconcile make them exactly-once), every change is recorded together with the event's
+        seq, and a re-applied event after a crash converges to the same state with the same calls."""
         last = self.ctx.progress.get(LAST_EVENT)
         if last is not None and event.seq <= int(last):
             return
@@ -291,21 +281,24 @@ class AsanaAdapter:
             await self._project_event(event, company)
             self.ctx.checkpoint(**{LAST_EVENT: event.seq})
             return
-        if event.kind not in self._handlers:
+        task = company.tasks.get(str(event.details.get("task") or ""))
+        if event.kind not in WORK_KINDS or task is None:  # an event of an earlier version: nothing to show
+            self.ctx.checkpoint(**{LAST_EVENT: event.seq})
             return
         await self._ready(company)
         member = self._actor(company, event.person)
         if member is None:  # someone whose token the job does not hold: a stand-in from the pool
             member = self.pool.pick(self.ctx.rng("asana", "actor", event.seq))
-        rng = self.ctx.rng("asana", "event", event.seq)
-        order = [event.kind] + [k for k in FALLBACK_KINDS if k != event.kind]
-        for kind in order:  # fall back to something always possible when the first choice is not
-            try:
-                if await self._handlers[kind](event.seq, member, rng):
-                    break
-            except (Skippable, NotFoundOnPlatform) as exc:
-                self.ctx.activity("skipped", f"Skipped a {kind.replace('_', ' ')}: {exc.message}", [])
-                break
+        try:
+            if event.kind == "comment":
+                await self._comment(event.seq, member, task)
+            else:
+                before = self.state.tasks.get(task.key) or self.state.subtasks.get(task.key)
+                shown = await converge_task(self, company, task, member, event.seq)
+                if shown is not None and before is not None:  # a creation says so itself
+                    said(self.ctx, event.kind, member, task, company, shown)
+        except (Skippable, NotFoundOnPlatform) as exc:
+            self.ctx.activity("skipped", f"Skipped a {event.kind.replace('_', ' ')}: {exc.message}", [])
         self.ctx.checkpoint(**{LAST_EVENT: event.seq})
 
     async def _project_event(self, event: Event, company: Company) -> None:
@@ -328,60 +321,16 @@ class AsanaAdapter:
         if index is not None:
             await self._build_project(builder, company, index)
 
-    def _record(self, task: TaskState, attrs: dict[str, Any], seq: int) -> None:
-        """What an event changed on a task, and that the event is applied, in one transaction
-        (``record_created`` on a row that exists already only merges its attrs)."""
-        self.ctx.record_created("task", task.key, task.gid, attrs, **{LAST_EVENT: seq})
-
-    def _open_tasks(self) -> list[TaskState]:
-        projects = self.state.projects
-        return [t for t in self.state.tasks.values()
-                if not t.completed and t.project_key in projects and not projects[t.project_key].archived]
-
-    def _open_projects(self) -> list[ProjectState]:
-        """Projects new work goes into: not archived, and not wrapping up in the company's plan."""
-        phases = {p.key: p.phase for p in (self._company.projects if self._company else [])}
-        return [p for p in self.state.projects.values()
-                if not p.archived and phases.get(p.key, "active") == "active"]
-
-    @staticmethod
-    def _own_first(tasks: list[TaskState], member: Member) -> list[TaskState]:
-        """People mostly work on what is assigned to them."""
-        return [t for t in tasks if t.assignee == member.user_id] or tasks
-
-    async def _create_task(self, seq: int, member: Member, rng: random.Random) -> bool:
-        projects = self._open_projects()
-        if not projects:
-            return False
-        key = f"task:ev{seq}"
-        earlier = self.ctx.ledger.get("task", key)
-        if earlier is not None and earlier.platform_id:
-            return True  # made before a restart
-        project = rng.choice(projects)
-        ideas = await self.ctx.content.tasks(
-            self.builder.content_ctx(department=project.department, project=project.name),
-            1,
-            start_index=TASKS_PER_PROJECT + seq,
-        )
-        await self.builder.create_task(key, project, ideas[0], rng, datetime.now(UTC).date(),
-                                       progress={LAST_EVENT: seq}, member=member)
-        return True
-
-    async def _comment(self, seq: int, member: Member, rng: random.Random) -> bool:
+    async def _comment(self, seq: int, member: Member, work: WorkTask) -> None:
+        """One comment on the company's task, written for its thread so far."""
         key = f"comment:e{seq}"
         earlier = self.ctx.ledger.get("comment", key)
         if earlier is not None and earlier.platform_id:
-            return True  # posted before a restart
-        task = self.state.tasks.get(earlier.parent_key or "") if earlier is not None else None
-        text = earlier.attrs.get("text") if earlier is not None else None
+            return  # posted before a restart
+        task = self.state.tasks.get(work.key) or self.state.tasks.get(work.parent or "")
         if task is None:
-            candidates = self._open_tasks() or list(self.state.tasks.values())
-            if not candidates:
-                return False
-            # Mostly a reply: on a thread that asked this person something, else one they did not
-            # write the last comment of.
-            threads = self.builder.threads_for(candidates, member) if rng.random() < 0.6 else []
-            task = rng.choice(threads or candidates)
+            return  # not in Asana (its project was never made here)
+        text = earlier.attrs.get("text") if earlier is not None else None
         if text is None:  # written for this thread: its people, the thread so far, and who writes it
             ideas = await self.ctx.content.comments(self.builder.comment_context(task, member), 1,
                                                     start_index=task.comments)
@@ -400,170 +349,6 @@ class AsanaAdapter:
             [{"type": "task", "id": task.gid, "name": task.name},
              {"type": "comment", "id": str(made["gid"])}],
         )
-        return True
-
-    async def _move_task(self, seq: int, member: Member, rng: random.Random) -> bool:
-        movable = [
-            t for t in self._open_tasks() if t.section < len(self.state.projects[t.project_key].sections) - 1
-        ]
-        if not movable:
-            return False
-        task = rng.choice(self._own_first(movable, member))
-        project = self.state.projects[task.project_key]
-        target = task.section + 1
-        done = target == len(project.sections) - 1  # reaching the last section finishes it
-        section_gid, section_name = project.sections[target]
-        await member.client.post(f"/sections/{section_gid}/addTask", {"task": task.gid})
-        if done:
-            await member.client.put(f"/tasks/{task.gid}", {"completed": True})
-        attrs: dict[str, Any] = {"section": target, "completed": done}
-        attrs.update(await self._set_status(member, task, project, target, done))
-        self._record(task, attrs, seq)
-        task.section, task.completed = target, done
-        objects = [{"type": "task", "id": task.gid, "name": task.name}]
-        self.ctx.activity("task_moved", f"{member.user_name} moved “{task.name}” to {section_name} in "
-                          f"{project.name}.", objects)
-        if done:
-            self.ctx.activity("task_completed", f"{member.user_name} completed “{task.name}”.", objects)
-        return True
-
-    async def _complete_task(self, seq: int, member: Member, rng: random.Random) -> bool:
-        open_tasks = self._own_first(self._open_tasks(), member)
-        if not open_tasks:
-            return False
-        task = max(rng.sample(open_tasks, min(3, len(open_tasks))), key=lambda t: t.section)
-        await member.client.put(f"/tasks/{task.gid}", {"completed": True})
-        attrs: dict[str, Any] = {"completed": True}
-        project = self.state.projects.get(task.project_key)
-        if project is not None:
-            attrs.update(await self._set_status(member, task, project, task.section, True))
-        self._record(task, attrs, seq)
-        task.completed = True
-        self.ctx.activity(
-            "task_completed",
-            f"{member.user_name} completed “{task.name}”.",
-            [{"type": "task", "id": task.gid, "name": task.name}],
-        )
-        return True
-
-    async def _set_status(self, member: Member, task: TaskState, project: ProjectState, section: int,
-                          completed: bool) -> dict[str, Any]:
-        """Set the Status field to follow the board; returns the ledger attrs for it."""
-        status = self.state.fields.get("status")
-        if status is None:
-            return {}
-        name = status_for_section(section, len(project.sections), completed)
-        if name not in status.options:
-            return {}
-        await member.client.put(f"/tasks/{task.gid}", {"custom_fields": {status.gid: status.options[name]}})
-        return {"status": name}
-
-    async def _add_subtask(self, seq: int, member: Member, rng: random.Random) -> bool:
-        key = f"subtask:ev{seq}"
-        earlier = self.ctx.ledger.get("subtask", key)
-        if earlier is not None and earlier.platform_id:
-            return True  # made before a restart
-        task = self.state.tasks.get(earlier.parent_key or "") if earlier is not None else None
-        if task is None:
-            open_tasks = self._open_tasks()
-            if not open_tasks:
-                return False
-            task = rng.choice(self._own_first(open_tasks, member))
-        project = self.state.projects.get(task.project_key)
-        # A subtask is a step of its parent: content derives the steps from the parent's own name.
-        ideas = await self.ctx.content.tasks(
-            self.builder.content_ctx(department=project.department if project else None,
-                                     project=project.name if project else None, task=task.name),
-            1, start_index=100 + seq)
-        steps = list(ideas[0].subtasks) if ideas and ideas[0].subtasks else [ideas[0].name]
-        done = sum(1 for e in self.ctx.ledger.entries("subtask") if e.parent_key == task.key)
-        name = steps[done % len(steps)]
-        await self.builder.add_subtask(task, 100 + seq, name, rng, progress={LAST_EVENT: seq}, key=key,
-                                       member=member)
-        return True
-
-    async def _reassign_task(self, seq: int, member: Member, rng: random.Random) -> bool:
-        open_tasks = self._own_first(self._open_tasks(), member)
-        if not open_tasks or len(self.state.users) < 2:
-            return False
-        task = rng.choice(open_tasks)
-        colleagues = self._colleagues({task.assignee, member.user_id})
-        if not colleagues:
-            colleagues = [u for u in self.state.users if u[0] != task.assignee]
-        new_gid, new_name = rng.choice(colleagues)
-        await member.client.put(f"/tasks/{task.gid}", {"assignee": new_gid})
-        self._record(task, {"assignee": new_gid}, seq)
-        task.assignee = new_gid
-        self.ctx.activity(
-            "task_reassigned",
-            f"{member.user_name} handed “{task.name}” over to {new_name}.",
-            [{"type": "task", "id": task.gid, "name": task.name}],
-        )
-        return True
-
-    def _colleagues(self, other_than: set[str | None]) -> list[tuple[str, str]]:
-        """(gid, name) of the Asana users who are the company's active people: work goes to colleagues."""
-        company = self._company
-        if company is None:
-            return []
-        out: list[tuple[str, str]] = []
-        seen = set(other_than)
-        for person in company.active_people():
-            gid = self._user_of(person)
-            if gid is not None and gid not in seen:
-                seen.add(gid)
-                out.append((gid, person.name.strip()))
-        return out
-
-    async def _tag(self, task: TaskState, tag: tuple[str, str], member: Member,
-                   seq: int | None = None) -> None:
-        tag_gid, tag_name = tag
-        await member.client.post(f"/tasks/{task.gid}/addTag", {"tag": tag_gid})
-        entry = self.ctx.ledger.get("task", task.key)
-        tags = list((entry.attrs.get("tags") if entry is not None else None) or [])
-        attrs = {"tags": tags if tag_gid in tags else [*tags, tag_gid]}
-        if seq is None:
-            self.ctx.ledger.update_attrs("task", task.key, attrs)
-        else:
-            self._record(task, attrs, seq)
-        self.ctx.activity(
-            "task_tagged",
-            f"{member.user_name} tagged “{task.name}” as {tag_name}.",
-            [
-                {"type": "task", "id": task.gid, "name": task.name},
-                {"type": "tag", "id": tag_gid, "name": tag_name},
-            ],
-        )
-
-    async def _tag_task(self, seq: int, member: Member, rng: random.Random) -> bool:
-        open_tasks = self._open_tasks()
-        if not open_tasks or not self.state.tags:
-            return False
-        task = rng.choice(open_tasks)
-        await self._tag(task, rng.choice(self.state.tags), member, seq)
-        return True
-
-    async def _update_priority(self, seq: int, member: Member, rng: random.Random) -> bool:
-        priority = self.state.fields.get("priority")
-        open_tasks = self._open_tasks()
-        if priority is None or not open_tasks:
-            return False
-        task = rng.choice(self._own_first(open_tasks, member))
-        entry = self.ctx.ledger.get("task", task.key)
-        current = entry.attrs.get("priority") if entry is not None else None
-        level = weighted(rng, tuple(p for p in PRIORITY_WEIGHTS if p[0] != current) or PRIORITY_WEIGHTS)
-        if level not in priority.options:
-            return False
-        await member.client.put(
-            f"/tasks/{task.gid}", {"custom_fields": {priority.gid: priority.options[level]}}
-        )
-        self._record(task, {"priority": level}, seq)
-        self.ctx.activity(
-            "priority_changed",
-            f"{member.user_name} set the priority of “{task.name}” to {level}.",
-            [{"type": "task", "id": task.gid, "name": task.name}],
-        )
-        return True
 
     # -- the end ----------------------------------------------------------------------------------
     async def cleanup(self) -> dict[str, Any]:

@@ -5,26 +5,23 @@ from __future__ import annotations
 
 import random
 import re
-from datetime import date
 from typing import Any
 
 from tenantsim.connectors.asana.pool import AsanaClientPool, Member
 from tenantsim.connectors.asana.state import (
     EFFORT_POINTS,
     FIELD_SPECS,
-    PRIORITY_WEIGHTS,
     AsanaState,
     FieldState,
     ProjectState,
     TaskState,
-    due_date,
-    status_for_section,
-    weighted,
+    status_of,
 )
 from tenantsim.connectors.base import JobContext
-from tenantsim.content.base import CommentIdea, ContentContext, TaskIdea
+from tenantsim.content.base import CommentIdea, ContentContext
 from tenantsim.errors import PlatformError, Skippable
 from tenantsim.scenario.company import ProjectPlan
+from tenantsim.scenario.worktask import WorkTask
 
 
 class Builder:
@@ -224,109 +221,91 @@ class Builder:
         return self.state.teams[sum(map(ord, department)) % len(self.state.teams)]
 
     # -- tasks ------------------------------------------------------------------------------------
-    def field_values(
-        self, rng: random.Random, section: int, sections: int, completed: bool
-    ) -> dict[str, Any]:
-        """Custom field values for a new task, by field gid (option gids for enums)."""
+    def field_values(self, task: WorkTask, sections: int, rng: random.Random) -> dict[str, Any]:
+        """Custom field values of a company task, by field gid (option gids for enums): its Priority and
+        Status as the company says, an Effort estimate of the team's own."""
         values: dict[str, Any] = {}
         priority, effort, status = (self.state.fields.get(r) for r in ("priority", "effort", "status"))
-        if priority:
-            level = weighted(rng, PRIORITY_WEIGHTS)
-            if level in priority.options:
-                values[priority.gid] = priority.options[level]
+        if priority and task.priority in priority.options:
+            values[priority.gid] = priority.options[str(task.priority)]
         if effort:
             values[effort.gid] = rng.choice(EFFORT_POINTS)
-        if status:
-            name = status_for_section(section, sections, completed)
-            if name in status.options:
-                values[status.gid] = status.options[name]
+        if status and status_of(task, sections) in status.options:
+            values[status.gid] = status.options[status_of(task, sections)]
         return values
 
-    def priority_of(self, values: dict[str, Any]) -> str | None:
-        """The Priority option name among a task's field values, if it has one."""
-        priority = self.state.fields.get("priority")
-        if priority is None or priority.gid not in values:
-            return None
-        return next((name for name, gid in priority.options.items() if gid == values[priority.gid]), None)
+    def tag_gids(self, task: WorkTask) -> list[str]:
+        return [gid for gid, name in self.state.tags if name in task.labels]
 
-    async def create_task(
-        self, key: str, project: ProjectState, idea: TaskIdea, rng: random.Random, today: date,
-        progress: dict[str, Any] | None = None, member: Member | None = None,
-    ) -> TaskState | None:
-        """Create the task as ``member`` (someone from the pool when None); None when the ledger says it
-        was made already but the state does not hold it (deleted since)."""
-        if key in self.state.tasks:
-            return self.state.tasks[key]
-        member = member or self.pool.pick(rng)
-        section = rng.randrange(len(project.sections)) if project.sections else 0
-        assignee = rng.choice(self.state.users)[0] if self.state.users and rng.random() < 0.85 else None
-        entry = self.ctx.ledger.intent(
-            "task",
-            key,
-            parent_key=project.key,
-            actor=member.label,
-            attrs={"name": idea.name, "project_key": project.key},
-        )
+    async def create_task(self, task: WorkTask, project: ProjectState, assignee: str | None, member: Member,
+                          progress: dict[str, Any] | None = None) -> TaskState | None:
+        """The company's task in Asana as ``member``, in its section, with its assignee (an Asana user
+        gid), due date, fields and tags; None when the ledger says it was made already but the state does
+        not hold it (deleted since). Keyed by the company's task key, so it is made once."""
+        if task.key in self.state.tasks:
+            return self.state.tasks[task.key]
+        entry = self.ctx.ledger.intent("task", task.key, parent_key=project.key, actor=member.label,
+                                       attrs={"name": task.name, "project_key": project.key})
         if entry.platform_id:
             return None
-        body: dict[str, Any] = {
-            "name": idea.name,
-            "notes": idea.notes,
-            "projects": [project.gid],
-            "assignee": assignee,
-            "due_on": due_date(rng, today),
-        }
+        rng = self.ctx.rng("asana", "effort", task.key)
+        section = min(task.section, max(0, len(project.sections) - 1))
+        body: dict[str, Any] = {"name": task.name, "notes": task.notes, "projects": [project.gid],
+                                "assignee": assignee, "due_on": task.due_on}
         if project.sections:
             body["memberships"] = [{"project": project.gid, "section": project.sections[section][0]}]
-        done = len(project.sections) > 1 and section == len(project.sections) - 1  # already in "Done"
-        if done:
+        if task.done:
             body["completed"] = True
-        values = self.field_values(rng, section, len(project.sections), done)
+        values = self.field_values(task, len(project.sections), rng)
         if values:
             body["custom_fields"] = values
-        made = await self.post_create("task", key, member, "/tasks", body)
-        task = TaskState(key, str(made["gid"]), idea.name, project.key, section, done, assignee, member.label)
-        attrs: dict[str, Any] = {"section": section, "assignee": assignee, "completed": done, "comments": 0,
-                                 "seed_done": False}
-        level = self.priority_of(values)
-        if level is not None:
-            attrs["priority"] = level
-        self.ctx.record_created("task", key, task.gid, attrs, **(progress or {}))
-        self.state.tasks[key] = task
+        made = await self.post_create("task", task.key, member, "/tasks", body)
+        state = TaskState(task.key, str(made["gid"]), task.name, project.key, section, task.done, assignee,
+                          member.label)
+        attrs: dict[str, Any] = {"section": section, "assignee": assignee, "completed": task.done,
+                                 "due_on": task.due_on, "comments": 0, "seed_done": False}
+        if self.state.fields.get("priority") and task.priority:
+            attrs["priority"] = task.priority
+        if self.state.fields.get("status"):
+            attrs["status"] = status_of(task, len(project.sections))
+        for tag in self.tag_gids(task):
+            await member.client.post(f"/tasks/{state.gid}/addTag", {"tag": tag})
+            attrs.setdefault("tags", []).append(tag)
+        self.ctx.record_created("task", task.key, state.gid, attrs, **(progress or {}))
+        self.state.tasks[task.key] = state
         who = f", assigned to {self.state.user_name(assignee)}" if assignee else ""
-        due = f", due {body['due_on']}" if body["due_on"] else ""
+        due = f", due {task.due_on}" if task.due_on else ""
         self.ctx.activity(
             "task_created",
-            f"{member.user_name} added “{idea.name}” to {project.name}{who}{due}.",
-            [
-                {"type": "task", "id": task.gid, "name": idea.name},
-                {"type": "project", "id": project.gid, "name": project.name},
-            ],
+            f"{member.user_name} added “{task.name}” to {project.name}{who}{due}.",
+            [{"type": "task", "id": state.gid, "name": task.name},
+             {"type": "project", "id": project.gid, "name": project.name}],
         )
-        return task
+        return state
 
-    async def add_subtask(self, task: TaskState, index: int, name: str, rng: random.Random,
-                          progress: dict[str, Any] | None = None, *, key: str | None = None,
-                          member: Member | None = None) -> None:
-        """A subtask under ``task``, by ``member`` (the task's creator when None). ``key`` overrides the
-        ledger key (an event's subtask is keyed by the event, so re-applying it never makes two)."""
-        key = key or f"{task.key}:sub{index}"
-        member = member or self.actor(task.actor, rng)
-        entry = self.ctx.ledger.intent(
-            "subtask", key, parent_key=task.key, actor=member.label, attrs={"name": name}
-        )
+    async def add_subtask(self, task: WorkTask, parent: TaskState, assignee: str | None, member: Member,
+                          progress: dict[str, Any] | None = None) -> TaskState | None:
+        """A step of ``parent``, keyed by the company's task key (re-applying it never makes two)."""
+        if task.key in self.state.subtasks:
+            return self.state.subtasks[task.key]
+        entry = self.ctx.ledger.intent("subtask", task.key, parent_key=parent.key, actor=member.label,
+                                       attrs={"name": task.name})
         if entry.platform_id:
-            return
-        assignee = rng.choice(self.state.users)[0] if self.state.users and rng.random() < 0.5 else None
-        made = await self.post_create(
-            "subtask", key, member, f"/tasks/{task.gid}/subtasks", {"name": name, "assignee": assignee}
-        )
-        self.ctx.record_created("subtask", key, str(made["gid"]), {"assignee": assignee}, **(progress or {}))
+            return None
+        made = await self.post_create("subtask", task.key, member, f"/tasks/{parent.gid}/subtasks",
+                                      {"name": task.name, "assignee": assignee, "due_on": task.due_on})
+        state = TaskState(task.key, str(made["gid"]), task.name, parent.project_key, 0, False, assignee,
+                          member.label, 0, parent.key)
+        self.ctx.record_created("subtask", task.key, state.gid,
+                                {"assignee": assignee, "due_on": task.due_on, "completed": False},
+                                **(progress or {}))
+        self.state.subtasks[task.key] = state
         self.ctx.activity(
             "subtask_created",
-            f"{member.user_name} broke out “{name}” as a subtask of “{task.name}”.",
-            [{"type": "subtask", "id": str(made["gid"]), "name": name}],
+            f"{member.user_name} broke out “{task.name}” as a subtask of “{parent.name}”.",
+            [{"type": "subtask", "id": state.gid, "name": task.name}],
         )
+        return state
 
     # -- comment threads --------------------------------------------------------------------------
     _threads: dict[str, list[CommentIdea]] | None = None  # task key -> its comments so far (from the ledger)
@@ -362,16 +341,6 @@ class Builder:
         return self.content_ctx(department=project.department if project else None,
                                 project=project.name if project else None, task=task.name, extra=extra,
                                 thread=tuple(self.thread_of(task)))
-
-    def threads_for(self, tasks: list[TaskState], member: Member) -> list[TaskState]:
-        """Of ``tasks`` with comments, those whose last comment asks ``member`` something; else those
-        whose last comment someone else wrote."""
-        me = _first_name(member.user_name)
-        # A conversation runs its course: a thread this long is settled, and is not drawn back into.
-        last = {t.key: self.thread_of(t)[-1] for t in tasks
-                if 0 < t.comments < LONGEST_THREAD and self.thread_of(t)}
-        asked = [t for t in tasks if t.key in last and me in _MENTION.findall(last[t.key].text)]
-        return asked or [t for t in tasks if t.key in last and last[t.key].author != me]
 
     def _replier(self, task: TaskState, rng: random.Random, last_author: str | None) -> Member:
         """Whoever the last comment asked answers it (when the job holds their token); else someone

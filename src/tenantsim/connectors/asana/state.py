@@ -3,11 +3,11 @@ small realistic-data helpers (due dates, field values) it draws from."""
 
 from __future__ import annotations
 
-import random
 from dataclasses import dataclass, field
-from datetime import date, timedelta
 from typing import Any
 
+from tenantsim.scenario.tasks import LABELS
+from tenantsim.scenario.worktask import BLOCKED, DONE, WorkTask
 from tenantsim.store.ledger_types import Ledger
 
 # The custom fields a job adds to its projects: role -> (name, subtype, enum options with colors).
@@ -24,9 +24,8 @@ FIELD_SPECS: dict[str, tuple[str, str, tuple[tuple[str, str], ...]]] = {
         (("Not started", "cool-gray"), ("In progress", "aqua"), ("Blocked", "red"), ("Done", "green")),
     ),
 }
-PRIORITY_WEIGHTS = (("Low", 30), ("Medium", 40), ("High", 22), ("Urgent", 8))
 EFFORT_POINTS = (0.5, 1.0, 2.0, 3.0, 5.0, 8.0)
-TAG_NAMES = ("customer-request", "quick-win", "blocked-external", "needs-review", "q-goal")
+TAG_NAMES = LABELS  # the company's task labels, one tag each
 TAG_COLORS = ("dark-orange", "light-green", "dark-red", "light-purple", "dark-teal")
 
 
@@ -52,6 +51,7 @@ class TaskState:
     assignee: str | None
     actor: str | None
     comments: int = 0
+    parent_key: str | None = None  # a subtask's task
 
 
 @dataclass
@@ -73,6 +73,7 @@ class AsanaState:
     tags: list[tuple[str, str]] = field(default_factory=list)
     projects: dict[str, ProjectState] = field(default_factory=dict)
     tasks: dict[str, TaskState] = field(default_factory=dict)
+    subtasks: dict[str, TaskState] = field(default_factory=dict)
     portfolio_gid: str | None = None
 
     def user_name(self, gid: str | None) -> str:
@@ -105,6 +106,12 @@ class AsanaState:
                 entry.actor,
                 int(attrs.get("comments", 0)),
             )
+        for entry in ledger.entries("subtask", live):
+            parent = self.tasks.get(str(entry.parent_key))
+            self.subtasks[entry.key] = TaskState(
+                entry.key, str(entry.platform_id), entry.attrs.get("name", ""),
+                parent.project_key if parent else "", 0, bool(entry.attrs.get("completed", False)),
+                entry.attrs.get("assignee"), entry.actor, 0, str(entry.parent_key))
         for entry in ledger.entries("custom_field", live):
             self.fields[entry.attrs.get("role", entry.key)] = FieldState(
                 str(entry.platform_id),
@@ -120,30 +127,14 @@ class AsanaState:
         self.portfolio_gid = str(portfolios[0].platform_id) if portfolios else None
 
 
-def due_date(rng: random.Random, today: date) -> str | None:
-    """Realistic spread: a few days out for most, within three weeks for many, a few later, some with
-    no date; never on a weekend, and never before the task exists (work becomes overdue by time passing)."""
-    roll = rng.random()
-    if roll < 0.1:
-        return None
-    if roll < 0.4:
-        offset = rng.randint(1, 7)
-    elif roll < 0.85:
-        offset = rng.randint(8, 21)
-    else:
-        offset = rng.randint(22, 60)
-    day = today + timedelta(days=offset)
-    while day.weekday() >= 5:
-        day += timedelta(days=1)
-    return day.isoformat()
-
-
-def weighted(rng: random.Random, pairs: tuple[tuple[str, int], ...]) -> str:
-    names, weights = zip(*pairs, strict=True)
-    return rng.choices(names, weights=weights)[0]
-
-
-def status_for_section(section: int, sections: int, completed: bool) -> str:
+def status_for_section(section: int, sections: int, completed: bool, blocked: bool = False) -> str:
     if completed or (sections > 1 and section == sections - 1):
         return "Done"
+    if blocked:
+        return "Blocked"
     return "Not started" if section == 0 else "In progress"
+
+
+def status_of(task: WorkTask, sections: int) -> str:
+    """The Status field's value for a company task: it follows the board, and shows blocked work."""
+    return status_for_section(task.section, sections, task.status == DONE, task.status == BLOCKED)

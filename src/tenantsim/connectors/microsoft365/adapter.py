@@ -6,8 +6,7 @@ their userPrincipalName's local part), and cleans up from the ledger (``cleanup.
 
 from __future__ import annotations
 
-import random
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from tenantsim.connectors.base import JobContext
@@ -22,25 +21,26 @@ from tenantsim.connectors.microsoft365.client import GraphClient
 from tenantsim.connectors.microsoft365.converge import converge_person
 from tenantsim.connectors.microsoft365.settle import settle
 from tenantsim.connectors.microsoft365.state import Actor, Tenant, department_key
-from tenantsim.connectors.microsoft365.work import (
-    PRIORITIES,
-    TASKS_PER_PROJECT,
-    Work,
-    assignment,
-    percent_for,
-)
+from tenantsim.connectors.microsoft365.work import Work, recorded_tasks
 from tenantsim.errors import AuthError, NotFoundOnPlatform, Skippable
 from tenantsim.scenario.company import DEPARTED, Company, Employee, GroupSpec
 from tenantsim.scenario.events import HR_KINDS, PROJECT_KINDS, Event
 from tenantsim.scenario.founding import KnownPerson
+from tenantsim.scenario.worktask import WorkTask
 
-WORK = ("create_task", "comment", "move_task", "complete_task", "reassign_task", "update_priority")
+# The work Planner and Teams show (Planner has no subtasks, tags or blocked state).
+WORK = ("create_task", "comment", "move_task", "complete_task", "reassign_task", "update_priority",
+        "reschedule_task")
 LAST_EVENT = "m365_last_event"  # progress: the seq of the last work event applied here
 NO_TOKENS = ("No delegated user tokens were given, so Teams channel messages are skipped: Microsoft Graph "
              "posts channel messages only as a signed-in person. Plans and tasks are made as the app.")
 
-TaskRow = tuple[str, dict[str, Any]]  # a task's ledger key and attrs
-Handler = Callable[[int, Actor | None, random.Random], Awaitable[bool]]
+SAID = {"create_task": ("task_created", "added {task} to {plan} in Planner"),
+        "move_task": ("task_moved", "moved {task} to {section} in {plan}"),
+        "complete_task": ("task_completed", "completed {task}"),
+        "reassign_task": ("task_reassigned", "handed {task} over to {assignee}"),
+        "update_priority": ("priority_changed", "set the priority of {task} to {priority}"),
+        "reschedule_task": ("due_date_changed", "moved the due date of {task} to {due}")}
 
 
 def known_person(actor: Actor) -> KnownPerson:
@@ -59,10 +59,6 @@ class M365Adapter:
         self.actors = list(actors)
         self._tenant: Tenant | None = None
         self._work: Work | None = None
-        self._handlers: dict[str, Handler] = {
-            "create_task": self._create_task, "comment": self._comment, "move_task": self._move_task,
-            "complete_task": self._complete_task, "reassign_task": self._reassign_task,
-            "update_priority": self._update_priority}
 
     async def prepare(self) -> None:
         """Settle whatever a crash interrupted."""
@@ -97,8 +93,15 @@ class M365Adapter:
         people = [p for p in company.people.values() if p.status != DEPARTED]
         departments = {p.department for p in people}
         projects = [p for p in company.projects if p.phase != "done"]
-        per_project = 2 + len(projects[0].sections if projects else ()) + TASKS_PER_PROJECT
-        return len(people) + len(company.groups) + 2 * len(departments) + len(projects) * per_project
+        live = {p.key for p in projects}
+        tasks = sum(1 for t in company.tasks.values() if t.project in live and t.parent is None)
+        per_project = 2 + len(projects[0].sections if projects else ())
+        return len(people) + len(company.groups) + 2 * len(departments) + len(projects) * per_project + tasks
+
+    def recorded_tasks(self, company: Company) -> list[WorkTask]:
+        """The tasks a job saved by an earlier version holds only here (its ledger), as company tasks."""
+        people = {uid: key for key in company.people if (uid := self.tenant(company).user_id(key))}
+        return recorded_tasks(self.ctx.ledger, people, company.sim_now)
 
     async def build(self, company: Company) -> None:
         tenant, ctx = self.tenant(company), self.ctx
@@ -148,22 +151,21 @@ class M365Adapter:
         project = await work.ensure_project(plan)
         if project is None:
             return
-        ideas = await self.ctx.content.tasks(work.content_ctx(department=plan.department, project=plan.name),
-                                             TASKS_PER_PROJECT)
-        for number, idea in enumerate(ideas):
-            key = f"task:{plan.key}:{number}"
-            rng = self.ctx.rng("m365", "task", plan.key, number)
-            actor = self._actor(company, plan.owner) or (rng.choice(self.actors) if self.actors else None)
-            await work.create_task(key, project, idea, rng, actor, building=True)
-            entry = self.ctx.ledger.get("task", key)
+        first = sorted((t for t in company.tasks.values() if t.project == plan.key and t.parent is None),
+                       key=lambda t: t.key)
+        for task in first:
+            rng = self.ctx.rng("m365", "task", task.key)
+            actor = self._actor(company, task.creator) or (rng.choice(self.actors) if self.actors else None)
+            await work.converge_task(task, actor)
+            entry = self.ctx.ledger.get("task", task.key)
             if entry is None or entry.status != "created" or entry.attrs.get("seed_done"):
                 continue
-            if len(self.actors) > 1 and project.channel_id and rng.random() < 0.6:
+            if len(self.actors) > 1 and project.channel_id and task.comments:
                 try:
-                    await work.thread(key, rng.randint(2, 4), rng)
+                    await work.thread(task.key, task.comments, rng)
                 except Skippable as exc:
                     self.ctx.activity("skipped", f"A discussion was not started: {exc.message}", [])
-            self.ctx.ledger.update_attrs("task", key, {"seed_done": True})
+            self.ctx.ledger.update_attrs("task", task.key, {"seed_done": True})
 
     def _actor(self, company: Company, key: str | None) -> Actor | None:
         return self.tenant(company).actor_of(company.people.get(key or ""))
@@ -179,28 +181,23 @@ class M365Adapter:
             return
         if event.kind in PROJECT_KINDS:
             await self._project_event(event, company)
-        elif event.kind in self._handlers:
+        elif event.kind in WORK and (task := company.tasks.get(str(event.details.get("task") or ""))):
             actor = self._actor(company, event.person)
             if actor is None and self.actors:  # someone whose token the job does not hold: a stand-in
                 actor = self.ctx.rng("m365", "actor", event.seq).choice(self.actors)
-            rng = self.ctx.rng("m365", "event", event.seq)
-            for kind in (event.kind, *(k for k in ("comment", "create_task") if k != event.kind)):
-                try:
-                    if await self._handlers[kind](event.seq, actor, rng):
-                        break
-                except (Skippable, NotFoundOnPlatform) as exc:
-                    self.ctx.activity("skipped", f"Skipped a {kind.replace('_', ' ')} in Microsoft 365: "
-                                      f"{exc.message}", [])
-                    break
-                except AuthError as exc:
-                    # A person's delegated token refused (403, or a 401: it expired; it cannot be renewed
-                    # here) skips the change; the app's own 401 (after one renewal) is the job's end.
-                    if exc.status != 403 and not (exc.status == 401 and actor is not None):
-                        raise
-                    who = actor.display_name if actor else "The app"
-                    self.ctx.activity("skipped", f"Skipped a {kind.replace('_', ' ')} in Microsoft 365: "
-                                      f"{who} may not do that there ({exc.message}).", [])
-                    break
+            try:
+                await self._work_event(event, task, actor, company)
+            except (Skippable, NotFoundOnPlatform) as exc:
+                self.ctx.activity("skipped", f"Skipped a {event.kind.replace('_', ' ')} in Microsoft 365: "
+                                  f"{exc.message}", [])
+            except AuthError as exc:
+                # A person's delegated token refused (403, or a 401: it expired; it cannot be renewed
+                # here) skips the change; the app's own 401 (after one renewal) is the job's end.
+                if exc.status != 403 and not (exc.status == 401 and actor is not None):
+                    raise
+                who = actor.display_name if actor else "The app"
+                self.ctx.activity("skipped", f"Skipped a {event.kind.replace('_', ' ')} in Microsoft 365: "
+                                  f"{who} may not do that there ({exc.message}).", [])
         self.ctx.checkpoint(**{LAST_EVENT: event.seq})
 
     async def _people_event(self, event: Event, company: Company) -> None:
@@ -230,136 +227,27 @@ class M365Adapter:
         if index is not None:
             await self._build_project(company, index)
 
-    def _tasks(self, company: Company, *, open_only: bool = True) -> list[tuple[str, dict[str, Any]]]:
-        active = {p.key for p in company.projects if p.phase != "done"}
-        found = []
-        for entry in self.ctx.ledger.entries("task", statuses=["created"]):
-            if entry.attrs.get("project") not in active:
-                continue
-            if open_only and int(entry.attrs.get("percent") or 0) >= 100:
-                continue
-            found.append((entry.key, dict(entry.attrs)))
-        return sorted(found)
-
-    @staticmethod
-    def _own_first(tasks: list[TaskRow], actor: Actor | None) -> list[TaskRow]:
-        if actor is None:
-            return tasks
-        return [t for t in tasks if t[1].get("assignee") == actor.user_id] or tasks
-
-    async def _create_task(self, seq: int, actor: Actor | None, rng: random.Random) -> bool:
-        company = self.tenant(self._company()).company
+    async def _work_event(self, event: Event, task: WorkTask, actor: Actor | None, company: Company) -> None:
+        """The event's task converges to the company's state of it; a comment joins its thread."""
         work = self.work(company)
-        key = f"task:ev{seq}"
-        if self.ctx.ledger.get("task", key) is not None:
-            return True
-        plans = [p for p in company.projects if p.phase == "active" and work.project(p.key) is not None]
-        if not plans:
-            return False
-        plan = rng.choice(plans)
-        project = work.project(plan.key)
-        assert project is not None
-        about = work.content_ctx(department=plan.department, project=plan.name)
-        ideas = await self.ctx.content.tasks(about, 1, start_index=TASKS_PER_PROJECT + seq)
-        made = await work.create_task(key, project, ideas[0], rng, actor)
-        if made:
-            who = actor.display_name if actor else "The app"
-            self.ctx.activity("task_created", f"{who} added “{ideas[0].name}” to {plan.name} in Planner.",
-                              [{"type": "task", "id": made, "name": ideas[0].name}])
-        return made is not None
-
-    async def _move_task(self, seq: int, actor: Actor | None, rng: random.Random) -> bool:
-        company = self._company()
-        work = self.work(company)
-        movable = []
-        for key, attrs in self._own_first(self._tasks(company), actor):
-            project = work.project(str(attrs.get("project")))
-            if project is not None and int(attrs.get("section") or 0) < len(project.buckets) - 1:
-                movable.append((key, attrs, project))
-        if not movable:
-            return False
-        key, attrs, project = rng.choice(movable)
-        target = int(attrs.get("section") or 0) + 1
-        percent = percent_for(target, len(project.buckets))
-        await work.update_task(key, {"bucketId": project.buckets[target], "percentComplete": percent},
-                               {"section": target, "percent": percent}, actor, **{LAST_EVENT: seq})
+        if event.kind == "comment":
+            if actor is not None:  # without a delegated token no message can be posted (said at build)
+                await work.comment(f"message:e{event.seq}", task.parent or task.key, actor,
+                                   **{LAST_EVENT: event.seq})
+            return
+        if not await work.converge_task(task, actor, **{LAST_EVENT: event.seq}):
+            return
+        kind, words = SAID[event.kind]
+        plan = company.project(task.project)
+        assignee = company.people.get(task.assignee or "")
+        text = words.format(task=f"“{task.name}”", plan=plan.name if plan else "", priority=task.priority,
+                            section=plan.sections[task.section] if plan else "", due=task.due_on,
+                            assignee=assignee.name if assignee else "nobody")
         who = actor.display_name if actor else "The app"
-        self.ctx.activity("task_moved", f"{who} moved “{attrs.get('name')}” to {project.sections[target]} in "
-                          f"{project.name}.", [{"type": "task", "name": attrs.get("name")}])
-        return True
-
-    async def _complete_task(self, seq: int, actor: Actor | None, rng: random.Random) -> bool:
-        company = self._company()
-        work = self.work(company)
-        tasks = self._own_first(self._tasks(company), actor)
-        if not tasks:
-            return False
-        key, attrs = max(rng.sample(tasks, min(3, len(tasks))), key=lambda t: int(t[1].get("section") or 0))
-        project = work.project(str(attrs.get("project")))
-        if project is None:
-            return False
-        last = len(project.buckets) - 1
-        await work.update_task(key, {"percentComplete": 100, "bucketId": project.buckets[last]},
-                               {"percent": 100, "section": last}, actor, **{LAST_EVENT: seq})
-        who = actor.display_name if actor else "The app"
-        self.ctx.activity("task_completed", f"{who} completed “{attrs.get('name')}”.",
-                          [{"type": "task", "name": attrs.get("name")}])
-        return True
-
-    async def _reassign_task(self, seq: int, actor: Actor | None, rng: random.Random) -> bool:
-        company = self._company()
-        tasks = self._own_first(self._tasks(company), actor)
-        if not tasks or len(self.actors) < 2:
-            return False
-        key, attrs = rng.choice(tasks)
-        current = attrs.get("assignee")
-        me = actor.label if actor else None
-        others = [a for a in self.actors if a.user_id != current and a.label != me]
-        others = others or [a for a in self.actors if a.user_id != current]
-        if not others:
-            return False
-        new = rng.choice(others)
-        changes: dict[str, Any] = {"assignments": {**({str(current): None} if current else {}),
-                                                   **assignment(new.user_id)}}
-        await self.work(company).update_task(key, changes, {"assignee": new.user_id}, actor,
-                                             **{LAST_EVENT: seq})
-        who = actor.display_name if actor else "The app"
-        self.ctx.activity("task_reassigned",
-                          f"{who} handed “{attrs.get('name')}” over to {new.display_name}.",
-                          [{"type": "task", "name": attrs.get("name")}])
-        return True
-
-    async def _update_priority(self, seq: int, actor: Actor | None, rng: random.Random) -> bool:
-        company = self._company()
-        tasks = self._own_first(self._tasks(company), actor)
-        if not tasks:
-            return False
-        key, attrs = rng.choice(tasks)
-        level = rng.choice([p for p in PRIORITIES if p != attrs.get("priority")])
-        await self.work(company).update_task(key, {"priority": PRIORITIES[level]}, {"priority": level}, actor,
-                                             **{LAST_EVENT: seq})
-        who = actor.display_name if actor else "The app"
-        self.ctx.activity("priority_changed", f"{who} set the priority of “{attrs.get('name')}” to {level}.",
-                          [{"type": "task", "name": attrs.get("name")}])
-        return True
-
-    async def _comment(self, seq: int, actor: Actor | None, rng: random.Random) -> bool:
-        if actor is None:
-            return False  # no delegated token: channel messages cannot be posted (said once at build)
-        company = self._company()
-        work = self.work(company)
-        key = f"message:e{seq}"
-        earlier = self.ctx.ledger.get("message", key)
-        if earlier is not None:
-            return True
-        tasks = [t for t in self._tasks(company, open_only=False)
-                 if (p := work.project(str(t[1].get("project")))) is not None and p.channel_id]
-        if not tasks:
-            return False
-        threads = [t for t in tasks if 0 < len(work.threads.get(t[0], [])) < 8
-                   and work.threads[t[0]][-1].author != actor.display_name.split(" ")[0]]
-        task_key = rng.choice(threads if threads and rng.random() < 0.6 else tasks)[0]
-        return await work.comment(key, task_key, actor, **{LAST_EVENT: seq}) is not None
+        self.ctx.activity(kind, f"{who} {text}.", [{"type": "task", "name": task.name}])
+        if event.kind == "move_task" and task.done:
+            self.ctx.activity("task_completed", f"{who} completed “{task.name}”.",
+                              [{"type": "task", "name": task.name}])
 
     def _company(self) -> Company:
         assert self._tenant is not None

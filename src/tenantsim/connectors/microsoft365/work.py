@@ -1,8 +1,8 @@
 """The company's work in Microsoft 365: each project is a Planner plan in its department's group (buckets
-are the project's sections, tasks assigned among the people the job acts as, with due dates, progress
-and priority) and a channel in the department's Team, where each task's discussion is one thread: the
-first comment starts it (its subject is the task), the others reply to it, each written by its author
-with their own delegated token.
+are the project's sections; the company's tasks with their bucket, assignee, due date, progress and
+priority, converged from the company's state of them) and a channel in the department's Team, where each
+task's discussion is one thread: the first comment starts it (its subject is the task), the others reply
+to it, each written by its author with their own delegated token.
 
 Graph posts channel messages only as a signed-in person (outside migration), so without delegated
 tokens the job makes the plans and tasks (as the app) and skips the discussions, and says so.
@@ -13,19 +13,20 @@ from __future__ import annotations
 import random
 import re
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from tenantsim.connectors.microsoft365.build import now_iso, ours
 from tenantsim.connectors.microsoft365.client import GraphClient
 from tenantsim.connectors.microsoft365.state import Actor, Tenant, department_key
-from tenantsim.content.base import CommentIdea, ContentContext, TaskIdea
+from tenantsim.content.base import CommentIdea, ContentContext
 from tenantsim.errors import PlatformError, Skippable
 from tenantsim.scenario.company import ProjectPlan
+from tenantsim.scenario.worktask import DONE, OPEN, WorkTask
+from tenantsim.store.ledger_types import Ledger
 
-TASKS_PER_PROJECT = 5
-LONGEST_THREAD = 8
 PRIORITIES = {"Urgent": 1, "Important": 3, "Medium": 5, "Low": 9}  # Planner's priority values
+# The company's priorities as Planner names them.
+PLANNER_PRIORITY = {"Urgent": "Urgent", "High": "Important", "Medium": "Medium", "Low": "Low"}
 ASSIGNMENT = "#microsoft.graph.plannerAssignment"
 _MENTION = re.compile(r"@([^\s,.:;!?]+)")
 
@@ -43,6 +44,19 @@ def percent_for(section: int, sections: int) -> int:
 
 def assignment(user_id: str) -> dict[str, Any]:
     return {user_id: {"@odata.type": ASSIGNMENT, "orderHint": " !"}}
+
+
+def due_time(due_on: str | None) -> str | None:
+    """A company due date as Planner's dueDateTime: the end of that working day."""
+    return f"{due_on}T17:00:00Z" if due_on else None
+
+
+def desired(task: WorkTask, project: Project, assignee: str | None) -> dict[str, Any]:
+    """What Planner should show of a company task, as the ledger records it."""
+    section = min(task.section, len(project.buckets) - 1)
+    percent = 100 if task.done else min(percent_for(section, len(project.buckets)), 50)
+    return {"section": section, "percent": percent, "assignee": assignee,
+            "priority": PLANNER_PRIORITY.get(str(task.priority), "Medium"), "due": due_time(task.due_on)}
 
 
 @dataclass
@@ -139,32 +153,55 @@ class Work:
         return Project(key, plan.name, plan.department, list(plan.sections), group_id, plan_id,
                        [str(b) for b in buckets], self.tenant.created_id("channel", f"channel:{key}"))
 
-    async def create_task(self, key: str, project: Project, idea: TaskIdea, rng: random.Random,
-                          actor: Actor | None, *, building: bool = False) -> str | None:
-        """A task in the project's first bucket (or a later one while building), assigned to one of the
-        people the job acts as, due in the weeks ahead."""
-        tenant = self.tenant
-        section = rng.randrange(max(1, len(project.buckets) - 1)) if building else 0
-        assignee = rng.choice(tenant.actors) if tenant.actors else None
-        due = (datetime.now(UTC) + timedelta(days=rng.randint(3, 40))).replace(hour=17, minute=0, second=0,
-                                                                               microsecond=0)
-        percent = percent_for(section, len(project.buckets))
-        priority = rng.choice(list(PRIORITIES))
-        body: dict[str, Any] = {"planId": project.plan_id, "bucketId": project.buckets[section],
-                                "title": idea.name[:255],
-                                "dueDateTime": due.isoformat().replace("+00:00", "Z"),
-                                "percentComplete": percent, "priority": PRIORITIES[priority]}
+    async def create_task(self, task: WorkTask, project: Project, assignee: str | None,
+                          actor: Actor | None) -> str | None:
+        """The company's task in its bucket, assigned, due and prioritised as the company says."""
+        want = desired(task, project, assignee)
+        body: dict[str, Any] = {"planId": project.plan_id, "bucketId": project.buckets[want["section"]],
+                                "title": task.name[:255], "percentComplete": want["percent"],
+                                "priority": PRIORITIES[want["priority"]]}
+        if want["due"]:
+            body["dueDateTime"] = want["due"]
         if assignee is not None:
-            body["assignments"] = assignment(assignee.user_id)
-        attrs = {"project": project.key, "name": body["title"], "section": section, "percent": percent,
-                 "assignee": assignee.user_id if assignee else None, "priority": priority,
-                 "due": body["dueDateTime"]}
-        client = tenant.client
+            body["assignments"] = assignment(assignee)
+        attrs = {"project": project.key, "name": body["title"], **want}
+        client = self.tenant.client
         return await self._ensure_in(
-            "task", key, project.key, attrs, lambda: client.plan_tasks(project.plan_id),
+            "task", task.key, project.key, attrs, lambda: client.plan_tasks(project.plan_id),
             lambda t: t.get("title") == body["title"] and t.get("planId") == project.plan_id,
             lambda: client.create_task(body, token=actor.token if actor else None,
                                        token_id=actor.label if actor else None))
+
+    async def converge_task(self, task: WorkTask, actor: Actor | None, **progress: Any) -> bool:
+        """The company's task as Planner should show it: made when missing, else only what differs is
+        set (the same task converged twice makes the same calls once). False when it cannot be shown
+        (a subtask, or its plan is not there)."""
+        project = self.project(task.project) if task.parent is None else None
+        if project is None:
+            return False
+        assignee = self.tenant.user_id(task.assignee)
+        entry = self.ctx.ledger.get("task", task.key)
+        if entry is None or entry.status != "created":
+            return await self.create_task(task, project, assignee, actor) is not None
+        want = desired(task, project, assignee)
+        have = entry.attrs
+        changes: dict[str, Any] = {}
+        if want["section"] != have.get("section"):
+            changes["bucketId"] = project.buckets[want["section"]]
+        if want["percent"] != have.get("percent"):
+            changes["percentComplete"] = want["percent"]
+        if want["priority"] != have.get("priority"):
+            changes["priority"] = PRIORITIES[want["priority"]]
+        if want["due"] != have.get("due") and (want["due"] or have.get("due")):
+            changes["dueDateTime"] = want["due"]
+        if assignee != have.get("assignee"):
+            current = have.get("assignee")
+            changes["assignments"] = {**({str(current): None} if current else {}),
+                                      **(assignment(assignee) if assignee else {})}
+        if changes:
+            await self.update_task(task.key, changes, {k: v for k, v in want.items() if have.get(k) != v},
+                                   actor, **progress)
+        return True
 
     async def update_task(self, key: str, changes: dict[str, Any], attrs: dict[str, Any],
                           actor: Actor | None, **progress: Any) -> None:
@@ -254,3 +291,23 @@ class Work:
             author = self.replier(task_key, rng, last)
             await self.comment(f"message:{task_key}:{n}", task_key, author)
             last = author.label
+
+
+def recorded_tasks(ledger: Ledger, people: dict[str, str], now: str) -> list[WorkTask]:
+    """A job saved by an earlier version kept its tasks only in the ledger (the company had none): those
+    rows as the company's tasks, keyed as there, with what they recorded (``people``: directory id ->
+    person key); created ``now``, since the rows do not say when."""
+    company_priority = {planner: ours for ours, planner in PLANNER_PRIORITY.items()}
+    found = []
+    for entry in ledger.entries("task", statuses=["created"]):
+        attrs = entry.attrs
+        done = int(attrs.get("percent") or 0) >= 100
+        due = str(attrs.get("due") or "")[:10] or None
+        found.append(WorkTask(
+            key=entry.key, project=str(attrs.get("project") or entry.parent_key or ""),
+            name=str(attrs.get("name") or ""), section=int(attrs.get("section") or 0),
+            assignee=people.get(str(attrs.get("assignee"))), status=DONE if done else OPEN, created_at=now,
+            due_on=due if due and due > now[:10] else None,
+            priority=company_priority.get(str(attrs.get("priority")), "Medium"),
+            completed_at=now if done else None))
+    return found

@@ -108,8 +108,15 @@ class JobManager:
         self.workers.clear()
 
     # -- lifecycle requested through the API --------------------------------------------------------
-    def create_job(self, config: dict[str, Any], company: dict[str, Any] | None = None) -> dict[str, Any]:
-        """Store a new job (and the company it plays, when it takes one over) and start it here."""
+    async def create_job(self, config: dict[str, Any],
+                         company: dict[str, Any] | None = None) -> dict[str, Any]:
+        """Store a new job (and the company it plays, when it takes one over) and start it here. The
+        writes run off the event loop: a thousand jobs may be started at once."""
+        job_id = await asyncio.to_thread(self._store_new_job, config, company)
+        self._spawn(job_id, "run", paused=False)
+        return await asyncio.to_thread(self.get, job_id)
+
+    def _store_new_job(self, config: dict[str, Any], company: dict[str, Any] | None) -> str:
         job_id = f"job_{random_tokens.token_hex(6)}"
         given = config.get("seed")
         seed = int(given) if given is not None else random_tokens.randbits(31)
@@ -126,10 +133,7 @@ class JobManager:
         })
         if company is not None:
             company_repo.save(self.engine, job_id, {**company, "pending": None})
-        self._spawn(job_id, "run", paused=False)
-        row = jobs_repo.get_job(self.engine, job_id)
-        assert row is not None
-        return row
+        return job_id
 
     def get(self, job_id: str) -> dict[str, Any]:
         row = jobs_repo.get_job(self.engine, job_id)

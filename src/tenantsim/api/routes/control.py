@@ -88,7 +88,7 @@ async def clone_job(request: Request, job_id: str,
     # On other platforms the clone plays the same company: its people, roles and history so far.
     moves_platform = connection_types(prepared) != connection_types(full)
     company = await asyncio.to_thread(company_repo.load, manager.engine, job_id) if moves_platform else None
-    row = manager.create_job(prepared, company)
+    row = await manager.create_job(prepared, company)
     return {"success": True, "job_id": row["id"], "connection_type": row["connection_type"],
             "cloned_from": job_id,
             "message": f"{started_message(row['connection_type'], row['id'])} (clone of {job_id})"}

@@ -40,7 +40,7 @@ def _manager(request: Request) -> JobManager:
 @router.post("/start", response_model=StartJobResponse)
 async def start_job(request: Request, body: StartJobRequest) -> dict[str, Any]:
     config = await prepare_job(request.app, body.model_dump(exclude_unset=True))
-    row = _manager(request).create_job(config)
+    row = await _manager(request).create_job(config)
     return {"success": True, "job_id": row["id"], "connection_type": row["connection_type"],
             "message": started_message(row["connection_type"], row["id"])}
 

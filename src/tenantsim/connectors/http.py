@@ -23,6 +23,7 @@ import certifi
 import httpx
 
 from tenantsim.connectors import write_ahead
+from tenantsim.connectors.connection_pools import ConnectionPools
 from tenantsim.connectors.ratelimit import BudgetRegistry
 from tenantsim.errors import FatalError, PlatformError, RateLimited, Retriable
 
@@ -169,11 +170,12 @@ class ResilientClient:
         # A platform that caps reads apart from writes (Asana: 50 / 15 per token) says so.
         read_cap = getattr(profile, "read_concurrency", None)
         self._read_gate = budgets.gate(tenant, f"{token_id}:read", read_cap()) if callable(read_cap) else None
-        # httpx's default pool: measured cheaper per call than keeping a connection per in-flight call
-        # (httpcore scans every pooled connection for each request).
         # ``auth``: credentials that change over time (an OAuth access token renewed before it expires).
-        self._client = httpx.AsyncClient(headers=headers, transport=transport, timeout=timeout,
-                                         follow_redirects=False, verify=tls_context(), auth=auth)
+        in_flight = profile.concurrency() + (read_cap() if callable(read_cap) else 0)
+        self._client = ConnectionPools(in_flight, lambda limits: httpx.AsyncClient(
+            headers=headers, transport=transport, timeout=timeout, follow_redirects=False,
+            verify=tls_context(), auth=auth, limits=limits),
+            sharded=transport is None)
 
     def _url(self, path_or_url: str) -> str:
         if path_or_url.startswith(("http://", "https://")):

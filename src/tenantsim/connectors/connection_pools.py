@@ -25,16 +25,26 @@ class ConnectionPools:
     def __init__(self, concurrency: int, make: Callable[[httpx.Limits], httpx.AsyncClient], *,
                  sharded: bool = True) -> None:
         """``make(limits)`` builds one client; ``sharded`` False: one client with httpx's defaults (a
-        transport that is not a network, as in tests, has no connections to keep)."""
-        if sharded:
-            limits = httpx.Limits(max_connections=SHARD, max_keepalive_connections=SHARD)
-            self._clients = [make(limits) for _ in range(max(1, math.ceil(concurrency / SHARD)))]
-        else:
-            self._clients = [make(DEFAULT)]
-        self._busy = [0] * len(self._clients)
+        transport that is not a network, as in tests, has no connections to keep). Pools are opened as
+        calls need them: a job that never has many calls in flight keeps one."""
+        self._make = make
+        self._most = max(1, math.ceil(concurrency / SHARD)) if sharded else 1
+        self._limits = httpx.Limits(max_connections=SHARD, max_keepalive_connections=SHARD) if sharded \
+            else DEFAULT
+        self._clients: list[httpx.AsyncClient] = []
+        self._busy: list[int] = []
+
+    def _least_busy(self) -> int:
+        if self._clients:
+            index = min(range(len(self._clients)), key=self._busy.__getitem__)
+            if self._busy[index] < SHARD or len(self._clients) >= self._most:
+                return index
+        self._clients.append(self._make(self._limits))
+        self._busy.append(0)
+        return len(self._clients) - 1
 
     async def request(self, method: str, url: str, **kwargs: object) -> httpx.Response:
-        index = min(range(len(self._clients)), key=self._busy.__getitem__)
+        index = self._least_busy()
         self._busy[index] += 1
         try:
             return await self._clients[index].request(method, url, **kwargs)  # type: ignore[arg-type]

@@ -14,7 +14,7 @@ from websockets.sync.client import connect
 from websockets.typing import Origin
 
 from tests.support.apiserver import RunningServer, running_server
-from tests.support.bodies import asana_body
+from tests.support.bodies import asana_body, wait_for
 from tests.support.fake_platform import FakeConnector
 
 KEY = "browser-guard-test-key-0123456789abcdef"
@@ -32,6 +32,8 @@ def server(tmp_path: Path) -> Iterator[RunningServer]:
 
 def test_cross_site_state_changes_are_refused(server: RunningServer) -> None:
     job_id = server.client.post("/api/jobs/start", json=asana_body()).json()["job_id"]
+    wait_for(lambda: server.client.get(f"/api/jobs/{job_id}").json()["status"] == "running",
+             message="the job running")
     for origin in ("http://evil.example.com", "null", server.base_url.replace("127.0.0.1", "localhost"),
                    "http://127.0.0.1:1"):
         response = server.client.post(f"/api/jobs/{job_id}/pause", headers={"Origin": origin})

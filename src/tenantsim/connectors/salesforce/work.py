@@ -45,6 +45,8 @@ from tenantsim.connectors.salesforce.state import (
 
 CONVERT_SHARE = 0.5  # of leads that close: converted, the rest disqualified
 PUSH_SHARE = 0.15  # stage moves that also push the close date out
+STAGE_REST = timedelta(days=4)  # a deal spends at least this long in a stage before it moves on
+CASE_REST = timedelta(days=2)  # a case is picked up, then worked at least this long before it closes
 
 Handler = Callable[["Work", int, OrgUser, random.Random, datetime], Awaitable[bool]]
 
@@ -65,7 +67,7 @@ class Work(Creating):
         return False
 
     async def _move_deal(self, seq: int, user: OrgUser, rng: random.Random, at: datetime) -> bool:
-        deals = open_opportunities(self.ctx.ledger)
+        deals = [d for d in open_opportunities(self.ctx.ledger) if _rested(d, at, STAGE_REST)]
         if not deals:
             return False
         deal = rng.choice(self._own_first(deals, user))
@@ -78,7 +80,8 @@ class Work(Creating):
         if rng.random() < PUSH_SHARE:
             body["CloseDate"] = (at + timedelta(days=rng.randint(21, 60))).date().isoformat()
         await self.client.update("Opportunity", deal.id, body)
-        self._record(deal, {"stage": target, "moves": int(deal.attrs.get("moves") or 0) + 1}, seq)
+        self._record(deal, {"stage": target, "moves": int(deal.attrs.get("moves") or 0) + 1,
+                            "moved_at": at.isoformat()}, seq)
         pushed = f"; close date pushed to {body['CloseDate']}" if "CloseDate" in body else ""
         self._log(
             "opportunity_moved",
@@ -100,10 +103,10 @@ class Work(Creating):
             "Working": "Escalated" if rng.random() < 0.25 else "Working",
             "Escalated": "Working",
         }.get(status, "Working")
-        if target == status:  # still being worked: the next step is to close it
-            return await self._close_case(seq, user, case)
+        if target == status:  # still being worked: the next step is to close it, once worked a while
+            return _rested(case, at, CASE_REST) and await self._close_case(seq, user, case)
         await self.client.update("Case", case.id, {"Status": target})
-        self._record(case, {"status": target}, seq)
+        self._record(case, {"status": target, "moved_at": at.isoformat()}, seq)
         verb = "escalated" if target == "Escalated" else "is working on"
         self._log(
             "case_updated",
@@ -141,6 +144,7 @@ class Work(Creating):
             )
             return True
         draw = rng.random()
+        cases = [c for c in cases if c.attrs.get("status") != "New" and _rested(c, at, CASE_REST)]
         if cases and (support or draw < 0.35 or not (deals or leads)):
             return await self._close_case(seq, user, rng.choice(self._own_first(cases, user)))
         if leads and (draw > 0.85 or not deals):
@@ -279,3 +283,10 @@ HANDLERS: dict[str, Handler] = {
     "reassign_task": Work.reassign_task,
     "update_priority": Work.update_priority,
 }
+
+
+def _rested(record: Record, at: datetime, rest: timedelta) -> bool:
+    """The deal or case has been where it is for ``rest`` (deals move a stage every few weeks, cases are
+    worked for days): the next step may come."""
+    moved = record.attrs.get("moved_at")
+    return not moved or datetime.fromisoformat(str(moved)) <= at - rest

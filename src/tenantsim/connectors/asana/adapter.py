@@ -200,10 +200,16 @@ class AsanaAdapter:
         for index, (name, color) in enumerate(zip(TAG_NAMES, TAG_COLORS, strict=True)):
             await self.ctx.checkpoint_now()
             await builder.create_tag(index, name, color, self.pool.pick(rng))
-        for index, plan in enumerate(company.projects):
-            if plan.phase != "done":
-                await self._build_project(builder, company, index)
-            self.ctx.checkpoint(seeded_projects=index + 1)
+        built = 0
+
+        async def project(index: int) -> None:
+            nonlocal built
+            await self._build_project(builder, company, index)
+            built += 1
+            self.ctx.checkpoint(seeded_projects=built)
+
+        # Every project at once: each token always has a call waiting, whoever owns which project.
+        await bounded([i for i, plan in enumerate(company.projects) if plan.phase != "done"], project)
         await self._portfolio(builder, rng)
 
     async def _build_project(self, builder: Builder, company: Company, index: int) -> ProjectState:

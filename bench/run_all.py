@@ -142,7 +142,8 @@ def render(failures: dict[str, str], durations: dict[str, float]) -> str:
         "",
         f"Measured {info['date']} on {info['cpus']} × {info['cpu_model']}, {info['memory_gib']} GiB, "
         f"Python {info['python']} ({info['platform']}). Load average at the end: {load_avg}. "
-        "One run per figure; see docs/performance.md for how each is measured and why a target is missed.",
+        "One run per figure; see the README's Performance section for how each is measured and why a target "
+        "is missed.",
         "",
         "| Figure | Measured | Target | |",
         "|---|---|---|---|",

@@ -83,7 +83,7 @@ async def grant_department_apps(state: OrgState) -> int:
 
 async def ensure_person(state: OrgState, person: Employee) -> str | None:
     """Create one person, active and in their groups (idempotent); returns their Okta id. Their manager
-    is made first (waves), so the profile names them."""
+    is made first (``onboard.py``), so the profile names them."""
     company, ledger = state.company, state.ctx.ledger
     entry = ledger.get("user", person.key)
     if entry is not None and entry.status == "created" and entry.platform_id:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from tenantsim.connectors.kit.concurrency import bounded
+from tenantsim.connectors.kit.refusals import refused
 from tenantsim.connectors.okta.attributes import values_for
 from tenantsim.connectors.okta.people import profile_for
 from tenantsim.connectors.okta.pool import Member
@@ -37,7 +38,7 @@ async def ensure_group(state: OrgState, spec: GroupSpec) -> None:
         gid = await state.intents.ensure("group", spec.key, attrs={"name": spec.name, "kind": spec.kind},
                                          parent_key=None, find=find, create=create, claim=spec.name)
     except Skippable as exc:  # the org, or another job of it, has a group of that name: left untouched
-        state.ctx.ledger.failed("group", spec.key, exc.message)
+        refused(state.ctx.ledger, "group", spec.key, exc.message, {"name": spec.name, "kind": spec.kind})
         state.ctx.activity("notice", f"Group \"{spec.name}\" was not created: {exc.message}; the one "
                            "there is left untouched.", [{"type": "group", "name": spec.name}])
         return
@@ -104,8 +105,8 @@ async def ensure_person(state: OrgState, person: Employee) -> str | None:
     try:
         uid = await state.intents.ensure("user", person.key, attrs=recorded, parent_key=None, find=find,
                                          create=create, claim=profile["login"])
-    except Skippable as exc:
-        ledger.failed("user", person.key, exc.message)
+    except Skippable as exc:  # recorded even when refused before its intent: not asked for again
+        refused(ledger, "user", person.key, exc.message, recorded)
         state.ctx.activity("notice", f"{person.name} could not be created in Okta: {exc.message}",
                            [{"type": "user", "login": profile["login"]}])
         return None

@@ -69,6 +69,11 @@ def rows() -> list[tuple[str, str, str, str]]:
     out.append(("Utilisation, Asana job with 3 tokens (per token, whole windows)",
                 fmt(job.get("utilisation")), "≥ 0.95",
                 verdict(check(job.get("utilisation"), lambda v: v >= 0.95))))
+    out.append(("…the same job: elapsed ÷ bound (the busiest token's calls at its budget's rate)",
+                fmt(job.get("elapsed_over_bound"), 3), "≤ 1.05",
+                verdict(check(job.get("elapsed_over_bound"), lambda v: v <= 1.05))))
+    out.append(("…the same job: calls ÷ what all its tokens' budgets allowed while it ran",
+                fmt(job.get("budget_share")), "—", "—"))
     out.append(("Utilisation, 3 Asana tokens driven by the HTTP layer alone", fmt(layer.get("utilisation")),
                 "≥ 0.95", verdict(check(layer.get("utilisation"), lambda v: v >= 0.95))))
     share = None if not job else job.get("share_429")

@@ -18,7 +18,7 @@ from tenantsim.scenario.company import ON_LEAVE, Company
 from tenantsim.scenario.director import Director
 from tenantsim.scenario.events import ACCESS_KINDS, HR_KINDS, PROJECT_KINDS, WORK_KINDS
 from tenantsim.scenario.founding import found_company, initial_exceptions
-from tenantsim.scenario.tasks import milestones
+from tenantsim.scenario.tasks import milestones, workers
 from tenantsim.scenario.work import plan_projects
 
 START = datetime(2026, 3, 2, 9, tzinfo=UTC)
@@ -143,3 +143,31 @@ def test_a_working_month_keeps_the_tasks_plausible() -> None:
     older = company.to_dict()
     del older["tasks"]
     assert Company.from_dict(older).tasks == {}
+
+
+async def _projects_of(size: int, acting: int, seed: int = 3) -> tuple[Company, list[str]]:
+    content = OfflineContentProvider(seed)
+    company = found_company(await content.org_plan("technology", size), seed, START)
+    actors = list(company.people)[:acting]
+    await plan_projects(company, content, seed, 6, actors)
+    return company, actors
+
+
+def test_a_small_team_works_across_departments_and_breaks_down_its_own_tasks() -> None:
+    company, actors = asyncio.run(_projects_of(3, 3))
+    for plan in company.projects:
+        first = [t for t in company.tasks.values() if t.project == plan.key and t.parent is None]
+        assignees = {t.assignee for t in first if t.assignee}
+        assert len(assignees) >= 2, (plan.department, assignees)  # not the owner alone
+        for task in first:
+            for step in (t for t in company.tasks.values() if t.parent == task.key):
+                assert step.creator == (task.assignee if task.assignee in actors else task.creator)
+    creators = Counter(t.creator for t in company.tasks.values())
+    assert set(creators) == set(actors), creators  # everyone puts work on the boards, the chief too
+
+
+def test_a_department_with_a_team_of_its_own_keeps_its_work() -> None:
+    company, actors = asyncio.run(_projects_of(40, 40))
+    for plan in company.projects:
+        members = {company.people[k].department for k in workers(company, plan, actors)}
+        assert members == {plan.department}

@@ -27,6 +27,8 @@ from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
+from tenantsim.connectors.urgency import UrgencyLock
+
 # Rate mode cannot see the platform's window edges: it never has more than this share of the limit in
 # any window-long stretch (so no fixed or sliding window of the platform's can overflow), leaving a
 # little for differences between when we send and when the platform counts.
@@ -71,7 +73,7 @@ class Budget:
         self.throttled_until = 0.0
         self._clock = clock
         self._sleep = sleep
-        self._lock = asyncio.Lock()
+        self._lock = UrgencyLock()  # the next slot goes to the most urgent caller
         self._next_slot = 0.0
         self._booked = 0  # tickets handed out so far
         # rate mode: when the calls of the last window went out, the token bucket, the last learned cut

@@ -1,8 +1,8 @@
 """Day-to-day work as changes to the company's tasks: the director's pure steps.
 
 Someone works now (the director chose who and what kind of work); this decides which task it happens to
-and how it changes — a new task, the next section on its board, a hand-over to a colleague in the
-project's department, a block, a slipped due date, a completion — applies the change to the company
+and how it changes — a new task, the next section on its board, a hand-over to a colleague who works
+on the project, a block, a slipped due date, a completion — applies the change to the company
 and returns the event, whose details name the task and the changed fields (``{"task", "project",
 "changes"}``), so every work platform records the same change. People mostly work on their own tasks;
 a project wrapping up gets its open work finished first.

@@ -17,6 +17,8 @@ PRIORITIES = ("Low", "Medium", "High", "Urgent")
 PRIORITY_WEIGHTS = (30, 40, 22, 8)  # how common each is among a team's tasks
 # Labels a team puts on its tasks (a work platform shows them as tags).
 LABELS = ("customer-request", "quick-win", "blocked-external", "needs-review", "q-goal")
+OWN_ENTRY = 0.8  # of a project's first tasks, the share its assignee put on the board (else its owner)
+SMALLEST_TEAM = 3  # a project has at least this many people on it when the company has them
 DEFAULT_WEEKS = 8  # a project's length when the plan does not say when it wraps up
 
 
@@ -76,14 +78,20 @@ def priority_for(rng: random.Random) -> str:
 
 def workers(company: Company, plan: ProjectPlan | None, actors: Sequence[str]) -> list[str]:
     """Who does a project's work: the active people who act on the work platforms, those in the
-    project's department first; without any, the department's own active people."""
+    project's department first, joined by colleagues from elsewhere while the department has fewer
+    than a team of them (in a small company everyone works on everything); without anyone acting, the
+    department's own active people."""
     acting = [k for k in actors if (p := company.people.get(k)) is not None and p.active]
     if plan is None:
         return acting
     home = [k for k in acting if company.people[k].department == plan.department]
-    if home or acting:
-        return home or acting
-    return [p.key for p in company.active_people() if p.department == plan.department]
+    if not home:
+        return acting or [p.key for p in company.active_people() if p.department == plan.department]
+    others = [k for k in acting if k not in home]
+    if others and len(home) < SMALLEST_TEAM:  # which colleagues join differs from project to project
+        start = sum(map(ord, plan.key)) % len(others)
+        home += (others[start:] + others[:start])[:SMALLEST_TEAM - len(home)]
+    return home
 
 
 def content_about(company: Company, seed: int, plan: ProjectPlan, task: str | None = None) -> ContentContext:
@@ -118,10 +126,14 @@ async def plan_first_tasks(company: Company, content: ContentProvider, seed: int
             labels=[rng.choice(LABELS)] if rng.random() < 0.35 else [],
             comments=rng.randint(2, 4) if rng.random() < 0.6 else 0,
             creator=plan.owner or (rng.choice(people) if people else None))
+        if task.assignee in actors and rng.random() < OWN_ENTRY:
+            task.creator = task.assignee
         company.tasks[task.key] = task
+        # who does a task breaks it into steps (its creator, when nobody acting has it)
+        breaks_down = task.assignee if task.assignee in actors else task.creator
         for step, name in enumerate(idea.subtasks[:STEPS_PER_TASK]):
             company.tasks[f"{task.key}:s{step}"] = WorkTask(
                 key=f"{task.key}:s{step}", project=plan.key, name=name, parent=task.key,
                 assignee=rng.choice(people) if people and rng.random() < 0.5 else None,
                 status=DONE if done else OPEN, created_at=now.isoformat(), due_on=step_due(task, now, rng),
-                completed_at=now.isoformat() if done else None, creator=task.creator)
+                completed_at=now.isoformat() if done else None, creator=breaks_down)

@@ -9,8 +9,8 @@ ledger."""
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
-import random
 from collections.abc import Sequence
 from datetime import date
 from typing import Any
@@ -29,7 +29,8 @@ from tenantsim.connectors.asana.state import (
     ProjectState,
 )
 from tenantsim.connectors.base import JobContext
-from tenantsim.connectors.kit.concurrency import bounded, in_flight
+from tenantsim.connectors.kit.concurrency import bounded
+from tenantsim.connectors.urgency import FIRST, LAST, urgency
 from tenantsim.content.names import login_part
 from tenantsim.errors import NotFoundOnPlatform, Skippable
 from tenantsim.scenario.company import Company, Employee
@@ -72,6 +73,8 @@ class AsanaAdapter:
         self._actors: dict[str, Member] = {}  # company person key -> the pool member who is them
         self._actors_of: tuple[int, int] | None = None  # (id(company), headcount) _actors was built for
         self._company: Company | None = None  # the company of the build or event under way
+        self._portfolio_settled = asyncio.Event()  # cleared while the portfolio is being made
+        self._portfolio_settled.set()
 
     # -- set-up -----------------------------------------------------------------------------------
     async def prepare(self) -> None:
@@ -188,18 +191,26 @@ class AsanaAdapter:
     async def build(self, company: Company) -> None:
         builder = await self._ready(company)
         rng = self.ctx.rng("asana", "seed")
-        for role in FIELD_SPECS:
+
+        async def field(role: str) -> None:
             await self.ctx.checkpoint_now()
-            if await builder.ensure_field(role, self.pool.pick(rng)) is None and role == "priority":
+            if await builder.ensure_field(role, self.pool.least_busy(rng)) is None and role == "priority":
                 self.ctx.activity(
                     "notice",
                     "Custom fields are not available in this workspace; tasks get "
                     "no Priority, Effort or Status values.",
                     [],
                 )
-        for index, (name, color) in enumerate(zip(TAG_NAMES, TAG_COLORS, strict=True)):
+
+        async def tag(index: int) -> None:
             await self.ctx.checkpoint_now()
-            await builder.create_tag(index, name, color, self.pool.pick(rng))
+            await builder.create_tag(index, TAG_NAMES[index], TAG_COLORS[index], self.pool.least_busy(rng))
+
+        # The workspace's fields, tags and portfolio side by side, each by whoever is free, before any
+        # project; the portfolio's keeper adds each project to it as it is made.
+        with urgency(FIRST):
+            await asyncio.gather(bounded(list(FIELD_SPECS), field), bounded(range(len(TAG_NAMES)), tag),
+                                 self._portfolio(builder, company))
         built = 0
 
         async def project(index: int) -> None:
@@ -209,46 +220,74 @@ class AsanaAdapter:
             self.ctx.checkpoint(seeded_projects=built)
 
         # Every project at once: each token always has a call waiting, whoever owns which project.
-        await bounded([i for i, plan in enumerate(company.projects) if plan.phase != "done"], project)
-        await self._portfolio(builder, rng)
+        live = [i for i, plan in enumerate(company.projects) if plan.phase != "done"]
+        await bounded(live, project, parallel=max(1, len(live)))
 
     async def _build_project(self, builder: Builder, company: Company, index: int) -> ProjectState:
         """One of the company's projects in Asana, with its first tasks, their steps, and threads."""
         await self.ctx.checkpoint_now()
         plan = company.projects[index]
         owner = self._actor(company, plan.owner)
-        project = await builder.create_project(plan, self.ctx.rng("asana", "project", index), owner)
+        with urgency(FIRST, 2 * index):  # its people's work waits for its board, then for its tasks
+            project = await builder.create_project(plan, self.ctx.rng("asana", "project", index), owner)
+        await self._into_portfolio(project)
         first = sorted((t for t in company.tasks.values() if t.project == plan.key and t.parent is None),
                        key=lambda t: t.key)
 
         async def one(task: WorkTask) -> None:
             await self.ctx.checkpoint_now()
             rng = self.ctx.rng("asana", "task", task.key)
-            member = self._actor(company, task.creator) or self.pool.pick(rng)
-            state = await converge_task(self, company, task, member)
+            member = self._actor(company, task.creator) or self.pool.least_busy(rng)
+            with urgency(FIRST, 2 * index + 1):  # its steps and thread, often someone else's, wait for it
+                state = await converge_task(self, company, task, member)
             if state is None or self._seed_done(task.key):  # a resumed seed: this one is complete
                 return
             steps = sorted((t for t in company.tasks.values() if t.parent == task.key), key=lambda t: t.key)
-            for step in steps:
-                await converge_task(self, company, step, self._actor(company, step.creator) or member)
+            with urgency(LAST):  # nobody waits for a task's steps (its thread's next author does)
+                for step in steps:
+                    await converge_task(self, company, step, self._actor(company, step.creator) or member)
             if state.comments < task.comments:
                 await builder.comment_thread(state, task.comments - state.comments, rng,
                                              last_author=state.actor)
             self.ctx.ledger.update_attrs("task", task.key, {"seed_done": True})
 
-        # Tasks are built side by side, each as its own sequence of calls, so every token has a call
-        # waiting: each is paced by its own budget (a token alone would leave the others idle).
-        await bounded(first, one, parallel=in_flight(self.pool))
+        # Every task at once, each its own sequence of calls, paced by its people's own budgets: a
+        # token serves boards first, then tasks, then their steps and threads, so nobody waits long
+        # for the work they take up next.
+        await bounded(first, one, parallel=max(1, len(first)))
         return project
 
     def _seed_done(self, task_key: str) -> bool:
         entry = self.ctx.ledger.get("task", task_key)
         return entry is not None and bool(entry.attrs.get("seed_done"))
 
-    async def _portfolio(self, builder: Builder, rng: random.Random) -> None:
+    def _lead(self, company: Company) -> Member | None:
+        """Of the people the job acts as, the most senior (fewest managers above them): who keeps the
+        company's portfolio of initiatives."""
+        self._actor(company, None)  # the company's people matched to the pool
+
+        def depth(key: str) -> int:
+            levels, person = 0, company.people.get(key)
+            while person is not None and person.manager and levels < len(company.people):
+                levels, person = levels + 1, company.people.get(person.manager)
+            return levels
+
+        ranked = sorted(self._actors.items(), key=lambda item: depth(item[0]))
+        return ranked[0][1] if ranked else None
+
+    async def _portfolio(self, builder: Builder, company: Company) -> None:
+        """The company's portfolio of initiatives (an organization's paid feature): made once, kept by
+        the most senior person the job acts as."""
         if self.state.portfolio_gid is not None or not self.state.is_organization:
             return
-        member = self.pool.pick(rng)
+        self._portfolio_settled.clear()
+        try:
+            await self._make_portfolio(builder, company)
+        finally:
+            self._portfolio_settled.set()
+
+    async def _make_portfolio(self, builder: Builder, company: Company) -> None:
+        member = self._lead(company) or self.pool.least_busy(self.ctx.rng("asana", "portfolio"))
         name = f"{builder.company} {date.today().year} Initiatives"
         self.ctx.ledger.intent("portfolio", "portfolio:0", actor=member.label, attrs={"name": name})
         try:
@@ -265,13 +304,28 @@ class AsanaAdapter:
             return
         self.state.portfolio_gid = str(made["gid"])
         self.ctx.ledger.created("portfolio", "portfolio:0", self.state.portfolio_gid)
-        for project in self.state.projects.values():
-            await member.client.post(f"/portfolios/{self.state.portfolio_gid}/addItem", {"item": project.gid})
         self.ctx.activity(
             "portfolio_created",
-            f"{member.user_name} grouped {_plural(len(self.state.projects), 'project')} into the portfolio "
-            f"“{name}”.",
+            f"{member.user_name} created the portfolio “{name}” for the company's projects.",
             [{"type": "portfolio", "id": self.state.portfolio_gid, "name": name}],
+        )
+
+    async def _into_portfolio(self, project: ProjectState) -> None:
+        """The project joins the company's portfolio, added by its keeper (once: the ledger says so)."""
+        await self._portfolio_settled.wait()  # when it is being made alongside the first projects
+        entry = self.ctx.ledger.get("portfolio", "portfolio:0")
+        recorded = self.ctx.ledger.get("project", project.key)
+        gid = self.state.portfolio_gid
+        if gid is None or entry is None or recorded is None or recorded.attrs.get("in_portfolio"):
+            return
+        member = self.pool.acting_as(entry.actor)
+        await member.client.post(f"/portfolios/{gid}/addItem", {"item": project.gid})
+        self.ctx.ledger.update_attrs("project", project.key, {"in_portfolio": True})
+        self.ctx.activity(
+            "portfolio_item_added",
+            f"{member.user_name} added “{project.name}” to the portfolio “{entry.attrs.get('name', '')}”.",
+            [{"type": "project", "id": project.gid, "name": project.name},
+             {"type": "portfolio", "id": gid}],
         )
 
     # -- the company's work -----------------------------------------------------------------------
@@ -294,7 +348,7 @@ class AsanaAdapter:
         await self._ready(company)
         member = self._actor(company, event.person)
         if member is None:  # someone whose token the job does not hold: a stand-in from the pool
-            member = self.pool.pick(self.ctx.rng("asana", "actor", event.seq))
+            member = self.pool.least_busy(self.ctx.rng("asana", "actor", event.seq))
         try:
             if event.kind == "comment":
                 await self._comment(event.seq, member, task)

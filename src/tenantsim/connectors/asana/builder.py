@@ -3,6 +3,7 @@ object (its creator, who cleanup deletes it with). Shared by the seed and the on
 
 from __future__ import annotations
 
+import asyncio
 import random
 import re
 from typing import Any
@@ -37,7 +38,7 @@ class Builder:
         return ContentContext(industry=self.industry, seed=self.seed, company_name=self.company, **about)
 
     def actor(self, label: str | None, rng: random.Random) -> Member:
-        return self.pool.by_label(label) or self.pool.pick(rng)
+        return self.pool.by_label(label) or self.pool.least_busy(rng)
 
     async def post_create(self, kind: str, key: str, member: Member, path: str, body: dict[str, Any]) -> Any:
         """The create call behind an intent: when Asana refuses (after the HTTP layer's retries), the
@@ -151,7 +152,7 @@ class Builder:
             if entry is not None and not entry.attrs.get("set_up"):  # stopped while setting it up
                 await self._finish_setup(existing)
             return existing
-        member = member or self.pool.pick(rng)
+        member = member or self.pool.least_busy(rng)
         entry = self.ctx.ledger.intent(
             "project", key, actor=member.label, attrs={"name": plan.name, "department": department}
         )
@@ -169,15 +170,21 @@ class Builder:
         made = await self.post_create("project", key, member, "/projects", body)
         gid = str(made["gid"])
         self.ctx.ledger.created("project", entry.key, gid)
-        sections: list[tuple[str, str]] = []
-        for name in plan.sections:
-            await self.ctx.checkpoint_now()
-            section = await member.client.post(f"/projects/{gid}/sections", {"name": name})
-            sections.append((str(section["gid"]), name))
-        self.ctx.ledger.update_attrs("project", key, {"sections": [list(s) for s in sections]})
+
+        async def board() -> list[tuple[str, str]]:  # one after another: Asana shows them in that order
+            made: list[tuple[str, str]] = []
+            for name in plan.sections:
+                await self.ctx.checkpoint_now()
+                section = await member.client.post(f"/projects/{gid}/sections", {"name": name})
+                made.append((str(section["gid"]), name))
+            return made
+
+        # The board's sections and the fields alongside them: the project is ready for work sooner.
+        sections, _ = await asyncio.gather(board(), self._attach_fields(gid, member, attached=set()))
+        self.ctx.ledger.update_attrs("project", key, {"sections": [list(s) for s in sections],
+                                                      "set_up": True})
         project = ProjectState(key, gid, plan.name, department, sections, member.label)
         self.state.projects[key] = project
-        await self._add_fields(project, member, attached=set())
         where = f" for the {self._team_for(department)[1]} team" if "team" in body else ""
         self.ctx.activity(
             "project_created",
@@ -186,17 +193,15 @@ class Builder:
         )
         return project
 
-    async def _add_fields(self, project: ProjectState, member: Member, attached: set[str]) -> None:
-        """Put the job's custom fields on the project (a task may only carry values of those), then
-        mark the project set up so a restart knows nothing is missing."""
+    async def _attach_fields(self, project_gid: str, member: Member, attached: set[str]) -> None:
+        """Put the job's custom fields on the project (a task may only carry values of those)."""
         for role in ("priority", "effort", "status"):
             found = self.state.fields.get(role)
             if found is not None and found.gid not in attached:
                 await member.client.post(
-                    f"/projects/{project.gid}/addCustomFieldSetting",
+                    f"/projects/{project_gid}/addCustomFieldSetting",
                     {"custom_field": found.gid, "is_important": role != "effort"},
                 )
-        self.ctx.ledger.update_attrs("project", project.key, {"set_up": True})
 
     async def _finish_setup(self, project: ProjectState) -> None:
         """The job stopped after creating the project but before its sections and fields were all
@@ -212,7 +217,8 @@ class Builder:
         settings = await member.client.collect(f"/projects/{project.gid}/custom_field_settings",
                                                opt_fields="custom_field")
         attached = {str((s.get("custom_field") or {}).get("gid")) for s in settings}
-        await self._add_fields(project, member, attached)
+        await self._attach_fields(project.gid, member, attached)
+        self.ctx.ledger.update_attrs("project", project.key, {"set_up": True})  # a restart finds all there
 
     def _team_for(self, department: str) -> tuple[str, str]:
         named = next((t for t in self.state.teams if t[1].lower() == department.lower()), None)
@@ -352,7 +358,7 @@ class Builder:
                            and _first_name(m.user_name) == asked.group(1)), None)
             if member is not None:
                 return member
-        return self.pool.pick(rng, other_than=last_author)
+        return self.pool.least_busy(rng, other_than=last_author)
 
     async def comment_thread(
         self, task: TaskState, count: int, rng: random.Random, last_author: str | None = None

@@ -136,24 +136,32 @@ class AsanaClient:
             stats=stats,
             observer=observer,
         )
+        self.pending = 0  # calls asked of this token and not answered yet: how busy its person is
 
     # -- primitives -------------------------------------------------------------------------------
+    async def _request(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+        self.pending += 1
+        try:
+            return await self.http.request(method, path, **kwargs)
+        finally:
+            self.pending -= 1
+
     async def get(self, path: str, **params: Any) -> Any:
-        response = await self.http.request("GET", path, params=params or None)
+        response = await self._request("GET", path, params=params or None)
         return response.json().get("data")
 
     async def post(self, path: str, data: dict[str, Any], **params: Any) -> Any:
-        response = await self.http.request("POST", path, params=params or None, json={"data": data})
+        response = await self._request("POST", path, params=params or None, json={"data": data})
         return response.json().get("data")
 
     async def put(self, path: str, data: dict[str, Any], **params: Any) -> Any:
-        response = await self.http.request("PUT", path, params=params or None, json={"data": data})
+        response = await self._request("PUT", path, params=params or None, json={"data": data})
         return response.json().get("data")
 
     async def delete(self, path: str) -> bool:
         """Idempotent: True when deleted now, False when it was already gone (404)."""
         try:
-            await self.http.request("DELETE", path)
+            await self._request("DELETE", path)
         except NotFoundOnPlatform:
             return False
         return True
@@ -164,7 +172,7 @@ class AsanaClient:
         """Lazily yields every record, one page (limit 1-100) at a time, following next_page.offset."""
         query: dict[str, Any] = {**params, "limit": max(1, min(100, page_size))}
         while True:
-            response = await self.http.request("GET", path, params=query)
+            response = await self._request("GET", path, params=query)
             body = response.json()
             for item in body.get("data") or []:
                 yield item

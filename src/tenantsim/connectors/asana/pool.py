@@ -4,6 +4,7 @@ limits per token."""
 
 from __future__ import annotations
 
+import random
 from typing import Any
 
 import httpx
@@ -33,3 +34,11 @@ class AsanaClientPool(kit.TokenPool[AsanaClient]):
                         transport=transport, stats=stats, observer=observer, timeout=timeout)
             for t in user_tokens
         ], _who_am_i)
+
+    def least_busy(self, rng: random.Random, *, other_than: str | None = None) -> Member:
+        """Of the members other than ``other_than`` (when anyone else is available), one with the fewest
+        calls waiting: anyone of them could do it, and whoever is free does (ties drawn by ``rng``), so
+        every token keeps a call waiting while the work lasts."""
+        choices = [m for m in self.members if m.label != other_than] or self.members
+        fewest = min(m.client.pending for m in choices)
+        return rng.choice([m for m in choices if m.client.pending == fewest])

@@ -118,13 +118,31 @@ async def test_a_change_is_durable_before_a_call_that_changes_the_platform(engin
     seen: list[dict[str, int]] = []
 
     async def job() -> None:
-        write_ahead.bind(journal.flush)
+        write_ahead.bind(journal.flush_ahead)  # what a running job binds
         ledger.intent("user", "u1")
         await write_ahead.before_change()  # what the HTTP layer does before a POST
         seen.append(kind_counts(engine, "job_1", ("intent",)))
 
     await asyncio.create_task(job())
     assert seen == [{"user": 1}]
+
+
+async def test_a_record_of_what_a_call_did_does_not_hold_the_next_call_back(engine: Engine) -> None:
+    """Deleting many objects: each one's "deleted" is written behind; the next delete need not wait for
+    it (a crash before it is written repeats a delete that finds nothing). An intent still waits."""
+    journal = JobJournal(engine, "job_1", writer=writer_for(engine))
+    ledger = SqlLedger(engine, "job_1", "okta", journal)
+    ledger.intent("user", "u1")
+    ledger.created("user", "u1", "00u1")
+    await journal.flush()
+    written = commits(engine)
+    ledger.deleted("user", "u1")
+    await journal.flush_ahead()
+    assert written == [0] and journal.pending == 1  # nothing waited for the database
+    ledger.intent("user", "u2")
+    await journal.flush_ahead()
+    assert written == [1] and journal.pending == 0  # the intent, and the deletion before it
+    assert kind_counts(engine, "job_1", ("deleted", "intent")) == {"user": 2}
 
 
 def test_without_a_writer_every_change_is_written_at_once(engine: Engine) -> None:

@@ -77,6 +77,10 @@ class RunningJobContext:
         """Everything the job wrote so far is in the database."""
         await self.journal.flush()
 
+    async def flush_ahead(self) -> None:
+        """What the job's next platform call may depend on is in the database."""
+        await self.journal.flush_ahead()
+
     def created_counts(self) -> dict[str, int]:
         """Objects the job holds on its platforms now, by kind."""
         out: dict[str, int] = {}

@@ -272,7 +272,7 @@ class JobManager:
                                 progress=dict(row.get("progress") or {}), content=content, control=control,
                                 publish=self.bus.publish, on_activity=self.on_activity,
                                 writer=writer_for(self.engine))
-        write_ahead.bind(ctx.flush)  # called in the job's task: its platform calls wait for its records
+        write_ahead.bind(ctx.flush_ahead)  # called in the job's task: its platform calls wait for its records
         return ctx
 
     async def _run(self, worker: Worker) -> None:

@@ -8,8 +8,9 @@ a state the job really passed through and never an object without the progress t
 Two modes. Without a writer, each change commits at once on the caller's thread (tests and one-off
 tools read the tables right after). With the store's writer (``store/writer.py``, what running jobs
 use) changes are write-behind: committed off the event loop within ``WRITE_BEHIND_SECONDS``, and
-``flush()`` makes everything written so far durable — the job awaits it before every platform call
-that changes something (``connectors/write_ahead.py``), so an intent is always durable before its call.
+``flush()`` makes everything written so far durable, and ``flush_ahead()`` every change a platform call
+may depend on — the job awaits the latter before every platform call that changes something
+(``connectors/write_ahead.py``), so an intent is always durable before its call.
 """
 
 from __future__ import annotations
@@ -71,6 +72,7 @@ class JobJournal:
         self._company: dict[str, Any] | None = None
         self._activity: list[dict[str, Any]] = []
         self._changes = 0  # changes made so far
+        self._ahead = 0  # the last change a platform call may depend on
         self._durable = 0  # changes the database holds
         self._inflight: asyncio.Task[None] | None = None
         self._timer: asyncio.TimerHandle | None = None
@@ -93,9 +95,14 @@ class JobJournal:
     def activity(self, entry: dict[str, Any]) -> None:
         self._activity.append(entry)
 
-    def changed(self) -> None:
-        """One change is complete: written now (no writer) or soon (write-behind)."""
+    def changed(self, *, ahead: bool = True) -> None:
+        """One change is complete: written now (no writer) or soon (write-behind). ``ahead``: the next
+        platform call may depend on it (an intent, a mark), so ``flush_ahead`` waits for it; a record of
+        what a call already did (an object gone) need not hold the next call back: a crash before it is
+        written only repeats a call that is safe to repeat."""
         self._changes += 1
+        if ahead:
+            self._ahead = self._changes
         if self.writer is None:
             snapshot = self._take()
             with self.engine.begin() as conn:
@@ -112,7 +119,13 @@ class JobJournal:
     async def flush(self) -> None:
         """Everything changed so far is in the database when this returns (group commit: concurrent
         callers share the write in flight)."""
-        target = self._changes
+        await self._durable_upto(self._changes)
+
+    async def flush_ahead(self) -> None:
+        """Every change a platform call may depend on is in the database (and whatever came before it)."""
+        await self._durable_upto(self._ahead)
+
+    async def _durable_upto(self, target: int) -> None:
         while self._durable < target:
             if self._inflight is None or self._inflight.done():  # done: it wrote less than we need
                 self._start()

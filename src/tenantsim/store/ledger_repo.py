@@ -109,7 +109,7 @@ class SqlLedger:
         self._change(kind, key, attrs={**self._attrs(kind, key), **_frozen(attrs)})
 
     def deleted(self, kind: str, key: str) -> None:
-        self._change(kind, key, status="deleted")
+        self._change(kind, key, ahead=False, status="deleted")  # after the fact: deleting again is safe
 
     def failed(self, kind: str, key: str, reason: str) -> None:
         self._change(kind, key, status="failed", error=reason[:2000])
@@ -118,14 +118,14 @@ class SqlLedger:
         entry = self._row(kind, key)
         return entry.attrs if entry is not None else {}
 
-    def _change(self, kind: str, key: str, **values: Any) -> None:
+    def _change(self, kind: str, key: str, *, ahead: bool = True, **values: Any) -> None:
         entry = self._row(kind, key)
         if entry is None:  # nothing recorded under that key: nothing to change
             return
         for name, value in values.items():
             setattr(entry, name, value)
         self.journal.row(self.platform, entry)
-        self.journal.changed()
+        self.journal.changed(ahead=ahead)
 
     def get(self, kind: str, key: str) -> LedgerEntry | None:
         return self._row(kind, key)

@@ -25,6 +25,7 @@ import httpx
 from tenantsim.connectors import write_ahead
 from tenantsim.connectors.connection_pools import ConnectionPools
 from tenantsim.connectors.ratelimit import BudgetRegistry
+from tenantsim.connectors.sockets import use_asyncio_streams
 from tenantsim.errors import FatalError, PlatformError, RateLimited, Retriable
 
 # A 429 is not a failure of the call: allow many before giving up, each waits the exact reset.
@@ -172,9 +173,9 @@ class ResilientClient:
         self._read_gate = budgets.gate(tenant, f"{token_id}:read", read_cap()) if callable(read_cap) else None
         # ``auth``: credentials that change over time (an OAuth access token renewed before it expires).
         in_flight = profile.concurrency() + (read_cap() if callable(read_cap) else 0)
-        self._client = ConnectionPools(in_flight, lambda limits: httpx.AsyncClient(
+        self._client = ConnectionPools(in_flight, lambda limits: use_asyncio_streams(httpx.AsyncClient(
             headers=headers, transport=transport, timeout=timeout, follow_redirects=False,
-            verify=tls_context(), auth=auth, limits=limits),
+            verify=tls_context(), auth=auth, limits=limits)),
             sharded=transport is None)
 
     def _url(self, path_or_url: str) -> str:

@@ -6,8 +6,8 @@ time the pool asks whether an idle connection was closed by the server: about a 
 CPU per platform call. Here a protocol buffers what the event loop reads and answers those questions
 from its own state; a timeout is one timer on the loop.
 
-Only the transport of a real network uses it (``use_asyncio_streams``); a transport given in tests
-(``httpx.MockTransport``) has no sockets.
+``platform_client.PlatformClient`` puts it under its transport to the network; a transport given in
+tests (``httpx.MockTransport``) has no sockets.
 """
 
 from __future__ import annotations
@@ -19,7 +19,6 @@ from collections.abc import Iterable
 from typing import Any, cast
 
 import httpcore
-import httpx
 
 
 class _Connection(asyncio.Protocol):
@@ -179,12 +178,3 @@ class AsyncioBackend(httpcore.AsyncNetworkBackend):
 
     async def sleep(self, seconds: float) -> None:
         await asyncio.sleep(seconds)
-
-
-def use_asyncio_streams(client: httpx.AsyncClient) -> httpx.AsyncClient:
-    """``client``'s own network transport (not a proxy's, not one given in tests) does its I/O here."""
-    transport = client._transport
-    if isinstance(transport, httpx.AsyncHTTPTransport):
-        # httpx has no parameter for httpcore's backend; the pool reads it for each new connection.
-        transport._pool._network_backend = AsyncioBackend()
-    return client

@@ -1,6 +1,7 @@
-"""Calls to platforms over asyncio's transports (``connectors/sockets.py``): answers arrive whole over
-plain TCP and TLS, large bodies wait for the socket to drain, a connection the server closed while idle
-is not reused, and a silent server times out as it would through httpx's own backend."""
+"""The client platform calls go through. Over asyncio's transports (``connectors/sockets.py``) answers
+arrive whole over plain TCP and TLS, large bodies wait for the socket to drain, a connection the server
+closed while idle is not reused, and a silent server times out as through httpx's own backend. Cookies a
+platform sets are kept and sent back as httpx keeps them."""
 
 from __future__ import annotations
 
@@ -17,21 +18,25 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from tenantsim.connectors.sockets import AsyncioStream, use_asyncio_streams
+from tenantsim.connectors.platform_client import PlatformClient
+from tenantsim.connectors.sockets import AsyncioStream
 from tests.support.servers import serve_asgi, serve_tls
 from tests.support.tls import tls_files
 
 
 async def echo(request: Request) -> JSONResponse:
     body = await request.body()
-    return JSONResponse({"received": len(body), "path": request.url.path})
+    response = JSONResponse({"received": len(body), "path": request.url.path, "cookies": request.cookies})
+    if "set" in request.query_params:
+        response.set_cookie("session", request.query_params["set"])
+    return response
 
 
 APP = Starlette(routes=[Route("/{path:path}", echo, methods=["GET", "POST"])])
 
 
 def client(**options: object) -> httpx.AsyncClient:
-    return use_asyncio_streams(httpx.AsyncClient(**options))  # type: ignore[arg-type]
+    return PlatformClient(**options)
 
 
 async def test_answers_arrive_over_asyncio_streams_and_big_bodies_drain() -> None:
@@ -40,9 +45,20 @@ async def test_answers_arrive_over_asyncio_streams_and_big_bodies_drain() -> Non
         async with client(base_url=url) as http:
             small = await http.get("/small")
             big = await http.post("/big", content=body)
-    assert small.json() == {"received": 0, "path": "/small"}
-    assert big.json() == {"received": len(body), "path": "/big"}
+    assert small.json() == {"received": 0, "path": "/small", "cookies": {}}
+    assert big.json() == {"received": len(body), "path": "/big", "cookies": {}}
     assert isinstance(small.extensions["network_stream"], AsyncioStream)
+
+
+async def test_cookies_a_platform_sets_are_sent_back() -> None:
+    with serve_asgi(APP) as url:
+        async with client(base_url=url) as http:
+            await http.get("/login", params={"set": "s1"})
+            after = await http.get("/next")  # sets none: the cookie stays
+            await http.get("/again", params={"set": "s2"})
+            last = await http.get("/last")
+    assert after.json()["cookies"] == {"session": "s1"}
+    assert last.json()["cookies"] == {"session": "s2"}
 
 
 async def test_tls(tmp_path: Path) -> None:
@@ -50,7 +66,7 @@ async def test_tls(tmp_path: Path) -> None:
     with serve_tls(APP, cert, key) as url:
         async with client(base_url=url, verify=ssl.create_default_context(cafile=cert)) as http:
             response = await http.post("/secure", content=b"abc")
-    assert response.json() == {"received": 3, "path": "/secure"}
+    assert response.json() == {"received": 3, "path": "/secure", "cookies": {}}
     stream = response.extensions["network_stream"]
     assert isinstance(stream, AsyncioStream) and stream.get_extra_info("ssl_object") is not None
 

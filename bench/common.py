@@ -25,6 +25,8 @@ import psutil
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = Path(__file__).resolve().parent / "results"
 OKTA_TOKEN = "00sandbox-okta-admin"
+# Children import this tree's code, not whichever tenantsim the environment has installed.
+PYTHONPATH = os.pathsep.join([str(ROOT / "src"), str(ROOT)])
 
 
 def machine() -> dict[str, Any]:
@@ -104,7 +106,7 @@ def spawn(name: str, module: str, args: list[str], *, workdir: Path, ready_path:
     handle = log.open("wb")
     popen = subprocess.Popen([sys.executable, "-m", module, "--port", str(port), *args], cwd=ROOT,
                              stdout=handle, stderr=subprocess.STDOUT,
-                             env={**os.environ, "PYTHONPATH": str(ROOT), **(env or {})})
+                             env={**os.environ, "PYTHONPATH": PYTHONPATH, **(env or {})})
     handle.close()
     proc = Process(name, port, popen, log)
     deadline = time.monotonic() + timeout

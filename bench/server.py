@@ -11,6 +11,8 @@ import argparse
 import asyncio
 import cProfile
 import os
+import signal
+import sys
 import time
 from collections import deque
 from pathlib import Path
@@ -100,6 +102,9 @@ def main() -> None:
     profile = os.environ.get("TENANTSIM_BENCH_PROFILE")  # a path: write cProfile stats there at exit
     profiler = cProfile.Profile() if profile else None
     if profiler is not None:
+        # uvicorn re-raises the SIGTERM it stopped on once it has shut down; by default that ends the
+        # process before the stats are written, so make it an exit that runs the ``finally`` below.
+        signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
         profiler.enable()
     try:
         with asyncio.Runner(loop_factory=config.get_loop_factory()) as runner:

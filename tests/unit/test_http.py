@@ -127,6 +127,35 @@ async def test_retry_and_429_table(name: str, script: list[Step], error: type[Ex
     assert figures.calls == sent
 
 
+@pytest.mark.parametrize(("path", "params"), [
+    ("/api/v1/users", {"activate": True, "limit": 2, "q": "Ann Lee", "filter": 'profile.login eq "a+b@x"'}),
+    ("api/v1/users/00u1/factors", {"activate": "false"}),
+    ("/api/v1/groups", {}),
+    ("/api/v1/groups", None),
+    ("https://platform.example/api/v1/users?after=00u9&limit=200", None),
+    ("https://platform.example/api/v1/users?after=00u9", {"limit": 200}),
+])
+async def test_the_url_sent_is_httpx_own_for_the_path_and_params(path: str, params: dict[str, object] | None,
+                                                                  ) -> None:
+    seen: list[httpx.Request] = []
+    client = table_client([], seen)
+    await client.request("GET", path, params=params)
+    await client.aclose()
+    absolute = path if path.startswith("https://") else f"https://platform.example/{path.lstrip('/')}"
+    assert seen[0].url == httpx.Request("GET", absolute, params=params).url
+
+
+async def test_a_link_to_another_host_is_refused() -> None:
+    seen: list[httpx.Request] = []
+    client = table_client([], seen)
+    for link in ("https://evil.example/api/v1/users?after=x", "http://platform.example/api/v1/users",
+                 "https://platform.example:8443/api/v1/users"):
+        with pytest.raises(FatalError, match="another host"):
+            await client.request("GET", link)
+    await client.aclose()
+    assert seen == []
+
+
 async def test_a_429_waits_what_the_platform_asks_before_the_next_call() -> None:
     seen: list[httpx.Request] = []
     stats = HttpStats()

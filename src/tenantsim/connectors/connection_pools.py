@@ -43,7 +43,7 @@ class ConnectionPools:
         self._busy.append(0)
         return len(self._clients) - 1
 
-    async def request(self, method: str, url: str, **kwargs: object) -> httpx.Response:
+    async def request(self, method: str, url: httpx.URL | str, **kwargs: object) -> httpx.Response:
         index = self._least_busy()
         self._busy[index] += 1
         try:

@@ -24,6 +24,7 @@ import httpx
 
 from tenantsim.connectors import write_ahead
 from tenantsim.connectors.connection_pools import ConnectionPools
+from tenantsim.connectors.platform_client import PlatformClient
 from tenantsim.connectors.ratelimit import BudgetRegistry
 from tenantsim.errors import FatalError, PlatformError, RateLimited, Retriable
 
@@ -156,6 +157,8 @@ class ResilientClient:
             raise FatalError(f"{profile.name}: the token contains characters no token has", 400,
                              "invalid_token")
         self.base_url = base_url.rstrip("/")
+        base = httpx.URL(self.base_url)
+        self._origin = (base.scheme, base.host, base.port)
         self.tenant = tenant
         self.token_id = token_id
         self.profile = profile
@@ -172,20 +175,23 @@ class ResilientClient:
         self._read_gate = budgets.gate(tenant, f"{token_id}:read", read_cap()) if callable(read_cap) else None
         # ``auth``: credentials that change over time (an OAuth access token renewed before it expires).
         in_flight = profile.concurrency() + (read_cap() if callable(read_cap) else 0)
-        self._client = ConnectionPools(in_flight, lambda limits: httpx.AsyncClient(
+        self._client = ConnectionPools(in_flight, lambda limits: PlatformClient(
             headers=headers, transport=transport, timeout=timeout, follow_redirects=False,
             verify=tls_context(), auth=auth, limits=limits),
             sharded=transport is None)
 
-    def _url(self, path_or_url: str) -> str:
-        if path_or_url.startswith(("http://", "https://")):
+    def _target(self, path_or_url: str, params: dict[str, Any] | None) -> httpx.URL:
+        """The call's URL, parsed once: given a string, httpx parses it again at each step (the
+        client's base, the request, the query), which costs more than some calls' own work. Params
+        given replace the URL's query, as httpx does."""
+        link = path_or_url.startswith(("http://", "https://"))
+        url = path_or_url if link else f"{self.base_url}/{path_or_url.lstrip('/')}"
+        target = httpx.URL(url) if params is None else httpx.URL(url, params=params)
+        if link and (target.scheme, target.host, target.port) != self._origin:
             # A platform's own links (pagination) may be followed, never to another origin: the
             # request carries the token, and the org URL was checked against SSRF, not the link.
-            link, base = httpx.URL(path_or_url), httpx.URL(self.base_url)
-            if (link.scheme, link.host, link.port) != (base.scheme, base.host, base.port):
-                raise FatalError(f"{self.profile.name}: refused a link to another host", 0, "foreign_link")
-            return path_or_url
-        return f"{self.base_url}/{path_or_url.lstrip('/')}"
+            raise FatalError(f"{self.profile.name}: refused a link to another host", 0, "foreign_link")
+        return target
 
     def _gate_for(self, method: str) -> asyncio.Semaphore:
         if self._read_gate is not None and method.upper() in SAFE_METHODS:
@@ -196,8 +202,8 @@ class ResilientClient:
                       json: Any = None, data: dict[str, Any] | None = None,
                       headers: dict[str, str] | None = None, bucket: str | None = None) -> httpx.Response:
         """``headers`` (a bearer token that is refreshed) and ``data`` (a form body) are per request."""
-        url = self._url(path_or_url)
-        path = httpx.URL(url).path
+        url = self._target(path_or_url, params)
+        path = url.path
         bucket = bucket or self.profile.bucket_for(method, path)
         budget = self.budgets.budget(self.tenant, bucket, self.token_id, self.profile.default_limit(bucket))
         figures = self.stats.figures(self.tenant, bucket)
@@ -212,8 +218,7 @@ class ResilientClient:
             figures.calls += 1
             try:
                 async with gate:
-                    response = await self._client.request(method, url, params=params, json=json, data=data,
-                                                          headers=headers)
+                    response = await self._client.request(method, url, json=json, data=data, headers=headers)
             except (httpx.TimeoutException, httpx.NetworkError, httpx.RemoteProtocolError) as exc:
                 attempt += 1
                 self._notify(method, bucket, 0)

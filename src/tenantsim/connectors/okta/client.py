@@ -7,6 +7,7 @@ Every call that could make Okta send mail says sendEmail=false: no message ever 
 from __future__ import annotations
 
 import email.utils
+import functools
 import re
 import time
 from collections.abc import AsyncIterator
@@ -36,6 +37,9 @@ DOCUMENTED_LIMITS = {"users": 600, "user_get": 1000, "user_write": 600, "groups"
 CONCURRENCY = 75
 MAX_USER_PAGE = 200
 _ONE = r"/[^/]+"
+_USER = re.compile(r"/api/v1/users" + _ONE)
+_GROUP = re.compile(r"/api/v1/groups" + _ONE)
+_APP = re.compile(r"/api/v1/apps" + _ONE)
 
 
 def _okta_path(path: str) -> str:
@@ -50,13 +54,13 @@ def bucket_for(method: str, path: str) -> str:
         return "authn"  # sign-ins have their own bucket
     if path == "/api/v1/users":
         return "users"
-    if re.fullmatch(r"/api/v1/users" + _ONE, path):
+    if _USER.fullmatch(path):
         return "user_get" if method == "GET" else "user_write"
-    if re.fullmatch(r"/api/v1/groups" + _ONE, path) and not path.endswith("/rules"):
+    if _GROUP.fullmatch(path) and not path.endswith("/rules"):
         return "group_by_id"
     if path == "/api/v1/groups" or path.startswith("/api/v1/groups/"):
         return "groups"
-    if re.fullmatch(r"/api/v1/apps" + _ONE, path):
+    if _APP.fullmatch(path):
         return "app_by_id"
     if path == "/api/v1/apps" or path.startswith("/api/v1/apps/"):
         return "apps"
@@ -84,13 +88,20 @@ def _server_now(response: httpx.Response) -> float:
     local = time.time()
     date = response.headers.get("Date")
     if date:
-        try:
-            server = email.utils.parsedate_to_datetime(date).timestamp()
-        except (TypeError, ValueError):
-            return local
-        if abs(server - local) > 2.0:
+        server = _date_seconds(date)
+        if server is not None and abs(server - local) > 2.0:
             return server
     return local
+
+
+@functools.lru_cache(maxsize=8)
+def _date_seconds(date: str) -> float | None:
+    """An HTTP date as epoch seconds (None: not a date). Cached: every answer within a second carries
+    the same Date, and parsing it cost more than the rest of reading the limits."""
+    try:
+        return email.utils.parsedate_to_datetime(date).timestamp()
+    except (TypeError, ValueError):
+        return None
 
 
 def retry_after(response: httpx.Response) -> float | None:

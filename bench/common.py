@@ -102,9 +102,11 @@ def spawn(name: str, module: str, args: list[str], *, workdir: Path, ready_path:
     port = free_port()
     log = workdir / f"{name}.log"
     handle = log.open("wb")
+    # This tree's code ahead of any installed copy (an editable install may point at another checkout).
+    path = os.pathsep.join([str(ROOT / "src"), str(ROOT)])
     popen = subprocess.Popen([sys.executable, "-m", module, "--port", str(port), *args], cwd=ROOT,
                              stdout=handle, stderr=subprocess.STDOUT,
-                             env={**os.environ, "PYTHONPATH": str(ROOT), **(env or {})})
+                             env={**os.environ, "PYTHONPATH": path, **(env or {})})
     handle.close()
     proc = Process(name, port, popen, log)
     deadline = time.monotonic() + timeout

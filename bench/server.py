@@ -24,6 +24,7 @@ from starlette.responses import JSONResponse, PlainTextResponse
 from tenantsim.api.app import create_app
 from tenantsim.connectors.base import ConnectorRuntime
 from tenantsim.connectors.ratelimit import BudgetRegistry
+from tenantsim.heap import settle_for_serving
 from tenantsim.settings import Settings
 
 TICK = 0.02
@@ -98,6 +99,7 @@ def main() -> None:
     sampler = LagSampler()
     config = uvicorn.Config(build(args, sampler), host="127.0.0.1", port=args.port, log_level="warning",
                             access_log=False, log_config=None)
+    settle_for_serving()  # as `tenantsim serve` does
     # the loop `tenantsim serve` runs on (uvloop when installed)
     profile = os.environ.get("TENANTSIM_BENCH_PROFILE")  # a path: write cProfile stats there at exit
     profiler = cProfile.Profile() if profile else None

@@ -97,6 +97,7 @@ def serve(host: str | None = typer.Option(None, help="Address to bind (TENANTSIM
     import uvicorn
 
     from tenantsim.api.app import create_app
+    from tenantsim.heap import settle_for_serving
     from tenantsim.logging_setup import configure_logging
 
     settings = _settings(host=host, port=port, sandbox=sandbox, database_url=database_url)
@@ -112,6 +113,7 @@ def serve(host: str | None = typer.Option(None, help="Address to bind (TENANTSIM
         raise typer.Exit(2) from None
     config = uvicorn.Config(api, host=settings.host, port=settings.port, log_config=None,
                             access_log=False, timeout_graceful_shutdown=15)
+    settle_for_serving()
 
     class Server(uvicorn.Server):
         def handle_exit(self, sig: int, frame: Any) -> None:

@@ -12,7 +12,7 @@ import contextlib
 import logging
 import secrets as random_tokens
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import timedelta
 from typing import Any
 
@@ -77,13 +77,12 @@ class JobManager:
         self._poller: asyncio.Task[None] | None = None
         self._closing = False
         self._last_heartbeat = 0.0
-        self._claimed: list[str] = []
         self._held_at_shutdown: set[str] = set()
 
     # -- start-up and shut-down -----------------------------------------------------------------
     async def start(self, resume: bool = True) -> None:
         if resume:
-            self._claim_and_spawn()
+            self._spawn_claimed(await asyncio.to_thread(self._claim))
         self._poller = asyncio.create_task(self._poll_loop(resume), name="tenantsim-job-poller")
 
     async def shutdown(self, timeout: float = 10.0) -> None:
@@ -103,8 +102,12 @@ class JobManager:
             _, pending = await asyncio.wait(tasks, timeout=timeout)
             for task in pending:
                 task.cancel()
-        for job_id in held:  # another server (or this one restarted) takes them over at once
-            jobs_repo.release_lease(self.engine, self.server_id, job_id)
+
+        def release_leases() -> None:  # another server (or this one restarted) takes them over at once
+            for job_id in held:
+                jobs_repo.release_lease(self.engine, self.server_id, job_id)
+
+        await asyncio.to_thread(release_leases)
         self.workers.clear()
 
     # -- lifecycle requested through the API --------------------------------------------------------
@@ -145,73 +148,103 @@ class JobManager:
         secret = self.box.open(row["secrets"]) if row.get("secrets") else {}
         return join_secrets(dict(row["config"]), secret)
 
-    def pause(self, job_id: str) -> dict[str, Any]:
+    def _move(self, job_id: str, status: str, allowed: Sequence[str], refusal: str,
+              **values: Any) -> dict[str, Any]:
+        """(From a thread.) Move the job to ``status`` when it is in one of ``allowed``; ConflictError
+        saying ``refusal`` otherwise. Returns the job's row as committed."""
         row = self.get(job_id)
-        if row["status"] not in (JobStatus.RUNNING, JobStatus.PENDING):
-            raise ConflictError(f"Job {job_id} is {row['status']}; only a running job can be paused")
-        jobs_repo.set_status(self.engine, job_id, JobStatus.PAUSED, expect=[JobStatus.RUNNING,
-                                                                           JobStatus.PENDING])
-        worker = self.workers.get(job_id)
-        if worker is not None:
-            worker.control.pause()
-        self._status_event(job_id, JobStatus.PAUSED)
+        if row["status"] not in allowed:
+            raise ConflictError(f"Job {job_id} is {row['status']}; {refusal}")
+        jobs_repo.set_status(self.engine, job_id, status, expect=list(allowed), **values)
         return self.get(job_id)
 
-    def resume(self, job_id: str) -> dict[str, Any]:
-        row = self.get(job_id)
-        if row["status"] != JobStatus.PAUSED:
-            raise ConflictError(f"Job {job_id} is {row['status']}; only a paused job can be resumed")
-        jobs_repo.set_status(self.engine, job_id, JobStatus.RUNNING, expect=[JobStatus.PAUSED])
+    async def pause(self, job_id: str) -> dict[str, Any]:
+        # The worker holds still at once, not only once the status is written: no event starts meanwhile.
+        worker = self.workers.get(job_id)
+        held = worker.control if worker is not None and not worker.control.paused else None
+        if held is not None:
+            held.pause()
+        pausable = (JobStatus.RUNNING, JobStatus.PENDING)
+        try:
+            row = await asyncio.to_thread(self._move, job_id, JobStatus.PAUSED, pausable,
+                                          "only a running job can be paused")
+        except BaseException:
+            if held is not None:  # not paused after all
+                held.resume()
+            raise
+        self._status_event(job_id, JobStatus.PAUSED)
+        return row
+
+    async def resume(self, job_id: str) -> dict[str, Any]:
+        row = await asyncio.to_thread(self._move, job_id, JobStatus.RUNNING, (JobStatus.PAUSED,),
+                                      "only a paused job can be resumed")
         worker = self.workers.get(job_id)
         if worker is not None:
             worker.control.resume()
         self._status_event(job_id, JobStatus.RUNNING)
-        return self.get(job_id)
+        return row
 
     async def stop(self, job_id: str) -> dict[str, Any]:
-        row = self.get(job_id)
-        if row["status"] not in LIVE:
-            raise ConflictError(f"Job {job_id} is {row['status']}; it is not running")
-        jobs_repo.set_status(self.engine, job_id, JobStatus.STOPPED, expect=list(LIVE), stopped_at=utcnow())
+        await asyncio.to_thread(self._move, job_id, JobStatus.STOPPED, LIVE, "it is not running",
+                                stopped_at=utcnow())
         await self._stop_worker(job_id, "stop")
         self._status_event(job_id, JobStatus.STOPPED)
-        return self.get(job_id)
+        return await asyncio.to_thread(self.get, job_id)
 
     async def delete(self, job_id: str) -> dict[str, Any]:
-        row = self.get(job_id)
-        if row["status"] == JobStatus.DELETED:
-            raise NotFoundError(f"Job not found: {job_id}")
-        jobs_repo.set_status(self.engine, job_id, JobStatus.DELETED, stopped_at=utcnow())
+        def mark_deleted() -> None:
+            if self.get(job_id)["status"] == JobStatus.DELETED:
+                raise NotFoundError(f"Job not found: {job_id}")
+            jobs_repo.set_status(self.engine, job_id, JobStatus.DELETED, stopped_at=utcnow())
+
+        await asyncio.to_thread(mark_deleted)
         await self._stop_worker(job_id, "delete")
         self._status_event(job_id, JobStatus.DELETED)
-        return self.get(job_id)
+        return await asyncio.to_thread(self.get, job_id)
 
-    def generate_now(self, job_id: str) -> None:
-        row = self.get(job_id)
+    async def generate_now(self, job_id: str) -> dict[str, Any]:
+        """Poke the job's worker; returns the job's row."""
+        row = await asyncio.to_thread(self.get, job_id)
         worker = self.workers.get(job_id)
         if row["status"] != JobStatus.RUNNING or worker is None or worker.mode != "run":
             raise ConflictError(f"Job {job_id} is {row['status']}; events are generated for running jobs")
         if not row.get("progress", {}).get("seeded"):
             raise ConflictError(f"Job {job_id} is still building its initial data")
         worker.control.poke()
+        return row
 
     async def cleanup(self, job_id: str, wait: bool = True, timeout: float = 3600.0) -> dict[str, Any]:
         """Stop the job if it runs, then delete what its ledger holds. Returns the result fields."""
-        row = self.get(job_id)
+        row = await asyncio.to_thread(self.get, job_id)
         if row["status"] not in CLEANABLE and row["status"] != JobStatus.DELETED:
             raise InputError(f"Job {job_id} cannot be cleaned up while {row['status']}")
-        existing = self.workers.get(job_id)
-        if existing is not None and existing.mode == "cleanup" and existing.result is not None:
-            return await asyncio.wait_for(asyncio.shield(existing.result), timeout) if wait else {}
+        existing = self._cleanup_worker(job_id)
+        if existing is not None:
+            return await self._cleanup_result(existing, wait, timeout)
         keep_deleted = row["status"] == JobStatus.DELETED
-        here = jobs_repo.take_for_cleanup(self.engine, job_id, self.server_id, self.lease_seconds,
-                                          keep_status=keep_deleted, busy=CLAIMABLE)
+        here = await asyncio.to_thread(jobs_repo.take_for_cleanup, self.engine, job_id, self.server_id,
+                                       self.lease_seconds, keep_status=keep_deleted, busy=CLAIMABLE)
+        existing = self._cleanup_worker(job_id)  # started meanwhile, by another request or the poll loop
+        if existing is not None:
+            return await self._cleanup_result(existing, wait, timeout)
         if not keep_deleted:
             self._status_event(job_id, JobStatus.CLEANING)
         if not here:  # a live server runs this job: its poll loop turns the worker into the cleanup
             return await self._await_cleanup_elsewhere(job_id, timeout) if wait else {}
         await self._stop_worker(job_id, "cleanup")
         worker = self._spawn(job_id, "cleanup", paused=False, keep_status=keep_deleted)
+        return await self._cleanup_result(worker, wait, timeout)
+
+    def _cleanup_worker(self, job_id: str) -> Worker | None:
+        """The job's cleanup under way here, which a new request joins (one that has its result is
+        only closing its records: a request now starts a new cleanup)."""
+        worker = self.workers.get(job_id)
+        if worker is None or worker.mode != "cleanup" or worker.result is None or worker.result.done():
+            return None
+        return worker
+
+    @staticmethod
+    async def _cleanup_result(worker: Worker, wait: bool, timeout: float) -> dict[str, Any]:
         assert worker.result is not None
         if not wait:
             return {}
@@ -316,9 +349,13 @@ class JobManager:
             if ctx is not None:
                 ctx.activity("cleanup_scheduled", "cleanup_after reached: cleaning up.", [])
                 await ctx.flush()  # the cleanup reads this job's ledger from the database
-            jobs_repo.close_run(self.engine, run_id, ended)  # the cleanup run starts right after
+
+            def hand_over() -> None:  # the cleanup run starts right after
+                jobs_repo.close_run(self.engine, run_id, ended)
+                jobs_repo.set_status(self.engine, job_id, JobStatus.CLEANING)
+
+            await persist(asyncio.to_thread(hand_over))
             self.workers.pop(job_id, None)
-            jobs_repo.set_status(self.engine, job_id, JobStatus.CLEANING)
             self._spawn(job_id, "cleanup", paused=False)
         except JobStopping as signal:
             ended = stop_reason(signal)
@@ -338,7 +375,8 @@ class JobManager:
             log.warning("job %s failed: %s", job_id, type(exc).__name__)
             await persist(asyncio.to_thread(mark_failed, self.engine, job_id, exc))
             if ctx is not None:
-                ctx.activity("job_failed", f"The job failed: {self.get(job_id).get('last_error')}", [])
+                failed = await asyncio.to_thread(self.get, job_id)
+                ctx.activity("job_failed", f"The job failed: {failed.get('last_error')}", [])
             self._status_event(job_id, JobStatus.FAILED)
         finally:
             await self._release(worker, ctx, sim.adapters if sim else adapters, run_id, ended)
@@ -385,8 +423,8 @@ class JobManager:
             worker.control.stop("shutdown")
 
     async def _finish(self, job_id: str, why: str) -> None:
-        if not jobs_repo.set_status(self.engine, job_id, JobStatus.STOPPED, expect=list(LIVE),
-                                    stopped_at=utcnow()):
+        if not await asyncio.to_thread(jobs_repo.set_status, self.engine, job_id, JobStatus.STOPPED,
+                                       expect=list(LIVE), stopped_at=utcnow()):
             return  # the poll loop stopped it already (and said so)
         ctx = self.workers[job_id].ctx if job_id in self.workers else None
         if ctx is not None:
@@ -408,9 +446,13 @@ class JobManager:
             result = merge_results([(a.platform, await a.cleanup()) for a in adapters])
             await ctx.flush()  # every deletion is recorded before the job says it is cleaned
             final = JobStatus.DELETED if keep_status else JobStatus.CLEANED
-            jobs_repo.add_cleanup_result(self.engine, job_id, result, status=final, stopped_at=utcnow())
-            if not result.get("errors"):  # all it made is gone: its names are free for other jobs
-                claims_repo.release_job(self.engine, job_id)
+
+            def record_result() -> None:
+                jobs_repo.add_cleanup_result(self.engine, job_id, result, status=final, stopped_at=utcnow())
+                if not result.get("errors"):  # all it made is gone: its names are free for other jobs
+                    claims_repo.release_job(self.engine, job_id)
+
+            await persist(asyncio.to_thread(record_result))
             ctx.activity("cleanup_completed", _cleanup_sentence(result), [])
             await ctx.flush()  # nothing left to write once the result is out: the next cleanup starts afresh
             self._status_event(job_id, final)
@@ -428,7 +470,8 @@ class JobManager:
             ended = "failed"
             await persist(asyncio.to_thread(mark_failed, self.engine, job_id, exc))
             if ctx is not None:
-                ctx.activity("cleanup_failed", f"Cleanup failed: {self.get(job_id).get('last_error')}", [])
+                failed = await asyncio.to_thread(self.get, job_id)
+                ctx.activity("cleanup_failed", f"Cleanup failed: {failed.get('last_error')}", [])
             self._status_event(job_id, JobStatus.FAILED)
             worker.result.set_exception(exc)
         finally:
@@ -443,35 +486,35 @@ class JobManager:
                 await asyncio.shield(ctx.journal.aclose())
             except Exception:
                 log.exception("job %s: its last records could not be written", job_id)
-            jobs_repo.update_job(self.engine, job_id, stats={"http": ctx.http_stats.as_dict()})
             await ctx.content.aclose()
         for adapter in adapters:
             with contextlib.suppress(Exception):
                 await adapter.aclose()
-        jobs_repo.close_run(self.engine, run_id, ended)
-        if self.workers.get(job_id) is worker:
-            self.workers.pop(job_id, None)
+        stats = {"http": ctx.http_stats.as_dict()} if ctx is not None else None
+
+        def close_run() -> None:
+            if stats is not None:
+                jobs_repo.update_job(self.engine, job_id, stats=stats)
+            jobs_repo.close_run(self.engine, run_id, ended)
+
+        try:
+            await persist(asyncio.to_thread(close_run))
+        finally:  # even when cancelled meanwhile: a worker that ended never stays listed
+            if self.workers.get(job_id) is worker:
+                self.workers.pop(job_id, None)
 
     def _status_event(self, job_id: str, status: str) -> None:
         self.bus.publish(job_id, {"type": "status", "status": str(status), "timestamp": utcnow().isoformat()})
 
     # -- leases, takeover and cross-server control ---------------------------------------------------
-    def _claim_and_spawn(self) -> None:
-        self._claim_only()
-        self._spawn_claimed()
-
-    def _spawn_claimed(self) -> None:
-        for job_id in self._claimed:
+    def _spawn_claimed(self, claimed: dict[str, str]) -> None:
+        for job_id, status in claimed.items():
             if job_id in self.workers:
                 continue
-            row = jobs_repo.get_job(self.engine, job_id)
-            if row is None:
-                continue
-            if row["status"] == JobStatus.CLEANING:
+            if status == JobStatus.CLEANING:
                 self._spawn(job_id, "cleanup", paused=False)
             else:
-                self._spawn(job_id, "run", paused=row["status"] == JobStatus.PAUSED)
-        self._claimed = []
+                self._spawn(job_id, "run", paused=status == JobStatus.PAUSED)
 
     async def _poll_loop(self, takeover: bool) -> None:
         while not self._closing:
@@ -506,8 +549,7 @@ class JobManager:
                     await self._stop_worker(job_id, "lease_lost")
             await self._idle_deadlines()
             if takeover:
-                await asyncio.to_thread(self._claim_only)
-                self._spawn_claimed()
+                self._spawn_claimed(await asyncio.to_thread(self._claim))
         for job_id, worker in list(self.workers.items()):
             status = statuses.get(job_id)
             if status is None or worker.mode != "run":
@@ -538,33 +580,39 @@ class JobManager:
         stopping, cleaning = await asyncio.to_thread(claim)
         for job_id in stopping:
             await self._stop_worker(job_id, "duration_days", mode="run")
-            self._note(job_id, "job_stopped", "Stopped by itself: duration_days reached.")
+            await self._note(job_id, "job_stopped", "Stopped by itself: duration_days reached.")
             self._status_event(job_id, JobStatus.STOPPED)
         for job_id in cleaning:
             await self._stop_worker(job_id, "cleanup", mode="run")
             if job_id in self.workers:  # the worker noticed first and started the cleanup itself
                 continue
-            self._note(job_id, "cleanup_scheduled", "cleanup_after reached: cleaning up.")
+            await self._note(job_id, "cleanup_scheduled", "cleanup_after reached: cleaning up.")
             self._status_event(job_id, JobStatus.CLEANING)
             self._spawn(job_id, "cleanup", paused=False)
 
-    def _note(self, job_id: str, event_type: str, sentence: str) -> None:
+    async def _note(self, job_id: str, event_type: str, sentence: str) -> None:
         """An activity entry for a job that has no running context to write it."""
-        entry = activity_repo.append(self.engine, job_id, event_type, sentence, [])
+        entry = await asyncio.to_thread(activity_repo.append, self.engine, job_id, event_type, sentence, [])
         self.bus.publish(job_id, {"type": "activity", "entry": entry})
 
     def _fence_seconds(self) -> float:
         """How long a worker may act after a lease renewal: the lease, less a safety margin."""
         return max(self.lease_seconds * 0.8, self.lease_seconds - 5.0)
 
-    def _claim_only(self) -> None:
-        self._claimed = jobs_repo.claim_jobs(self.engine, self.server_id, CLAIMABLE, self.lease_seconds)
+    def _claim(self) -> dict[str, str]:
+        """(From a thread.) Take the jobs no live server holds: job id -> status."""
+        claimed: dict[str, str] = {}
+        for job_id in jobs_repo.claim_jobs(self.engine, self.server_id, CLAIMABLE, self.lease_seconds):
+            row = jobs_repo.get_job(self.engine, job_id)
+            if row is not None:
+                claimed[job_id] = row["status"]
+        return claimed
 
     # -- read models ---------------------------------------------------------------------------------
     async def realism(self, job_id: str) -> list[dict[str, Any]]:
         """The job's platform measures its tenant (``connectors/<platform>/realism.py``): 409 until the
         company is built there, and once cleanup has begun taking it away."""
-        row = self.get(job_id)
+        row = await asyncio.to_thread(self.get, job_id)
         state = await asyncio.to_thread(company_repo.load, self.engine, job_id)
         if state is None or not (row.get("progress") or {}).get("seeded"):
             raise ConflictError(f"Job {job_id} has not built its company yet; realism is measured once "

@@ -49,7 +49,7 @@ async def timeline(request: Request, job_id: str | None = Query(default=None, ma
     """Events per time bucket and type over the last ``window_seconds`` (one job, or all)."""
     state = request.app.state
     if job_id:
-        state.manager.get(job_id)  # 404 for an unknown job
+        await asyncio.to_thread(state.manager.get, job_id)  # 404 for an unknown job
     now = utcnow()
     bucket_seconds = window_seconds / buckets
     start = now - timedelta(seconds=window_seconds)
@@ -94,7 +94,7 @@ async def ratelimits(request: Request,
     metrics: Metrics = state.metrics
     manager = state.manager
     if job_id:
-        manager.get(job_id)  # 404 for an unknown job
+        await asyncio.to_thread(manager.get, job_id)  # 404 for an unknown job
     names = await asyncio.to_thread(_job_buckets, state.engine, job_id)
     for worker_id in ([job_id] if job_id else list(manager.workers)):
         names |= _bucket_names(manager.live_http_stats(worker_id))

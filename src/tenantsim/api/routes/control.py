@@ -33,9 +33,7 @@ def _manager(request: Request) -> JobManager:
 @router.post("/{job_id}/generate-now")
 async def generate_now(request: Request, job_id: str) -> dict[str, Any]:
     """One event now, instead of waiting for the activity model's next one."""
-    manager = _manager(request)
-    manager.generate_now(job_id)
-    row = manager.get(job_id)
+    row = await _manager(request).generate_now(job_id)
     return {"success": True, "job_id": job_id, "status": row["status"],
             "message": f"Job {job_id} will generate one event now"}
 
@@ -73,7 +71,7 @@ async def clone_job(request: Request, job_id: str,
     if overrides is not None and not isinstance(overrides, dict):
         raise InputError("Request body must be a JSON object of overrides")
     manager = _manager(request)
-    source = manager.get(job_id)
+    source = await asyncio.to_thread(manager.get, job_id)
     full = manager.full_config(source)
     given = overrides or {}
     moved = [k for k in TENANT_FIELDS if k in given and given[k] != full.get(k)]

@@ -72,7 +72,7 @@ async def get_job(request: Request, job_id: str) -> dict[str, Any]:
     if job_id == "start":  # GET on the start action, not a job called "start"
         raise StarletteHTTPException(405)
     manager = _manager(request)
-    row = manager.get(job_id)
+    row = await asyncio.to_thread(manager.get, job_id)
     view = await asyncio.to_thread(views.detail, row, manager.engine, manager.live_http_stats(job_id))
     return {"success": True, **view}
 
@@ -83,12 +83,12 @@ def _action(row: dict[str, Any], message: str) -> dict[str, Any]:
 
 @router.post("/{job_id}/pause", response_model=JobActionResponse)
 async def pause_job(request: Request, job_id: str) -> dict[str, Any]:
-    return _action(_manager(request).pause(job_id), f"Job {job_id} paused")
+    return _action(await _manager(request).pause(job_id), f"Job {job_id} paused")
 
 
 @router.post("/{job_id}/resume", response_model=JobActionResponse)
 async def resume_job(request: Request, job_id: str) -> dict[str, Any]:
-    return _action(_manager(request).resume(job_id), f"Job {job_id} resumed")
+    return _action(await _manager(request).resume(job_id), f"Job {job_id} resumed")
 
 
 @router.post("/{job_id}/stop", response_model=JobActionResponse)
@@ -116,7 +116,7 @@ async def delete_job(request: Request, job_id: str) -> dict[str, Any]:
 async def activity_log(request: Request, job_id: str, limit: int = Query(default=50, ge=1, le=1000),
                        before: int | None = Query(default=None, ge=0, le=2**62)) -> dict[str, Any]:
     manager = _manager(request)
-    manager.get(job_id)
+    await asyncio.to_thread(manager.get, job_id)  # 404 for an unknown job
     entries = await asyncio.to_thread(activity_repo.page, manager.engine, job_id, limit=limit, before=before)
     next_before = entries[-1]["id"] if len(entries) == limit else None
     return {"success": True, "job_id": job_id, "activity_log": entries, "next_before": next_before}

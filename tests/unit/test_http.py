@@ -218,7 +218,7 @@ async def test_okta_pacing_uses_nearly_all_of_each_window_without_429s() -> None
                                  tenant="okta:test", token_id="org", profile=OktaProfile(), budgets=budgets)
 
         async def worker() -> None:
-            for _ in range(50):
+            for _ in range(75):  # eight windows' worth: whatever the phase, at least three whole inner ones
                 response = await client.request("GET", "/api/v1/users", params={"limit": 1})
                 reset = response.headers["X-Rate-Limit-Reset"]
                 per_window[reset] = min(per_window[reset], int(response.headers["X-Rate-Limit-Remaining"]))
@@ -226,7 +226,7 @@ async def test_okta_pacing_uses_nearly_all_of_each_window_without_429s() -> None
         await asyncio.gather(*(worker() for _ in range(4)))
         await client.aclose()
     served = sandbox.stats.bucket("users")
-    assert served.requests == 200
+    assert served.requests == 300
     assert served.throttled <= 1  # the emulator's own count of 429s
     used = [limit - per_window[k] for k in sorted(per_window)][2:-1]  # after learning, before the tail
     assert len(used) >= 3

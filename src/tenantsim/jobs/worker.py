@@ -30,6 +30,7 @@ log = logging.getLogger("tenantsim.jobs")
 MAX_CONSECUTIVE_FAILURES = 25
 # The longest a worker sleeps before it re-checks deadlines (duration_days / cleanup_after).
 DEADLINE_CHECK_SECONDS = 1.0
+GENERATE_NOW_DRAWS = 10  # kinds drawn, at most, until one finds something to do now (a hand-over needs two)
 
 
 @dataclass
@@ -91,7 +92,11 @@ async def run_events(ctx: RunningJobContext, sim: Simulation, control: JobContro
             sim.save()
             continue
         try:
-            await sim.step(kind, due, item)  # counted and saved with the company once reflected
+            event = await sim.step(kind, due, item)  # counted and saved with the company once reflected
+            for _ in range(GENERATE_NOW_DRAWS if poked else 0):  # asked for an event: one that happens
+                if event is not None or (kind := sim.director.draw_kind()) is None:
+                    break
+                event = await sim.step(kind, due, None)
             failures = 0
         except QuotaExhausted as exc:
             await on_stop(exc.message)

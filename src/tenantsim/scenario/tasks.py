@@ -18,7 +18,6 @@ PRIORITY_WEIGHTS = (30, 40, 22, 8)  # how common each is among a team's tasks
 # Labels a team puts on its tasks (a work platform shows them as tags).
 LABELS = ("customer-request", "quick-win", "blocked-external", "needs-review", "q-goal")
 OWN_ENTRY = 0.8  # of a project's first tasks, the share its assignee put on the board (else its owner)
-SMALLEST_TEAM = 3  # a project has at least this many people on it when the company has them
 DEFAULT_WEEKS = 8  # a project's length when the plan does not say when it wraps up
 
 
@@ -78,20 +77,14 @@ def priority_for(rng: random.Random) -> str:
 
 def workers(company: Company, plan: ProjectPlan | None, actors: Sequence[str]) -> list[str]:
     """Who does a project's work: the active people who act on the work platforms, those in the
-    project's department first, joined by colleagues from elsewhere while the department has fewer
-    than a team of them (in a small company everyone works on everything); without anyone acting, the
-    department's own active people."""
+    project's department first; without any, the department's own active people."""
     acting = [k for k in actors if (p := company.people.get(k)) is not None and p.active]
     if plan is None:
         return acting
     home = [k for k in acting if company.people[k].department == plan.department]
-    if not home:
-        return acting or [p.key for p in company.active_people() if p.department == plan.department]
-    others = [k for k in acting if k not in home]
-    if others and len(home) < SMALLEST_TEAM:  # which colleagues join differs from project to project
-        start = sum(map(ord, plan.key)) % len(others)
-        home += (others[start:] + others[:start])[:SMALLEST_TEAM - len(home)]
-    return home
+    if home or acting:
+        return home or acting
+    return [p.key for p in company.active_people() if p.department == plan.department]
 
 
 def content_about(company: Company, seed: int, plan: ProjectPlan, task: str | None = None) -> ContentContext:

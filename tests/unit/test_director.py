@@ -169,3 +169,15 @@ def test_a_department_with_a_team_of_its_own_keeps_its_work() -> None:
     for plan in company.projects:
         members = {company.people[k].department for k in workers(company, plan, actors)}
         assert members == {plan.department}
+
+
+def test_in_a_company_of_a_handful_everyone_works_on_every_project() -> None:
+    company, actors = asyncio.run(_projects_of(3, 3))
+    assert len({company.people[k].department for k in actors}) > 1
+    for plan in company.projects:
+        people = workers(company, plan, actors)
+        assert sorted(people) == sorted(actors)
+        assert company.people[people[0]].department == plan.department  # its own people first
+    assert {p.owner for p in company.projects} == set(actors)  # anyone may lead one
+    assigned = {t.assignee for t in company.tasks.values() if t.parent is None}
+    assert assigned - {None} == set(actors)  # the chief executive too takes on the projects' work

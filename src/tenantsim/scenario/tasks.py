@@ -18,6 +18,7 @@ PRIORITY_WEIGHTS = (30, 40, 22, 8)  # how common each is among a team's tasks
 # Labels a team puts on its tasks (a work platform shows them as tags).
 LABELS = ("customer-request", "quick-win", "blocked-external", "needs-review", "q-goal")
 OWN_ENTRY = 0.8  # of a project's first tasks, the share its assignee put on the board (else its owner)
+SMALL_COMPANY = 5  # up to this many people, a company has no teams of its own: everyone works on everything
 DEFAULT_WEEKS = 8  # a project's length when the plan does not say when it wraps up
 
 
@@ -75,13 +76,21 @@ def priority_for(rng: random.Random) -> str:
     return rng.choices(PRIORITIES, weights=PRIORITY_WEIGHTS)[0]
 
 
+def small(company: Company) -> bool:
+    """A company of a handful of people: no team of its own per department, everyone on everything."""
+    return len(company.people) <= 4 * SMALL_COMPANY and len(company.active_people()) <= SMALL_COMPANY
+
+
 def workers(company: Company, plan: ProjectPlan | None, actors: Sequence[str]) -> list[str]:
     """Who does a project's work: the active people who act on the work platforms, those in the
-    project's department first; without any, the department's own active people."""
+    project's department first; without any, the department's own active people. In a company of a
+    handful of people, everyone acting works on every project (its own department's people first)."""
     acting = [k for k in actors if (p := company.people.get(k)) is not None and p.active]
     if plan is None:
         return acting
     home = [k for k in acting if company.people[k].department == plan.department]
+    if home and small(company):
+        return home + [k for k in acting if k not in home]
     if home or acting:
         return home or acting
     return [p.key for p in company.active_people() if p.department == plan.department]

@@ -16,7 +16,7 @@ from tenantsim.content.base import ContentContext, ContentProvider, derive_seed
 from tenantsim.scenario import task_steps
 from tenantsim.scenario.company import Company, ProjectPlan
 from tenantsim.scenario.events import Event
-from tenantsim.scenario.tasks import plan_first_tasks
+from tenantsim.scenario.tasks import plan_first_tasks, small
 
 DEFAULT_PROJECTS = 3  # projects a work platform's job starts with
 # Share of each kind of work among a person's day-to-day actions.
@@ -40,7 +40,8 @@ async def plan_projects(company: Company, content: ContentProvider, seed: int, c
                         actors: Sequence[str], *, under_way: bool = True) -> None:
     """Projects up to ``count``: in the departments the working people are in (then the largest others
     that someone works in: a department without people has no team to hold a project), each owned by
-    someone from that department when possible, with its wrap-up on the company's agenda.
+    someone from that department when possible (anyone, in a company of a handful), with its wrap-up on
+    the company's agenda.
     ``under_way``: they are part-way through (the job's first day); else they start now."""
     people = [company.people[k] for k in actors if k in company.people]
     homes = list(dict.fromkeys(p.department for p in people if p.department != "Executive"))
@@ -51,7 +52,7 @@ async def plan_projects(company: Company, content: ContentProvider, seed: int, c
         context = ContentContext(industry=company.industry, seed=seed, company_name=company.name,
                                  department=department)
         idea = (await content.projects(context, 1, start_index=index))[0]
-        owners = [p for p in people if p.department == department] or people
+        owners = people if small(company) else [p for p in people if p.department == department] or people
         owner = owners[index % len(owners)].key if owners else None
         key = f"project:{index}"
         company.projects.append(ProjectPlan(key=key, name=idea.name, notes=idea.notes, department=department,

@@ -177,8 +177,10 @@ class Metrics:
             self.loop_lag_histogram.observe(lag)
             if now >= next_rate_sample:
                 next_rate_sample = now + SAMPLE_SECONDS
+                runtime = getattr(self.state, "runtime", None)
                 with contextlib.suppress(Exception):
-                    self.rates.sample(self.budget_snapshot())
+                    budgets = await runtime.budgets.snapshot_in_steps() if runtime is not None else {}
+                    self.rates.sample(budgets)
 
     def budget_snapshot(self) -> dict[str, dict[str, Any]]:
         runtime = getattr(self.state, "runtime", None)

@@ -309,3 +309,31 @@ def test_snapshot_sums_the_tokens_of_a_tenant_bucket() -> None:
     for token in ("a", "b", "c"):
         registry.budget("asana:x", "requests", token, 1500)
     assert registry.snapshot()["asana:x requests"]["limit"] == 4500
+
+
+def test_a_snapshot_of_thousands_of_budgets_lets_other_work_run_while_it_is_taken() -> None:
+    registry = BudgetRegistry(window_seconds=60.0)
+    for org in range(1000):
+        for bucket in ("users", "apps"):
+            registry.budget(f"okta:o{org}", bucket, "org", 600).observe(600, org % 600, START + 60,
+                                                                         received_at=START)
+    turns: list[int] = []
+
+    async def other_work() -> None:  # another job's step, waiting for the loop
+        while True:
+            turns.append(len(turns))
+            await asyncio.sleep(0)
+
+    async def take() -> dict[str, dict[str, object]]:
+        other = asyncio.create_task(other_work())
+        await asyncio.sleep(0)
+        turns.clear()
+        try:
+            return await registry.snapshot_in_steps(step=250)
+        finally:
+            other.cancel()
+
+    stepped = asyncio.run(take())
+    assert stepped == registry.snapshot()  # the same figures as a snapshot taken at once
+    assert len(stepped) == 2000 and stepped["okta:o7 apps"]["remaining"] == 7
+    assert len(turns) >= 7  # the other work ran between every 250 budgets

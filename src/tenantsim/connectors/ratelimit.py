@@ -305,14 +305,29 @@ class BudgetRegistry:
         """Per "tenant bucket": limit and remaining, summed over tokens (Asana gives each its own)."""
         merged: dict[str, BudgetSnapshot] = {}
         for (ten, bucket, _token), budget in self._budgets.items():
-            if tenant is not None and ten != tenant:
-                continue
-            snap = budget.snapshot()
-            name = f"{ten} {bucket}"
-            seen = merged.get(name)
-            if seen is not None:
-                snap = BudgetSnapshot(seen.limit + snap.limit, seen.remaining + snap.remaining,
-                                      seen.reset_at, seen.mode)
-            merged[name] = snap
-        return {name: {"limit": snap.limit, "remaining": snap.remaining, "reset_at": snap.reset_at,
-                       "mode": snap.mode} for name, snap in merged.items()}
+            if tenant is None or ten == tenant:
+                _merge(merged, f"{ten} {bucket}", budget.snapshot())
+        return _figures(merged)
+
+    async def snapshot_in_steps(self, step: int = 250) -> dict[str, dict[str, object]]:
+        """``snapshot()`` of every budget, letting other work run after each ``step`` budgets: a server
+        with thousands of jobs holds thousands of budgets, and reading them at once stalls every job."""
+        merged: dict[str, BudgetSnapshot] = {}
+        for index, ((ten, bucket, _token), budget) in enumerate(list(self._budgets.items())):
+            if index and index % step == 0:
+                await asyncio.sleep(0)
+            _merge(merged, f"{ten} {bucket}", budget.snapshot())
+        return _figures(merged)
+
+
+def _merge(merged: dict[str, BudgetSnapshot], name: str, snap: BudgetSnapshot) -> None:
+    seen = merged.get(name)
+    if seen is not None:
+        snap = BudgetSnapshot(seen.limit + snap.limit, seen.remaining + snap.remaining, seen.reset_at,
+                              seen.mode)
+    merged[name] = snap
+
+
+def _figures(merged: dict[str, BudgetSnapshot]) -> dict[str, dict[str, object]]:
+    return {name: {"limit": snap.limit, "remaining": snap.remaining, "reset_at": snap.reset_at,
+                   "mode": snap.mode} for name, snap in merged.items()}

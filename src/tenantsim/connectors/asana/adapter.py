@@ -417,6 +417,3 @@ class AsanaAdapter:
     async def aclose(self) -> None:
         await self.pool.aclose()
 
-
-def _plural(count: int, noun: str) -> str:
-    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"

@@ -37,6 +37,18 @@ def take_lag(server_url: str) -> list[float]:
     return samples
 
 
+def take_gc(server_url: str) -> dict[str, Any]:
+    """The server's garbage-collection pauses since the last look, per generation."""
+    pauses: dict[str, list[float]] = httpx.get(server_url + "/_bench/gc", timeout=60).json()["pauses"]
+    summary: dict[str, Any] = {}
+    for generation, seconds in pauses.items():
+        ms = [s * 1000 for s in seconds]
+        summary[f"gen{generation}"] = {
+            "collections": len(ms), "total_ms": round(sum(ms), 1),
+            "p99_ms": round(percentile(ms, 0.99), 2), "max_ms": round(max(ms, default=0.0), 2)}
+    return summary
+
+
 def all_jobs(client: httpx.Client) -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = client.get("/api/jobs", params={"limit": 1000}).json()["jobs"]
     offset = len(rows)
@@ -58,6 +70,7 @@ def run() -> dict[str, Any]:
         time.sleep(3)
         idle_rss = server.rss_bytes()
         take_lag(server.url)
+        take_gc(server.url)
         bodies: list[dict[str, Any]] = []
         for index in range(OKTA_JOBS):
             org = f"{oktas[index // ORGS_PER_EMULATOR].url}/o{index % ORGS_PER_EMULATOR}"
@@ -88,10 +101,12 @@ def run() -> dict[str, Any]:
                 time.sleep(5)
             seed_seconds = time.monotonic() - started
             seeding_lag = lag_summary(take_lag(server.url))
+            seeding_gc = take_gc(server.url)
             events_before = sum(int(r.get("events_total") or 0) for r in rows)
             cpu0, t0 = server.cpu_seconds(), time.monotonic()
             time.sleep(STEADY_SECONDS)
             steady_lag = lag_summary(take_lag(server.url))
+            steady_gc = take_gc(server.url)
             cpu1, t1 = server.cpu_seconds(), time.monotonic()
             steady_rss = server.rss_bytes()
             rows = all_jobs(client)
@@ -106,6 +121,7 @@ def run() -> dict[str, Any]:
         "steady_seconds": round(t1 - t0, 1),
         "events_in_steady_stretch": events_after - events_before,
         "event_loop_lag_steady": steady_lag, "event_loop_lag_while_seeding": seeding_lag,
+        "gc_pauses_steady": steady_gc, "gc_pauses_while_seeding": seeding_gc,
         "server_cpu_share_steady": round((cpu1 - cpu0) / (t1 - t0), 3),
         "rss_idle_mib": round(idle_rss / 2**20, 1), "rss_with_jobs_mib": round(steady_rss / 2**20, 1),
         "rss_per_job_kib": round((steady_rss - idle_rss) / len(job_ids) / 1024, 1),

@@ -2,7 +2,7 @@
 
 The product's own app (``create_app``) in one process, with the rate-limit window of the emulators it
 talks to (benchmarks compress a minute into seconds) and their per-tenant limits. Adds ``/_bench/*``:
-event-loop lag samples (a 20 ms ticker on the server's own loop) and the budgets.
+event-loop lag samples (a 20 ms ticker on the server's own loop), garbage-collection pauses and the budgets.
 """
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import cProfile
+import gc
 import os
 import signal
 import sys
@@ -48,7 +49,29 @@ class LagSampler:
         return taken
 
 
-def build(args: argparse.Namespace, sampler: LagSampler) -> Any:
+class GcWatch:
+    """How long each garbage collection stopped the process, by generation: the loop's stalls that are
+    not our own code."""
+
+    def __init__(self) -> None:
+        self.pauses: dict[int, list[float]] = {0: [], 1: [], 2: []}
+        self._began = 0.0
+        gc.callbacks.append(self._observe)
+
+    def _observe(self, phase: str, info: dict[str, Any]) -> None:
+        if phase == "start":
+            self._began = time.perf_counter()
+        else:
+            self.pauses[int(info["generation"])].append(time.perf_counter() - self._began)
+
+    def take(self) -> dict[str, list[float]]:
+        taken = {str(generation): list(pauses) for generation, pauses in self.pauses.items()}
+        for pauses in self.pauses.values():
+            pauses.clear()
+        return taken
+
+
+def build(args: argparse.Namespace, sampler: LagSampler, collections: GcWatch) -> Any:
     settings = Settings(host="127.0.0.1", port=args.port, var_dir=Path(args.var), sandbox=True,
                         database_url=args.database_url or "", resume_on_start=False, log_level="warning")
     budgets = BudgetRegistry(window_seconds=args.window)
@@ -65,6 +88,8 @@ def build(args: argparse.Namespace, sampler: LagSampler) -> Any:
             response = PlainTextResponse("ok")
         elif path == "/_bench/lag":
             response = JSONResponse({"tick_seconds": TICK, "samples": sampler.take()})
+        elif path == "/_bench/gc":
+            response = JSONResponse({"pauses": collections.take()})
         elif path == "/_bench/budgets":
             response = JSONResponse(budgets.snapshot())
         else:
@@ -97,8 +122,8 @@ def main() -> None:
     parser.add_argument("--database-url", default="")
     args = parser.parse_args()
     sampler = LagSampler()
-    config = uvicorn.Config(build(args, sampler), host="127.0.0.1", port=args.port, log_level="warning",
-                            access_log=False, log_config=None)
+    config = uvicorn.Config(build(args, sampler, GcWatch()), host="127.0.0.1", port=args.port,
+                            log_level="warning", access_log=False, log_config=None)
     settle_for_serving()  # as `tenantsim serve` does
     # the loop `tenantsim serve` runs on (uvloop when installed)
     profile = os.environ.get("TENANTSIM_BENCH_PROFILE")  # a path: write cProfile stats there at exit

@@ -18,6 +18,7 @@ an auth flow, a redirect loop, a timer and a stream wrapper around the response.
 
 from __future__ import annotations
 
+import functools
 import json as jsonlib
 import re
 from collections.abc import Mapping
@@ -41,11 +42,24 @@ def joined(base: httpx.URL, path: str, params: Mapping[str, Any] | None) -> http
     if reference.query is not None or reference.fragment is not None or "/." in full \
             or _PLAIN_PATH.fullmatch(full) is None:
         return httpx.URL(f"{base}/{path.lstrip('/')}", params=params)
-    # str(QueryParams) is what httpx puts in the query; its characters are all ones httpx keeps.
-    query = (str(httpx.QueryParams(params)) or None) if params else None
+    query = _query(params) if params else None
     url = httpx.URL.__new__(httpx.URL)
     url._uri_reference = reference._replace(path=full, query=query)
     return url
+
+
+def _query(params: Mapping[str, Any]) -> str | None:
+    """str(QueryParams) is what httpx puts in the query (its characters are all ones httpx keeps). Calls
+    repeat the same few parameters: remembered by value and type (True is 1 to a dict, not to httpx)."""
+    try:
+        return _known_query(tuple([(name, value.__class__, value) for name, value in params.items()]))
+    except TypeError:  # a list of values: not hashable
+        return str(httpx.QueryParams(params)) or None
+
+
+@functools.lru_cache(maxsize=4096)
+def _known_query(items: tuple[tuple[str, type, Any], ...]) -> str | None:
+    return str(httpx.QueryParams({name: value for name, _, value in items})) or None
 
 
 def _plain(client: httpx.AsyncClient) -> bool:
@@ -98,7 +112,7 @@ class Sender:
             exc.request = self.build(method, url, json=json)  # as httpx says which request failed
             raise
         response.make_request = lambda: self.build(method, url, json=json)
-        if "set-cookie" in response.headers or "set-cookie2" in response.headers:
+        if response.sets_cookie:  # (set-cookie2 too)
             self._client.cookies.extract_cookies(response)
         return response
 

@@ -15,7 +15,7 @@ import pytest
 
 from tenantsim.connectors.outgoing import Sender, joined
 from tenantsim.connectors.platform_client import PlatformClient
-from tenantsim.connectors.transport import PlatformResponse
+from tenantsim.connectors.response import PlatformResponse, ResponseHeaders
 
 
 @contextlib.asynccontextmanager
@@ -129,3 +129,23 @@ def test_joined_urls_are_httpx_s_own(base: str, path: str, params: dict[str, Any
     theirs = httpx.URL(f"{base}/{path.lstrip('/')}", params=params)
     assert (ours, ours.raw_path, ours.path, ours.query, ours.netloc) == \
         (theirs, theirs.raw_path, theirs.path, theirs.query, theirs.netloc)
+
+
+def test_response_headers_answer_as_httpx_s_own() -> None:
+    raw = [(b"Content-Type", b"application/json"), (b"Set-Cookie", b"a=1"), (b"set-cookie", b"b=2"),
+           (b"X-Rate-Limit-Limit", b"600"), (b"X-Name", "Zoë".encode())]
+    ours, theirs = ResponseHeaders(raw), httpx.Headers(raw)
+    for name in ("content-type", "SET-COOKIE", "x-rate-limit-limit", "X-Name", "missing"):
+        assert ours.get(name) == theirs.get(name) and (name in ours) == (name in theirs)
+        assert ours.get_list(name) == theirs.get_list(name)
+    assert ours.raw == theirs.raw and ours.multi_items() == theirs.multi_items() and ours == theirs
+    assert ours.encoding == theirs.encoding
+    with pytest.raises(KeyError):
+        ours["missing"]
+    for headers in (ours, theirs):  # changes are seen by later lookups
+        headers["X-Rate-Limit-Limit"] = "10"
+        del headers["content-type"]
+        headers.update({"X-New": "n"})
+        headers.encoding = "iso-8859-1"
+    assert ours == theirs and ours["x-new"] == "n" and "content-type" not in ours
+    assert ours["x-rate-limit-limit"] == "10" and ours["x-name"] == theirs["x-name"]

@@ -381,3 +381,28 @@ async def test_a_cancelled_call_leaves_no_connection_behind() -> None:
         assert (await http.get(f"{url}/next")).text == "ok"  # on a new connection, in the freed slot
         done.set()
     assert seen.connections == 2
+
+
+async def test_only_so_many_idle_connections_are_kept_and_none_past_their_expiry() -> None:
+    arrived, together = 0, asyncio.Event()
+
+    async def four_at_once(head: bytes, body: bytes, writer: asyncio.StreamWriter) -> bool:
+        nonlocal arrived
+        arrived += 1
+        if arrived % 4 == 0:
+            together.set()
+        await together.wait()
+        writer.write(ok())
+        return True
+
+    async with raw_server(four_at_once) as (url, seen), \
+            client(max_connections=4, max_keepalive_connections=2) as http:
+        for _ in range(2):
+            together.clear()
+            await asyncio.gather(*(http.get(f"{url}/") for _ in range(4)))
+    assert seen.connections == 4 + 2  # the second round found two kept
+
+    async with raw_server(keep_answering) as (url, seen), client(keepalive_expiry=0.0) as http:
+        for _ in range(3):
+            await http.get(f"{url}/")
+    assert seen.connections == 3

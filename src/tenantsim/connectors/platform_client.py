@@ -33,6 +33,7 @@ class PlatformClient(httpx.AsyncClient):
                  trust_env: bool = True, **options: Any) -> None:
         if transport is None:
             transport = PlatformTransport(verify=verify, max_connections=limits.max_connections or _UNLIMITED,
+                                          max_keepalive_connections=limits.max_keepalive_connections,
                                           keepalive_expiry=limits.keepalive_expiry, trust_env=trust_env)
         super().__init__(transport=transport, verify=verify, limits=limits, trust_env=trust_env, **options)
         self._cookies = _SetCookies(self._cookies.jar)  # the same jar, read only when there is a cookie

@@ -17,11 +17,11 @@ from __future__ import annotations
 import asyncio
 import ssl
 from collections import deque
-from collections.abc import Callable
 
 import httpx
 
 from tenantsim.connectors.http11 import Connection, request_head
+from tenantsim.connectors.response import PlatformResponse, ResponseHeaders
 
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 # A request that found its kept-alive connection closed is sent again on a new one: at once if none of it
@@ -30,42 +30,13 @@ _DEFAULT_PORTS = {"http": 80, "https": 443}
 _REPLAYABLE = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
-class PlatformResponse(httpx.Response):
-    """An ``httpx.Response`` whose request may be made only when asked for (``outgoing.py`` sends calls
-    without building one, which costs more than the rest of the client's work for a call)."""
-
-    make_request: Callable[[], httpx.Request] | None = None
-    sets_cookie = True  # the transport says when not, having seen the header names once
-    encoded = True
-
-    @property
-    def request(self) -> httpx.Request:
-        if self._request is None and self.make_request is not None:
-            self._request = self.make_request()
-        return httpx.Response.request.fget(self)  # type: ignore[attr-defined]
-
-    @request.setter
-    def request(self, value: httpx.Request) -> None:
-        self._request = value
-
-    def take(self, body: bytes) -> None:
-        """The body as ``read()`` leaves it, without passing it through httpx's decoders and chunkers
-        (20 of the 27 µs a small response cost in a micro-benchmark) when there is nothing to decode."""
-        if self.encoded:
-            self.read()
-            return
-        self._content = body
-        self._num_bytes_downloaded = len(body)
-        self.is_stream_consumed = self.is_closed = True
-
-
 class _Pool:
     """The connections to one origin: idle ones on a stack (the most recent first), at most ``limit``."""
 
-    def __init__(self, host: str, port: int, tls: ssl.SSLContext | None, limit: int,
+    def __init__(self, host: str, port: int, tls: ssl.SSLContext | None, limit: int, keep: int,
                  expiry: float | None, every: set[Connection]) -> None:
         self._host, self._port, self._tls = host, port, tls
-        self._limit, self._expiry = limit, expiry
+        self._limit, self._keep, self._expiry = limit, keep, expiry
         self._idle: list[Connection] = []
         self._open = 0  # connections open, opening, or promised to a waiter
         self._waiters: deque[asyncio.Future[Connection | None]] = deque()
@@ -78,7 +49,7 @@ class _Pool:
             connection = idle.pop()
             if connection.closed:
                 self._forget(connection)
-            elif self._expiry is not None and loop.time() - connection.idle_since > self._expiry:
+            elif self._expiry is not None and loop.time() - connection.idle_since >= self._expiry:
                 # the rest of the stack has been idle even longer
                 for old in [connection, *idle]:
                     old.close()
@@ -109,6 +80,9 @@ class _Pool:
             if not waiter.done():
                 waiter.set_result(connection)
                 return
+        if len(self._idle) >= self._keep:
+            self.discard(connection)
+            return
         connection.idle_since = asyncio.get_running_loop().time()
         self._idle.append(connection)
 
@@ -171,12 +145,15 @@ class _Pool:
 
 class PlatformTransport(httpx.AsyncBaseTransport):
     def __init__(self, *, verify: ssl.SSLContext | str | bool = True, max_connections: int = 100,
-                 keepalive_expiry: float | None = 5.0, trust_env: bool = True) -> None:
-        """``verify`` as httpx takes it; ``max_connections`` per origin; an idle connection older than
-        ``keepalive_expiry`` seconds is closed rather than reused, as httpx does."""
+                 max_keepalive_connections: int | None = None, keepalive_expiry: float | None = 5.0,
+                 trust_env: bool = True) -> None:
+        """``verify`` as httpx takes it. The limits are httpx's, per origin (a platform client talks to
+        one): at most ``max_connections`` open, ``max_keepalive_connections`` of them kept idle (all by
+        default), and an idle one older than ``keepalive_expiry`` seconds is closed rather than reused."""
         self._verify, self._trust_env = verify, trust_env
         self._tls: ssl.SSLContext | None = verify if isinstance(verify, ssl.SSLContext) else None
         self._limit = max(1, max_connections)
+        self._keep = self._limit if max_keepalive_connections is None else max_keepalive_connections
         self._expiry = keepalive_expiry
         self._pools: dict[tuple[str, str, int], _Pool] = {}
         self._every: set[Connection] = set()
@@ -193,7 +170,8 @@ class PlatformTransport(httpx.AsyncBaseTransport):
                 if self._tls is None:  # built once, when first needed (a CA bundle costs ~16 ms)
                     self._tls = httpx.create_ssl_context(verify=self._verify, trust_env=self._trust_env)
                 tls = self._tls
-            pool = self._pools[key] = _Pool(key[1], key[2], tls, self._limit, self._expiry, self._every)
+            pool = self._pools[key] = _Pool(key[1], key[2], tls, self._limit, self._keep, self._expiry,
+                                               self._every)
         return pool
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
@@ -234,8 +212,9 @@ class PlatformTransport(httpx.AsyncBaseTransport):
                 raise
             content = b"".join(connection.body)
             response = PlatformResponse(
-                connection.status, headers=connection.headers, stream=httpx.ByteStream(content),
+                connection.status, stream=httpx.ByteStream(content),
                 extensions={"http_version": connection.version, "reason_phrase": connection.reason})
+            response.headers = ResponseHeaders(connection.headers)
             # one look at the names instead of a lookup in httpx's headers for each
             names = b"\n".join([name for name, _ in connection.headers]).lower()
             response.sets_cookie = b"set-cookie" in names

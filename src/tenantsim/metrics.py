@@ -109,6 +109,7 @@ class Metrics:
         self._scrape = _ScrapeCollector()
         self.registry.register(self._scrape)
         self._platforms: OrderedDict[str, str] = OrderedDict()
+        self._calls_by_status: dict[tuple[str, int], Any] = {}
         self._sampler: asyncio.Task[None] | None = None
         runtime = getattr(state, "runtime", None)
         self.rates = RateWatch(runtime.budgets.window_seconds if runtime is not None else 60.0)
@@ -120,7 +121,11 @@ class Metrics:
 
     def observe_call(self, platform: str, tenant: str, bucket: str, method: str, status: int) -> None:
         with contextlib.suppress(Exception):
-            self.http_calls.labels(platform, status_class(status)).inc()
+            counter = self._calls_by_status.get((platform, status))
+            if counter is None:  # prometheus checks and locks for each labels(): once per status here
+                counter = self._calls_by_status[platform, status] = self.http_calls.labels(
+                    platform, status_class(status))
+            counter.inc()
             self.rates.record_call(platform, tenant, bucket)
             if status == 429:
                 self.throttled.labels(platform, tenant, bucket).inc()

@@ -23,7 +23,7 @@ import certifi
 import httpx
 
 from tenantsim.connectors import write_ahead
-from tenantsim.connectors.connection_pools import ConnectionPools
+from tenantsim.connectors.outgoing import Sender, joined
 from tenantsim.connectors.platform_client import PlatformClient
 from tenantsim.connectors.ratelimit import BudgetRegistry
 from tenantsim.errors import FatalError, PlatformError, RateLimited, Retriable
@@ -157,8 +157,8 @@ class ResilientClient:
             raise FatalError(f"{profile.name}: the token contains characters no token has", 400,
                              "invalid_token")
         self.base_url = base_url.rstrip("/")
-        base = httpx.URL(self.base_url)
-        self._origin = (base.scheme, base.host, base.port)
+        self._base = httpx.URL(self.base_url)
+        self._origin = (self._base.scheme, self._base.host, self._base.port)
         self.tenant = tenant
         self.token_id = token_id
         self.profile = profile
@@ -175,16 +175,20 @@ class ResilientClient:
         self._read_gate = budgets.gate(tenant, f"{token_id}:read", read_cap()) if callable(read_cap) else None
         # ``auth``: credentials that change over time (an OAuth access token renewed before it expires).
         in_flight = profile.concurrency() + (read_cap() if callable(read_cap) else 0)
-        self._client = ConnectionPools(in_flight, lambda limits: PlatformClient(
+        # a connection for each call that may be in flight, all kept alive between calls
+        self._client = PlatformClient(
             headers=headers, transport=transport, timeout=timeout, follow_redirects=False,
-            verify=tls_context(), auth=auth, limits=limits),
-            sharded=transport is None)
+            verify=tls_context(), auth=auth,
+            limits=httpx.Limits(max_connections=in_flight, max_keepalive_connections=in_flight))
+        self._sender = Sender(self._client)
 
     def _target(self, path_or_url: str, params: dict[str, Any] | None) -> httpx.URL:
         """The call's URL, parsed once: given a string, httpx parses it again at each step (the
         client's base, the request, the query), which costs more than some calls' own work. Params
         given replace the URL's query, as httpx does."""
         link = path_or_url.startswith(("http://", "https://"))
+        if not link and "?" not in path_or_url and "#" not in path_or_url:
+            return joined(self._base, path_or_url, params)  # no parsing again of what the base holds
         url = path_or_url if link else f"{self.base_url}/{path_or_url.lstrip('/')}"
         target = httpx.URL(url) if params is None else httpx.URL(url, params=params)
         if link and (target.scheme, target.host, target.port) != self._origin:
@@ -218,7 +222,7 @@ class ResilientClient:
             figures.calls += 1
             try:
                 async with gate:
-                    response = await self._client.request(method, url, json=json, data=data, headers=headers)
+                    response = await self._sender.send(method, url, json=json, data=data, headers=headers)
             except (httpx.TimeoutException, httpx.NetworkError, httpx.RemoteProtocolError) as exc:
                 attempt += 1
                 self._notify(method, bucket, 0)

@@ -4,8 +4,8 @@
 jobs starting, each job's reads and writes (its run opened, its records loaded, its company founded)
 queued there ahead of the API's: starting one more job took over two minutes, and every busy thread of
 that pool took the interpreter lock from the event loop in turn, so every job's timers fired late. The
-jobs' own work goes to ``JOB_THREADS`` threads instead; requests, the lease heartbeat and the journal's
-writer keep threads of their own, so nobody waits behind a crowd of starting jobs.
+jobs' own work goes to ``JOB_THREADS`` threads instead; the API's requests and the lease heartbeat keep
+the default pool (and the journal its writer thread), so none of them waits behind a crowd of starting jobs.
 """
 
 from __future__ import annotations

@@ -76,7 +76,7 @@ def priority_for(rng: random.Random) -> str:
     return rng.choices(PRIORITIES, weights=PRIORITY_WEIGHTS)[0]
 
 
-def small(company: Company) -> bool:
+def small_company(company: Company) -> bool:
     """A company of a handful of people: no team of its own per department, everyone on everything."""
     return len(company.people) <= 4 * SMALL_COMPANY and len(company.active_people()) <= SMALL_COMPANY
 
@@ -89,7 +89,7 @@ def workers(company: Company, plan: ProjectPlan | None, actors: Sequence[str]) -
     if plan is None:
         return acting
     home = [k for k in acting if company.people[k].department == plan.department]
-    if home and small(company):
+    if home and small_company(company):
         return home + [k for k in acting if k not in home]
     if home or acting:
         return home or acting

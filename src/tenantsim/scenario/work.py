@@ -16,7 +16,7 @@ from tenantsim.content.base import ContentContext, ContentProvider, derive_seed
 from tenantsim.scenario import task_steps
 from tenantsim.scenario.company import Company, ProjectPlan
 from tenantsim.scenario.events import Event
-from tenantsim.scenario.tasks import plan_first_tasks, small
+from tenantsim.scenario.tasks import plan_first_tasks, small_company
 
 DEFAULT_PROJECTS = 3  # projects a work platform's job starts with
 # Share of each kind of work among a person's day-to-day actions.
@@ -52,7 +52,8 @@ async def plan_projects(company: Company, content: ContentProvider, seed: int, c
         context = ContentContext(industry=company.industry, seed=seed, company_name=company.name,
                                  department=department)
         idea = (await content.projects(context, 1, start_index=index))[0]
-        owners = people if small(company) else [p for p in people if p.department == department] or people
+        home_team = [p for p in people if p.department == department]
+        owners = people if small_company(company) else home_team or people
         owner = owners[index % len(owners)].key if owners else None
         key = f"project:{index}"
         company.projects.append(ProjectPlan(key=key, name=idea.name, notes=idea.notes, department=department,

@@ -27,7 +27,7 @@ ORGS_PER_EMULATOR = 250
 STEADY_SECONDS = 60.0
 # Jobs are started at this rate so that the emulators keep up: on this 2-core machine the one process
 # that plays the Asana jobs' workspace serves a few hundred calls a second, and starting jobs faster than
-# it can build them (the server now answers a start at once) makes it answer slower than any timeout.
+# it can build them makes it answer slower than any timeout.
 STARTS_PER_SECOND = 2.5
 LIVE = {"activity_level": "high", "working_hours": "always", "time_scale": 120}
 

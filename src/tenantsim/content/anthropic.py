@@ -45,7 +45,6 @@ from tenantsim.content.offline_work import resolve_department
 from tenantsim.content.packs import DepartmentSpec, IndustryPack, get_pack
 from tenantsim.content.pool import InMemoryContentPool
 from tenantsim.content.templates import tidy
-from tenantsim.offloop import job_work
 
 __all__ = ["AnthropicContentProvider", "check_anthropic_key", "context_key"]
 
@@ -154,7 +153,7 @@ class AnthropicContentProvider:
         pack = get_pack(industry)
         names = await self._names(pack, headcount)
         if headcount > THREAD_ABOVE:
-            return await job_work(build_org_plan, pack, headcount, self.seed, iter(names))
+            return await asyncio.to_thread(build_org_plan, pack, headcount, self.seed, iter(names))
         return build_org_plan(pack, headcount, self.seed, iter(names))
 
     async def hires(self, industry: str, department: str, count: int, taken_logins: Iterable[str],

@@ -7,6 +7,7 @@ seed (``base.derive_seed``) so one change does not shift everything after it.
 
 from __future__ import annotations
 
+import asyncio
 import random
 from collections.abc import Iterable
 
@@ -23,7 +24,6 @@ from tenantsim.content.offline_people import build_org_plan, make_hires
 from tenantsim.content.offline_talk import make_comments
 from tenantsim.content.offline_work import make_projects, make_tasks
 from tenantsim.content.packs import get_pack
-from tenantsim.offloop import job_work
 
 THREAD_ABOVE = 2000  # build bigger orgs in a worker thread so the event loop keeps serving other jobs
 
@@ -68,7 +68,7 @@ class OfflineContentProvider:
     # ContentProvider
     async def org_plan(self, industry: str, headcount: int) -> OrgPlan:
         if headcount > THREAD_ABOVE:
-            return await job_work(self.org_plan_sync, industry, headcount)
+            return await asyncio.to_thread(self.org_plan_sync, industry, headcount)
         return self.org_plan_sync(industry, headcount)
 
     async def hires(self, industry: str, department: str, count: int, taken_logins: Iterable[str],

@@ -43,7 +43,6 @@ from tenantsim.jobs.worker import (
     run_events,
     stop_reason,
 )
-from tenantsim.offloop import job_work
 from tenantsim.scenario.company import Company
 from tenantsim.secretbox import SecretBox, join_secrets, split_secrets
 from tenantsim.store import activity_repo, claims_repo, company_repo, jobs_repo
@@ -311,7 +310,7 @@ class JobManager:
 
     async def _run(self, worker: Worker) -> None:
         job_id = worker.job_id
-        row, run_id = await job_work(self._open_run, job_id, "run")
+        row, run_id = await asyncio.to_thread(self._open_run, job_id, "run")
         sim: Simulation | None = None
         adapters: list[PlatformAdapter] = []
         ctx: RunningJobContext | None = None
@@ -320,7 +319,7 @@ class JobManager:
             ctx = self._context(row, worker.control)
             worker.ctx = ctx
             await worker.control.checkpoint()
-            await job_work(self._preload, ctx)
+            await asyncio.to_thread(self._preload, ctx)
             adapters = await open_adapters(self.connectors, ctx)
             sim = await Simulation.open(ctx, adapters)
             worker.sim = sim
@@ -328,10 +327,10 @@ class JobManager:
             first = row.get("first_started_at") or now
             stop_at = row.get("stop_at") or compute_stop_at(ctx.config, first)
             if row["status"] == JobStatus.PENDING:
-                await job_work(jobs_repo.set_status, self.engine, job_id, JobStatus.RUNNING,
+                await asyncio.to_thread(jobs_repo.set_status, self.engine, job_id, JobStatus.RUNNING,
                                         expect=[JobStatus.PENDING])
                 self._status_event(job_id, JobStatus.RUNNING)
-            await job_work(jobs_repo.update_job, self.engine, job_id, started_at=now,
+            await asyncio.to_thread(jobs_repo.update_job, self.engine, job_id, started_at=now,
                                     first_started_at=first, stop_at=stop_at)
             if not ctx.progress.get("seeded"):
                 total = sim.build_total()
@@ -355,7 +354,7 @@ class JobManager:
                 jobs_repo.close_run(self.engine, run_id, ended)
                 jobs_repo.set_status(self.engine, job_id, JobStatus.CLEANING)
 
-            await persist(job_work(hand_over))
+            await persist(asyncio.to_thread(hand_over))
             self.workers.pop(job_id, None)
             self._spawn(job_id, "cleanup", paused=False)
         except JobStopping as signal:
@@ -374,9 +373,9 @@ class JobManager:
                 return
             ended = "failed"
             log.warning("job %s failed: %s", job_id, type(exc).__name__)
-            await persist(job_work(mark_failed, self.engine, job_id, exc))
+            await persist(asyncio.to_thread(mark_failed, self.engine, job_id, exc))
             if ctx is not None:
-                failed = await job_work(self.get, job_id)
+                failed = await asyncio.to_thread(self.get, job_id)
                 ctx.activity("job_failed", f"The job failed: {failed.get('last_error')}", [])
             self._status_event(job_id, JobStatus.FAILED)
         finally:
@@ -424,7 +423,7 @@ class JobManager:
             worker.control.stop("shutdown")
 
     async def _finish(self, job_id: str, why: str) -> None:
-        if not await job_work(jobs_repo.set_status, self.engine, job_id, JobStatus.STOPPED,
+        if not await asyncio.to_thread(jobs_repo.set_status, self.engine, job_id, JobStatus.STOPPED,
                                        expect=list(LIVE), stopped_at=utcnow()):
             return  # the poll loop stopped it already (and said so)
         ctx = self.workers[job_id].ctx if job_id in self.workers else None
@@ -435,7 +434,7 @@ class JobManager:
     async def _cleanup(self, worker: Worker, keep_status: bool) -> None:
         job_id = worker.job_id
         assert worker.result is not None
-        row, run_id = await job_work(self._open_run, job_id, "cleanup")
+        row, run_id = await asyncio.to_thread(self._open_run, job_id, "cleanup")
         adapters: list[PlatformAdapter] = []
         ctx: RunningJobContext | None = None
         ended = "finished"
@@ -453,7 +452,7 @@ class JobManager:
                 if not result.get("errors"):  # all it made is gone: its names are free for other jobs
                     claims_repo.release_job(self.engine, job_id)
 
-            await persist(job_work(record_result))
+            await persist(asyncio.to_thread(record_result))
             ctx.activity("cleanup_completed", _cleanup_sentence(result), [])
             await ctx.flush()  # nothing left to write once the result is out: the next cleanup starts afresh
             self._status_event(job_id, final)
@@ -469,9 +468,9 @@ class JobManager:
                                                        "restart", 503))
                 return
             ended = "failed"
-            await persist(job_work(mark_failed, self.engine, job_id, exc))
+            await persist(asyncio.to_thread(mark_failed, self.engine, job_id, exc))
             if ctx is not None:
-                failed = await job_work(self.get, job_id)
+                failed = await asyncio.to_thread(self.get, job_id)
                 ctx.activity("cleanup_failed", f"Cleanup failed: {failed.get('last_error')}", [])
             self._status_event(job_id, JobStatus.FAILED)
             worker.result.set_exception(exc)
@@ -499,7 +498,7 @@ class JobManager:
             jobs_repo.close_run(self.engine, run_id, ended)
 
         try:
-            await persist(job_work(close_run))
+            await persist(asyncio.to_thread(close_run))
         finally:  # even when cancelled meanwhile: a worker that ended never stays listed
             if self.workers.get(job_id) is worker:
                 self.workers.pop(job_id, None)

@@ -8,6 +8,7 @@ pending on restart and hands it to the adapters again — they converge, so noth
 
 from __future__ import annotations
 
+import asyncio
 from collections import Counter
 from collections.abc import Sequence
 from datetime import datetime, timedelta
@@ -19,7 +20,6 @@ from tenantsim.connectors.registry import PLATFORMS
 from tenantsim.errors import Skippable
 from tenantsim.jobs.context import RunningJobContext
 from tenantsim.jobs.platforms import merge_results
-from tenantsim.offloop import job_work
 from tenantsim.scenario.activity import ActivityModel, parse_timezone, parse_working_hours
 from tenantsim.scenario.company import Company
 from tenantsim.scenario.director import Director
@@ -57,7 +57,7 @@ class Simulation:
             await adapter.prepare()
         catalogue = sorted({label for a in adapters for label in a.catalogue()})
         known = _known_everywhere(adapters)
-        stored = await job_work(company_repo.load, ctx.engine, ctx.job_id)
+        stored = await asyncio.to_thread(company_repo.load, ctx.engine, ctx.job_id)
         if stored is not None:
             company = Company.from_dict(stored)
             changed = adopt_known(company, known or ())  # a company taken over from another job
@@ -78,7 +78,7 @@ class Simulation:
         elif stored is not None and any(set(WORK_KINDS) & a.handles for a in adapters):
             changed += await _carry_on_work(ctx, adapters, company, actors or list(company.people))
         if changed:
-            await job_work(lambda: company_repo.save(ctx.engine, ctx.job_id, company.to_dict()))
+            await asyncio.to_thread(lambda: company_repo.save(ctx.engine, ctx.job_id, company.to_dict()))
         config = ctx.config
         zone = config.get("timezone") or company.home_zone
         model = ActivityModel(
@@ -200,8 +200,8 @@ async def _found(
     size = headcount(ctx.config) if makes_people or not known else len(known)
     plan = await ctx.content.org_plan(industry, max(size, len(known or ())))
     # A large company takes seconds to found: off the event loop, so the server keeps answering.
-    company = await job_work(found_company, plan, ctx.seed, _start_time(ctx), known)
-    await job_work(initial_exceptions, company, catalogue, ctx.seed)
+    company = await asyncio.to_thread(found_company, plan, ctx.seed, _start_time(ctx), known)
+    await asyncio.to_thread(initial_exceptions, company, catalogue, ctx.seed)
     domains = [d for a in adapters if (d := a.email_domain())]
     if not domains and len(adapters) > 1:  # the token owners' own domain, so every platform agrees
         domains = [k.domain for k in known or () if k.domain]

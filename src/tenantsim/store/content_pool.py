@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from typing import Any
 
 from sqlalchemy import Engine, insert, select
 
-from tenantsim.offloop import job_work
 from tenantsim.store.tables import content_pool
 from tenantsim.store.types import utcnow
 
@@ -22,11 +22,11 @@ class SqlContentPool:
 
     async def load(self, provider: str, industry: str, kind: str, context_key: str,
                    limit: int = 5000) -> list[PooledItem]:
-        return await job_work(self._load, provider, industry, kind, context_key, limit)
+        return await asyncio.to_thread(self._load, provider, industry, kind, context_key, limit)
 
     async def add(self, provider: str, industry: str, kind: str, context_key: str,
                   payloads: list[dict[str, object]]) -> list[PooledItem]:
-        return await job_work(self._add, provider, industry, kind, context_key, payloads)
+        return await asyncio.to_thread(self._add, provider, industry, kind, context_key, payloads)
 
     def _load(self, provider: str, industry: str, kind: str, context_key: str,
               limit: int) -> list[PooledItem]:

@@ -11,13 +11,13 @@ job made. Google records no creation time for org units and groups, so theirs ar
 
 from __future__ import annotations
 
+import asyncio
 import re
 from dataclasses import dataclass, field
 
 from tenantsim.connectors.base import JobContext
 from tenantsim.connectors.google_workspace.client import GoogleClient
 from tenantsim.connectors.kit.intents import Intents
-from tenantsim.offloop import job_work
 from tenantsim.scenario.company import Company, Employee, GroupSpec
 from tenantsim.store.ledger_types import LedgerEntry
 
@@ -60,7 +60,7 @@ class Workspace:
     async def claim(self, kind: str, name: str) -> bool:
         """Take ``name`` for the job in this Workspace, as ``Intents.ensure`` does; False when another job
         holds it."""
-        return await job_work(self.ctx.claims.claim, self.client.tenant, kind, name.lower())
+        return await asyncio.to_thread(self.ctx.claims.claim, self.client.tenant, kind, name.lower())
 
     def user_id(self, person_key: str | None) -> str | None:
         entry = self.ctx.ledger.get("user", person_key) if person_key else None

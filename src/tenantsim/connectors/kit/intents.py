@@ -7,13 +7,13 @@ the platform made it after the intent was written — so no one else's object is
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Generic, TypeVar
 
 from tenantsim.errors import HeldByAnotherJob, Skippable
-from tenantsim.offloop import job_work
 from tenantsim.store.ledger_types import Claims, Ledger, LedgerEntry
 
 # The allowance for clock skew between us and the platform is kept small: a wrongly refused adoption
@@ -125,13 +125,13 @@ class Intents(Generic[M]):
         claims, unique = self.claims, name.lower()  # names unique in a tenant are mostly case-blind
         if claims is None or claims.held(self.tenant, kind, unique):
             return
-        if not await job_work(claims.claim, self.tenant, kind, unique):
+        if not await asyncio.to_thread(claims.claim, self.tenant, kind, unique):
             raise HeldByAnotherJob(f"{name} is used by another job on this tenant", 409)
 
     async def claim_ahead(self, kind: str, names: Iterable[str]) -> None:
         """Claim many names in one go before their objects are made one by one (a build)."""
         if self.claims is not None:
-            await job_work(self.claims.claim_many, self.tenant, kind, {n.lower() for n in names})
+            await asyncio.to_thread(self.claims.claim_many, self.tenant, kind, {n.lower() for n in names})
 
     def _ours(self, found: dict[str, Any] | None, requested_at: str | None, looked_first: bool) -> bool:
         """A found object is the job's: made after its intent, or (looked up absent before the intent)

@@ -181,3 +181,21 @@ def test_in_a_company_of_a_handful_everyone_works_on_every_project() -> None:
     assert {p.owner for p in company.projects} == set(actors)  # anyone may lead one
     assigned = {t.assignee for t in company.tasks.values() if t.parent is None}
     assert assigned - {None} == set(actors)  # the chief executive too takes on the projects' work
+
+
+def test_a_redraw_leaves_out_the_kinds_that_found_nobody() -> None:
+    # generate-now redraws when a kind finds nobody to act; the draw is seeded by the company's state,
+    # which such a kind leaves unchanged, so without `tried` every redraw would repeat it
+    async def director() -> Director:
+        content = OfflineContentProvider(5)
+        company = found_company(await content.org_plan("technology", 30), 5, START)
+        return Director(company, content, seed=5, model=ActivityModel(level="medium"),
+                        kinds=[*HR_KINDS, *ACCESS_KINDS], catalogue=CATALOGUE)
+
+    chosen = asyncio.run(director())
+    assert chosen.draw_kind() == chosen.draw_kind()  # same state, same kind
+    tried: set[str] = set()
+    while (kind := chosen.draw_kind(tried=tried)) is not None:
+        assert kind not in tried
+        tried.add(kind)
+    assert tried == {kind for kind, rate in chosen.rates().items() if rate > 0}

@@ -93,9 +93,11 @@ async def run_events(ctx: RunningJobContext, sim: Simulation, control: JobContro
             continue
         try:
             event = await sim.step(kind, due, item)  # counted and saved with the company once reflected
+            tried = {kind}
             for _ in range(GENERATE_NOW_DRAWS if poked else 0):  # asked for an event: one that happens
-                if event is not None or (kind := sim.director.draw_kind()) is None:
+                if event is not None or (kind := sim.director.draw_kind(tried=tried)) is None:
                     break
+                tried.add(kind)
                 event = await sim.step(kind, due, None)
             failures = 0
         except QuotaExhausted as exc:

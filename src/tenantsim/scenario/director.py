@@ -14,7 +14,7 @@ from __future__ import annotations
 import dataclasses
 import math
 import random
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime, timedelta
 
 from tenantsim.content.base import ContentProvider, derive_seed
@@ -109,11 +109,13 @@ class Director:
             return when, None, None
         return when, self.draw_kind(rng), None
 
-    def draw_kind(self, rng: random.Random | None = None) -> str | None:
-        per_day = self.rates()
+    def draw_kind(self, rng: random.Random | None = None, tried: Collection[str] = ()) -> str | None:
+        """A kind by its rate; ``tried`` kinds found nobody to act now, so a redraw leaves them out
+        (the draw is seeded by the company's state, which a kind that did nothing leaves unchanged)."""
+        per_day = {kind: rate for kind, rate in self.rates().items() if rate > 0 and kind not in tried}
         if not per_day:
             return None
-        rng = rng or self._rng("kind")
+        rng = rng or self._rng("kind", *sorted(tried))
         return rng.choices(list(per_day), weights=list(per_day.values()))[0]
 
     # -- applying ------------------------------------------------------------------------------------

@@ -82,6 +82,12 @@ class Retriable(PlatformError):
     """Try again later: 5xx, timeouts, dropped connections."""
 
 
+class OutcomeUnknown(Retriable):
+    """A create (a POST) went out and no answer came: the platform may have made the object. It is not
+    sent again blindly (that could make it twice, one of them unrecorded); the caller looks it up
+    through its intent and adopts it, or makes it once more when it is not there."""
+
+
 class RateLimited(Retriable):
     """429. ``retry_after`` is the exact wait the platform asked for, in seconds."""
 

@@ -17,6 +17,7 @@ from tenantsim.errors import (
     AuthError,
     FatalError,
     NotFoundOnPlatform,
+    OutcomeUnknown,
     PlatformError,
     RateLimited,
     Retriable,
@@ -125,6 +126,34 @@ async def test_retry_and_429_table(name: str, script: list[Step], error: type[Ex
     figures = stats.figures("t", "all")
     assert (len(seen), figures.retries, figures.throttled) == (sent, retries, throttled)
     assert figures.calls == sent
+
+
+CREATE_CASES = [
+    # (name, script, sent once, expected error or None, calls sent)
+    ("a timed-out create is not sent again", [httpx.ReadTimeout], True, OutcomeUnknown, 1),
+    ("a create cut off mid-answer is not sent again", [httpx.RemoteProtocolError], True, OutcomeUnknown, 1),
+    ("a create whose answer broke off is not sent again", [httpx.ReadError], True, OutcomeUnknown, 1),
+    ("a create that never connected is sent again", [httpx.ConnectError, r(200)], True, None, 2),
+    ("a create the platform answered 503 is sent again", [r(503), r(200)], True, None, 2),
+    ("any other POST is sent again after a timeout", [httpx.ReadTimeout, r(200)], False, None, 2),
+]
+
+
+@pytest.mark.parametrize(("name", "script", "once", "error", "sent"), CREATE_CASES,
+                         ids=[c[0] for c in CREATE_CASES])
+async def test_a_create_that_may_have_arrived_is_not_sent_twice(
+        name: str, script: list[Step], once: bool, error: type[Exception] | None, sent: int) -> None:
+    seen: list[httpx.Request] = []
+    client = table_client(script, seen)
+    try:
+        if error is None:
+            assert (await client.request("POST", "/things", json={}, once=once)).status_code == 200
+        else:
+            with pytest.raises(error):
+                await client.request("POST", "/things", json={}, once=once)
+    finally:
+        await client.aclose()
+    assert len(seen) == sent
 
 
 @pytest.mark.parametrize(("path", "params"), [

@@ -26,11 +26,16 @@ from tenantsim.connectors import write_ahead
 from tenantsim.connectors.outgoing import Sender, joined
 from tenantsim.connectors.platform_client import PlatformClient
 from tenantsim.connectors.ratelimit import BudgetRegistry
-from tenantsim.errors import FatalError, PlatformError, RateLimited, Retriable
+from tenantsim.errors import FatalError, OutcomeUnknown, PlatformError, RateLimited, Retriable
 
 # A 429 is not a failure of the call: allow many before giving up, each waits the exact reset.
 MAX_THROTTLED_RETRIES = 20
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+# Failures after which the request may have reached the platform and been acted on (no answer came, or
+# the connection broke while the answer was awaited). A create sent ``once`` is not resent after one: it
+# may have made its object already. Connect and write failures, and the platform's own 5xx answers, are
+# retried for every call.
+MAYBE_RECEIVED = (httpx.ReadTimeout, httpx.ReadError, httpx.RemoteProtocolError)
 
 
 @functools.cache
@@ -204,8 +209,11 @@ class ResilientClient:
 
     async def request(self, method: str, path_or_url: str, *, params: dict[str, Any] | None = None,
                       json: Any = None, data: dict[str, Any] | None = None,
-                      headers: dict[str, str] | None = None, bucket: str | None = None) -> httpx.Response:
-        """``headers`` (a bearer token that is refreshed) and ``data`` (a form body) are per request."""
+                      headers: dict[str, str] | None = None, bucket: str | None = None,
+                      once: bool = False) -> httpx.Response:
+        """``headers`` (a bearer token that is refreshed) and ``data`` (a form body) are per request.
+        ``once``: a create whose caller settles it through its intent when no answer comes (looks the
+        object up, adopts it or makes it again), so it is never sent twice blindly (OutcomeUnknown)."""
         url = self._target(path_or_url, params)
         path = url.path
         bucket = bucket or self.profile.bucket_for(method, path)
@@ -226,6 +234,10 @@ class ResilientClient:
             except (httpx.TimeoutException, httpx.NetworkError, httpx.RemoteProtocolError) as exc:
                 attempt += 1
                 self._notify(method, bucket, 0)
+                if once and isinstance(exc, MAYBE_RECEIVED):
+                    figures.failures += 1
+                    raise OutcomeUnknown(f"{self.profile.name} {method} {path}: {type(exc).__name__}; not "
+                                         "sent again, it may have been made") from None
                 if attempt >= self.retry.max_attempts:
                     figures.failures += 1
                     raise Retriable(f"{self.profile.name} {method} {path}: {type(exc).__name__} after "

@@ -20,6 +20,8 @@ class JobControl:
         # Self-fencing: past this monotonic time the lease may have lapsed and another server may own
         # the job, so the worker must not make another platform call. None: no lease (tests).
         self.lease_deadline: float | None = None
+        # Pauses and resumes so far: a status read from the store before the latest one is stale.
+        self.changes = 0
 
     def fence(self, deadline: float) -> None:
         """The lease was renewed: work may go on until ``deadline`` (time.monotonic())."""
@@ -32,10 +34,12 @@ class JobControl:
     def pause(self) -> None:
         self._running.clear()
         self._wake.set()
+        self.changes += 1
 
     def resume(self) -> None:
         self._running.set()
         self._wake.set()
+        self.changes += 1
 
     def stop(self, reason: str) -> None:
         if self.stop_reason is None:

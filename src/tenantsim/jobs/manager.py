@@ -536,6 +536,8 @@ class JobManager:
                 kept = jobs_repo.renew_leases(self.engine, self.server_id, local, self.lease_seconds)
             return kept, jobs_repo.owned_statuses(self.engine, self.server_id)
 
+        # a pause or resume asked for while the statuses are read is newer than what they say
+        changes = {job_id: worker.control.changes for job_id, worker in self.workers.items()}
         kept, statuses = await asyncio.to_thread(read)
         if kept is not None:
             self._last_heartbeat = started
@@ -552,7 +554,7 @@ class JobManager:
                 self._spawn_claimed(await asyncio.to_thread(self._claim))
         for job_id, worker in list(self.workers.items()):
             status = statuses.get(job_id)
-            if status is None or worker.mode != "run":
+            if status is None or worker.mode != "run" or worker.control.changes != changes.get(job_id):
                 continue
             if status == JobStatus.PAUSED and not worker.control.paused:
                 worker.control.pause()

@@ -135,7 +135,9 @@ class SandboxStats:
 class FaultPlan:
     """Seeded fault injection. ``rate`` is the share of requests that get a fault.
 
-    A fault is a 5xx in the vendor's error format, a dropped connection, or a latency spike.
+    A fault is a 5xx in the vendor's error format, a dropped connection (``reset``: before the request
+    is handled), a lost answer (``lost``: the request is handled, then the connection drops, as when a
+    gateway times out on a slow platform), or a latency spike.
     ``storm_until`` makes every request 429 until that epoch second (a "429 storm").
     """
 

@@ -9,6 +9,7 @@ import re
 from typing import Any
 
 from tenantsim.connectors.asana.pool import AsanaClientPool, Member
+from tenantsim.connectors.asana.reconcile import AsanaReconciler
 from tenantsim.connectors.asana.state import (
     EFFORT_POINTS,
     FIELD_SPECS,
@@ -19,8 +20,9 @@ from tenantsim.connectors.asana.state import (
     status_of,
 )
 from tenantsim.connectors.base import JobContext
+from tenantsim.connectors.kit.intents import UNKNOWN_OUTCOME_TRIES
 from tenantsim.content.base import CommentIdea, ContentContext
-from tenantsim.errors import PlatformError, Skippable
+from tenantsim.errors import OutcomeUnknown, PlatformError, Skippable
 from tenantsim.scenario.company import ProjectPlan
 from tenantsim.scenario.worktask import WorkTask
 
@@ -33,6 +35,8 @@ class Builder:
         self.company = company
         self.industry = str(ctx.config.get("industry", "technology"))
         self.seed = int(getattr(ctx, "seed", None) or ctx.config.get("seed") or 0)
+        self._reconciler = AsanaReconciler(ctx, pool, state.workspace_gid)
+        self._unanswered: set[tuple[str, str]] = set()  # creates that got no answer, not yet settled
 
     def content_ctx(self, **about: Any) -> ContentContext:
         return ContentContext(industry=self.industry, seed=self.seed, company_name=self.company, **about)
@@ -42,12 +46,31 @@ class Builder:
 
     async def post_create(self, kind: str, key: str, member: Member, path: str, body: dict[str, Any]) -> Any:
         """The create call behind an intent: when Asana refuses (after the HTTP layer's retries), the
-        ledger says so with the reason, so no intended object is ever left unexplained."""
-        try:
-            return await member.client.post(path, body)
-        except PlatformError as exc:
-            self.ctx.ledger.failed(kind, key, exc.message)
-            raise
+        ledger says so with the reason, so no intended object is ever left unexplained. A create that
+        got no answer is looked up the way a crash's intent is, and made again only when Asana lacks it."""
+        entry = self.ctx.ledger.get(kind, key)
+        if entry is not None and (kind, key) in self._unanswered:  # an earlier try may have made it
+            found = await self._reconciler.find(entry, member)
+            if found is not None:
+                self._unanswered.discard((kind, key))
+                return found
+        for attempt in range(1, UNKNOWN_OUTCOME_TRIES + 1):
+            try:
+                made = await member.client.post(path, body, once=True)
+                self._unanswered.discard((kind, key))
+                return made
+            except OutcomeUnknown:
+                self._unanswered.add((kind, key))  # the intent stays open until it is settled
+                found = await self._reconciler.find(entry, member) if entry is not None else None
+                if found is not None:
+                    self._unanswered.discard((kind, key))
+                    return found
+                if attempt == UNKNOWN_OUTCOME_TRIES:
+                    raise
+            except PlatformError as exc:
+                self.ctx.ledger.failed(kind, key, exc.message)
+                raise
+        raise AssertionError("unreachable: the last try returns or raises")
 
     # -- custom fields and tags -------------------------------------------------------------------
     async def ensure_field(self, role: str, member: Member) -> FieldState | None:
@@ -156,6 +179,12 @@ class Builder:
         entry = self.ctx.ledger.intent(
             "project", key, actor=member.label, attrs={"name": plan.name, "department": department}
         )
+        if entry.platform_id and entry.status == "created":  # made, its setup cut short: finish that
+            project = ProjectState(key, entry.platform_id, plan.name, department, [],
+                                   entry.actor or member.label)
+            await self._finish_setup(project)
+            self.state.projects[key] = project
+            return project
         body: dict[str, Any] = {
             "name": plan.name,
             "notes": plan.notes,
@@ -274,7 +303,10 @@ class Builder:
             attrs["priority"] = task.priority
         if self.state.fields.get("status"):
             attrs["status"] = status_of(task, len(project.sections))
-        for tag in self.tag_gids(task):
+        tags = self.tag_gids(task)
+        if tags:  # its gid first: a tag call that fails must not leave the task to be made again
+            self.ctx.ledger.created("task", task.key, state.gid)
+        for tag in tags:
             await member.client.post(f"/tasks/{state.gid}/addTag", {"tag": tag})
             attrs.setdefault("tags", []).append(tag)
         self.ctx.record_created("task", task.key, state.gid, attrs, **(progress or {}))

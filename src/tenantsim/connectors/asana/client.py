@@ -150,8 +150,11 @@ class AsanaClient:
         response = await self._request("GET", path, params=params or None)
         return response.json().get("data")
 
-    async def post(self, path: str, data: dict[str, Any], **params: Any) -> Any:
-        response = await self._request("POST", path, params=params or None, json={"data": data})
+    async def post(self, path: str, data: dict[str, Any], *, once: bool = False, **params: Any) -> Any:
+        """``once``: a create its caller settles through its intent when no answer comes (the HTTP
+        layer's ``once``)."""
+        response = await self._request("POST", path, params=params or None, json={"data": data},
+                                       once=once)
         return response.json().get("data")
 
     async def put(self, path: str, data: dict[str, Any], **params: Any) -> Any:

@@ -63,7 +63,7 @@ class AsanaReconciler:
             open_intents = [e for e in ledger.entries(kind, ("intent",)) if not e.platform_id]
             for entry in open_intents:
                 member = self.pool.by_label(entry.actor) or self.pool.members[0]
-                found = await self._finders[kind](entry, member)
+                found = await self.find(entry, member)
                 if found is None:
                     ledger.failed(kind, entry.key, NOT_MADE)
                     settled["not_made"] += 1
@@ -78,6 +78,10 @@ class AsanaReconciler:
                 [],
             )
         return settled
+
+    async def find(self, entry: LedgerEntry, member: Member) -> dict[str, Any] | None:
+        """The object this intent made, if Asana has it (a create that got no answer is settled so)."""
+        return await self._finders[entry.kind](entry, member)
 
     # -- helpers ------------------------------------------------------------------------------------
     def _claimed(self, kind: str) -> set[str]:

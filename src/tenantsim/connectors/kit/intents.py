@@ -1,8 +1,9 @@
 """The ledger discipline for one create: an intent before the call, the platform id after.
 
-An intent left without an id (a crash mid-call), or a create refused because the object exists (a
-retried call that had in fact succeeded), is settled by looking the object up and adopting it only if
-the platform made it after the intent was written — so no one else's object is ever claimed.
+An intent left without an id (a crash mid-call, a create that got no answer), or a create refused
+because the object exists (a retried call that had in fact succeeded), is settled by looking the object
+up and adopting it only if the platform made it after the intent was written — so no one else's object
+is ever claimed.
 """
 
 from __future__ import annotations
@@ -13,12 +14,14 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Generic, TypeVar
 
-from tenantsim.errors import HeldByAnotherJob, Skippable
+from tenantsim.errors import HeldByAnotherJob, OutcomeUnknown, Skippable
 from tenantsim.store.ledger_types import Claims, Ledger, LedgerEntry
 
 # The allowance for clock skew between us and the platform is kept small: a wrongly refused adoption
 # leaves an orphan (reported), a wrong one would let cleanup delete someone else's object.
 CLOCK_SKEW = timedelta(seconds=5)
+# A create that got no answer is looked up, then made again when absent, at most this many times.
+UNKNOWN_OUTCOME_TRIES = 3
 
 M = TypeVar("M")
 
@@ -110,14 +113,25 @@ class Intents(Generic[M]):
                 ledger.created(kind, key, str(found[self.id_field]), attrs)
                 return str(found[self.id_field])
         await self.checkpoint()
-        try:
-            made = await create(member)
-        except Skippable:
-            found = await find(member)
-            if not self._ours(found, requested_at, look_first):
-                raise
-            assert found is not None
-            made = found
+        for attempt in range(1, UNKNOWN_OUTCOME_TRIES + 1):
+            try:
+                made = await create(member)
+                break
+            except Skippable:
+                found = await find(member)
+                if not self._ours(found, requested_at, look_first):
+                    raise
+                assert found is not None
+                made = found
+                break
+            except OutcomeUnknown:  # no answer: adopt it if the platform made it, else make it again
+                found = await find(member)
+                if self._ours(found, requested_at, look_first):
+                    assert found is not None
+                    made = found
+                    break
+                if attempt == UNKNOWN_OUTCOME_TRIES:
+                    raise  # the intent stays open: the next try (or start) looks it up first
         ledger.created(kind, key, str(made[self.id_field]), attrs)
         return str(made[self.id_field])
 

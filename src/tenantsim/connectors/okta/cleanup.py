@@ -24,7 +24,7 @@ from tenantsim.connectors.okta.orgconfig import (
     remove_mfa_policy,
 )
 from tenantsim.connectors.okta.pool import OktaClientPool
-from tenantsim.errors import NotFoundOnPlatform, PlatformError
+from tenantsim.errors import NotFoundOnPlatform, PlatformError, Skippable
 from tenantsim.store.ledger_types import LedgerEntry
 
 PENDING = ("created", "intent")
@@ -91,7 +91,11 @@ async def cleanup_job(ctx: JobContext, pool: OktaClientPool) -> dict[str, Any]:
                 await ctx.checkpoint_now()
                 user = await client.get_user(user_id)
                 if user.get("status") != "DEPROVISIONED":
-                    await client.deactivate(user_id)
+                    try:
+                        await client.deactivate(user_id)
+                    except Skippable:  # refused for its status: a resent call whose first went through
+                        if (await client.get_user(user_id)).get("status") != "DEPROVISIONED":
+                            raise
                 await client.delete_user(user_id)  # on a deactivated user, DELETE deletes
                 result["users_deleted"] += 1
         except NotFoundOnPlatform:

@@ -217,8 +217,9 @@ class OktaClient:
                    service_app=auth, **options)
 
     async def call(self, method: str, path: str, *, params: dict[str, Any] | None = None,
-                   json: Any = None, headers: dict[str, str] | None = None) -> Any:
-        response = await self.http.request(method, path, params=params, json=json, headers=headers)
+                   json: Any = None, headers: dict[str, str] | None = None, once: bool = False) -> Any:
+        response = await self.http.request(method, path, params=params, json=json, headers=headers,
+                                           once=once)
         if response.status_code == 204 or not response.content:
             return None
         return response.json()
@@ -276,7 +277,7 @@ class OktaClient:
         if group_ids:
             body["groupIds"] = group_ids
         return dict(await self.call("POST", "/api/v1/users", params={"activate": str(activate).lower()},
-                                    json=body))
+                                    json=body, once=True))
 
     async def update_profile(self, user_id: str, profile: dict[str, Any]) -> dict[str, Any]:
         """Partial update (POST): only the given attributes change."""
@@ -334,7 +335,7 @@ class OktaClient:
 
     async def create_group(self, name: str, description: str) -> dict[str, Any]:
         return dict(await self.call("POST", "/api/v1/groups",
-                                    json={"profile": {"name": name, "description": description}}))
+                                    json={"profile": {"name": name, "description": description}}, once=True))
 
     async def delete_group(self, group_id: str) -> None:
         await self.call("DELETE", f"/api/v1/groups/{group_id}")
@@ -387,7 +388,7 @@ class OktaClient:
 
     async def create_policy(self, policy: dict[str, Any], *, activate: bool = True) -> dict[str, Any]:
         return dict(await self.call("POST", "/api/v1/policies", params={"activate": str(activate).lower()},
-                                    json=policy))
+                                    json=policy, once=True))
 
     async def delete_policy(self, policy_id: str) -> None:
         await self.call("DELETE", f"/api/v1/policies/{policy_id}")
@@ -396,7 +397,8 @@ class OktaClient:
         return list(await self.call("GET", f"/api/v1/policies/{policy_id}/rules"))
 
     async def create_policy_rule(self, policy_id: str, rule: dict[str, Any]) -> dict[str, Any]:
-        return dict(await self.call("POST", f"/api/v1/policies/{policy_id}/rules", json=rule))
+        return dict(await self.call("POST", f"/api/v1/policies/{policy_id}/rules", json=rule,
+                                    once=True))
 
     async def delete_policy_rule(self, policy_id: str, rule_id: str) -> None:
         await self.call("DELETE", f"/api/v1/policies/{policy_id}/rules/{rule_id}")

@@ -78,6 +78,10 @@ def _bearer(scope: Scope) -> str | None:
     return None
 
 
+async def _unanswered(message: Message) -> None:
+    """Where a handled request's answer goes when the fault plan loses it."""
+
+
 class AsanaSandbox(PersistedTenant):
     """An ASGI callable emulating app.asana.com/api/1.0 for one organization and one workspace.
 
@@ -222,7 +226,10 @@ class AsanaSandbox(PersistedTenant):
             state = scope.setdefault("state", {})
             state["asana_user"] = user["gid"]
             state["asana_root"] = scope.get("root_path", "")
-            await self.app(scope, receive, self._counting(send, key))
+            await self.app(scope, receive, _unanswered if fault == "lost" else self._counting(send, key))
+            if fault == "lost":  # done, and the answer never reaches the caller
+                counters.faults += 1
+                await drop_connection(send)
             if writing:
                 self.webhooks.kick(self.store)  # push what this write changed to webhook targets
             if (writing or self.store.dirty) and self.persistence is not None:

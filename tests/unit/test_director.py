@@ -5,6 +5,7 @@ per head, and nobody is moved twice within months."""
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import itertools
 from collections import Counter
 from datetime import UTC, date, datetime, timedelta
@@ -199,3 +200,24 @@ def test_a_redraw_leaves_out_the_kinds_that_found_nobody() -> None:
         assert kind not in tried
         tried.add(kind)
     assert tried == {kind for kind, rate in chosen.rates().items() if rate > 0}
+
+
+def test_a_persons_groups_are_their_department_office_team_and_communities() -> None:
+    async def founded() -> Company:
+        content = OfflineContentProvider(9)
+        return found_company(await content.org_plan("technology", 300), 9, START)
+
+    company = asyncio.run(founded())
+    keys = [g.key for g in company.groups]
+    for person in company.present_people():
+        groups = company.groups_of(person)
+        gathered = [g.key for g in company.groups
+                    if (g.kind, g.department if g.kind == "department" else g.location)
+                    in (("department", person.department), ("location", person.office))]
+        assert groups[:len(gathered)] == gathered  # in the company's own order
+        assert set(groups) - set(gathered) <= {person.team, *person.communities}
+        assert all(k in keys for k in groups)
+        assert person.team is None or person.team in groups
+    # the index follows the list: a group added later is found
+    company.groups.append(dataclasses.replace(company.groups[0], key="g-new"))
+    assert company.group("g-new") is not None

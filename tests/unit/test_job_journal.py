@@ -153,3 +153,21 @@ def test_without_a_writer_every_change_is_written_at_once(engine: Engine) -> Non
     fresh = SqlLedger(engine, "job_1", "okta").get("user", "u1")
     assert fresh is not None and fresh.status == "failed" and fresh.attrs == {"x": 1}
     assert ledger.entries("user", statuses=["failed"]) and ledger.counts() == {}
+
+
+async def test_rows_under_a_parent_are_found_the_same_in_memory_and_in_the_database(engine: Engine) -> None:
+    journal = JobJournal(engine, "job_1", writer=writer_for(engine))
+    ledger = SqlLedger(engine, "job_1", "okta", journal)
+    for person, apps in (("p1", ("a1", "a2")), ("p2", ("a1",))):
+        ledger.intent("user", person)
+        for app in apps:
+            ledger.intent("app_assignment", f"{person}>{app}", parent_key=person)
+            ledger.created("app_assignment", f"{person}>{app}", person)
+    ledger.failed("app_assignment", "p1>a2", "refused")
+    await ledger.flush()
+    restarted = SqlLedger(engine, "job_1", "okta", JobJournal(engine, "job_1", writer=writer_for(engine)))
+    for view in (ledger, restarted, SqlLedger(engine, "job_1", "okta")):  # memory, reloaded, no cache
+        assert [e.key for e in view.entries("app_assignment", parent_key="p1")] == ["p1>a1", "p1>a2"]
+        assert [e.key for e in view.entries("app_assignment", ["created"], parent_key="p1")] == ["p1>a1"]
+        assert [e.key for e in view.entries("app_assignment", parent_key="p2")] == ["p2>a1"]
+        assert view.entries("user", parent_key="p1") == []

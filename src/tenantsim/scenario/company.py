@@ -87,6 +87,26 @@ class GroupSpec:
 
 
 @dataclass
+class _GroupIndex:
+    source: list[GroupSpec]
+    size: int
+    by_key: dict[str, GroupSpec]
+    order: dict[str, int]  # a group's place in the company's list (groups_of keeps that order)
+    gathering: dict[tuple[str, str | None], list[str]]  # ("department", name) / ("location", office)
+
+    @classmethod
+    def of(cls, groups: list[GroupSpec]) -> _GroupIndex:
+        gathering: dict[tuple[str, str | None], list[str]] = {}
+        for group in groups:
+            if group.kind == "department":
+                gathering.setdefault(("department", group.department), []).append(group.key)
+            elif group.kind == "location":
+                gathering.setdefault(("location", group.location), []).append(group.key)
+        return cls(groups, len(groups), {g.key: g for g in reversed(groups)},
+                   {g.key: i for i, g in reversed(list(enumerate(groups)))}, gathering)
+
+
+@dataclass
 class ProjectPlan:
     """A piece of the company's work: what it is, whose it is, and where it stands."""
 
@@ -152,7 +172,17 @@ class Company:
         return next((d for d in self.departments if d.name == name), None)
 
     def group(self, key: str) -> GroupSpec | None:
-        return next((g for g in self.groups if g.key == key), None)
+        return self._group_index().by_key.get(key)
+
+    def _group_index(self) -> _GroupIndex:
+        """The groups by key and by what they gather, kept beside the fields (``asdict`` and ``==`` see
+        only fields) and made again if the list is replaced or changes length: a person's groups are
+        asked for on every change to them, and a large company has hundreds of groups to scan."""
+        index: _GroupIndex | None = self.__dict__.get("_groups_index")
+        if index is None or index.source is not self.groups or index.size != len(self.groups):
+            index = _GroupIndex.of(self.groups)
+            self.__dict__["_groups_index"] = index
+        return index
 
     def department_group(self, department: str) -> str | None:
         return next(
@@ -164,15 +194,12 @@ class Company:
 
     def groups_of(self, person: Employee) -> list[str]:
         """The group keys a person belongs in: department, office, team, communities."""
-        keys = [
-            g.key
-            for g in self.groups
-            if (g.kind == "department" and g.department == person.department)
-            or (g.kind == "location" and g.location == person.office)
-        ]
-        if person.team and self.group(person.team) is not None:
+        index = self._group_index()
+        keys = sorted(index.gathering.get(("department", person.department), [])
+                      + index.gathering.get(("location", person.office), []), key=index.order.__getitem__)
+        if person.team and person.team in index.by_key:
             keys.append(person.team)
-        keys.extend(k for k in person.communities if self.group(k) is not None and k not in keys)
+        keys.extend(k for k in person.communities if k in index.by_key and k not in keys)
         return keys
 
     def apps_of(self, person: Employee) -> list[str]:

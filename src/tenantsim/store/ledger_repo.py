@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from sqlalchemy import Engine, and_, func, select
@@ -52,6 +52,9 @@ class SqlLedger:
         self._cached = self.journal.writer is not None
         self._loaded: dict[tuple[str, str], LedgerEntry] | None = None
         self._by_kind: dict[str, dict[str, LedgerEntry]] = {}
+        # (kind, parent key) -> rows: a person's grants without a scan of every grant (a row's parent
+        # is set by its intent and never changes)
+        self._by_parent: dict[tuple[str, str | None], dict[str, LedgerEntry]] = {}
 
     @property
     def _rows(self) -> dict[tuple[str, str], LedgerEntry]:
@@ -62,7 +65,7 @@ class SqlLedger:
                 found = [_entry(r) for r in conn.execute(query)]
             self._loaded = {(e.kind, e.key): e for e in found}
             for entry in found:
-                self._by_kind.setdefault(entry.kind, {})[entry.key] = entry
+                self._index(entry)
         return self._loaded
 
     def _row(self, kind: str, key: str) -> LedgerEntry | None:
@@ -87,7 +90,7 @@ class SqlLedger:
                             attrs=_frozen(attrs or {}), recorded_at=utcnow())
         if self._cached:
             self._rows[(kind, key)] = entry
-            self._by_kind.setdefault(kind, {})[key] = entry
+            self._index(entry)
         self.journal.row(self.platform, entry, new=True)
         self.journal.changed()
         return entry
@@ -127,24 +130,39 @@ class SqlLedger:
         self.journal.row(self.platform, entry)
         self.journal.changed(ahead=ahead)
 
+    def _index(self, entry: LedgerEntry) -> None:
+        self._by_kind.setdefault(entry.kind, {})[entry.key] = entry
+        self._by_parent.setdefault((entry.kind, entry.parent_key), {})[entry.key] = entry
+
     def get(self, kind: str, key: str) -> LedgerEntry | None:
         return self._row(kind, key)
 
-    def entries(self, kind: str | None = None, statuses: Sequence[str] | None = None) -> list[LedgerEntry]:
+    def entries(self, kind: str | None = None, statuses: Sequence[str] | None = None, *,
+                parent_key: str | None = None) -> list[LedgerEntry]:
         if not self._cached:
-            return self._read_entries(kind, statuses)
-        every = self._rows  # loads the rows (and their index by kind) on first use
-        rows = every.values() if kind is None else self._by_kind.get(kind, {}).values()
+            return self._read_entries(kind, statuses, parent_key)
+        every = self._rows  # loads the rows (and their indexes) on first use
+        rows: Iterable[LedgerEntry]
+        if kind is not None and parent_key is not None:
+            rows = self._by_parent.get((kind, parent_key), {}).values()
+        elif kind is not None:
+            rows = self._by_kind.get(kind, {}).values()
+        else:
+            rows = every.values() if parent_key is None else [e for e in every.values()
+                                                              if e.parent_key == parent_key]
         if statuses is None:
             return list(rows)
         wanted = set(statuses)
         return [e for e in rows if e.status in wanted]
 
-    def _read_entries(self, kind: str | None, statuses: Sequence[str] | None) -> list[LedgerEntry]:
+    def _read_entries(self, kind: str | None, statuses: Sequence[str] | None,
+                      parent_key: str | None) -> list[LedgerEntry]:
         mine = and_(ledger.c.job_id == self.job_id, ledger.c.platform == self.platform)
         query = select(ledger).where(mine).order_by(ledger.c.id)
         if kind is not None:
             query = query.where(ledger.c.kind == kind)
+        if parent_key is not None:
+            query = query.where(ledger.c.parent_key == parent_key)
         if statuses is not None:
             query = query.where(ledger.c.status.in_(list(statuses)))
         with self.engine.connect() as conn:

@@ -100,7 +100,8 @@ async def _converge_apps(state: OrgState, person: Employee, uid: str) -> None:
     ledger = state.ctx.ledger
     want = {state.apps[label.lower()]["id"]: state.apps[label.lower()] for label in person.apps
             if label.lower() in state.apps}
-    held = {str(e.attrs.get("app_id")): e for e in ledger.entries("app_assignment", statuses=["created"])
+    held = {str(e.attrs.get("app_id")): e
+            for e in ledger.entries("app_assignment", statuses=["created"], parent_key=person.key)
             if e.attrs.get("user_key") == person.key}
     for app_id, app in want.items():
         if app_id not in held:

@@ -48,29 +48,26 @@ class Builder:
         """The create call behind an intent: when Asana refuses (after the HTTP layer's retries), the
         ledger says so with the reason, so no intended object is ever left unexplained. A create that
         got no answer is looked up the way a crash's intent is, and made again only when Asana lacks it."""
-        entry = self.ctx.ledger.get(kind, key)
-        if entry is not None and (kind, key) in self._unanswered:  # an earlier try may have made it
-            found = await self._reconciler.find(entry, member)
-            if found is not None:
-                self._unanswered.discard((kind, key))
-                return found
-        for attempt in range(1, UNKNOWN_OUTCOME_TRIES + 1):
-            try:
-                made = await member.client.post(path, body, once=True)
-                self._unanswered.discard((kind, key))
-                return made
-            except OutcomeUnknown:
-                self._unanswered.add((kind, key))  # the intent stays open until it is settled
-                found = await self._reconciler.find(entry, member) if entry is not None else None
+        entry, attempt = self.ctx.ledger.get(kind, key), 0
+        while True:
+            attempt += 1
+            if entry is not None and (kind, key) in self._unanswered:  # an earlier try may have made it
+                found = await self._reconciler.find(entry, member)
                 if found is not None:
                     self._unanswered.discard((kind, key))
                     return found
+            try:
+                made = await member.client.post(path, body, once=True)
+            except OutcomeUnknown:
+                self._unanswered.add((kind, key))  # the intent stays open until it is settled
                 if attempt == UNKNOWN_OUTCOME_TRIES:
                     raise
+                continue
             except PlatformError as exc:
                 self.ctx.ledger.failed(kind, key, exc.message)
                 raise
-        raise AssertionError("unreachable: the last try returns or raises")
+            self._unanswered.discard((kind, key))
+            return made
 
     # -- custom fields and tags -------------------------------------------------------------------
     async def ensure_field(self, role: str, member: Member) -> FieldState | None:

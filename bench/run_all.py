@@ -23,6 +23,7 @@ BENCHMARKS = [
     ("utilisation", "bench.utilisation", "Okta seed of 1,000 users, Asana job with 3 tokens, capacity 50"),
     ("enterprise_seed", "bench.enterprise", "Okta seed of 5,000 users and its cleanup"),
     ("throughput", "bench.throughput", "calls per second and CPU per call, emulators without limits"),
+    ("asana_emulator", "bench.asana_emulator", "Asana emulator CPU per call as 500 jobs fill its workspace"),
     ("scale", "bench.scale", "1,000 concurrent jobs in one server"),
     ("api", "bench.api_latency", "API latency with 10,000 jobs and 1,000,000 activity rows"),
     ("realism", "bench.realism", "a simulated month of an Okta and an Asana company, read back and measured"),
@@ -124,6 +125,17 @@ def rows() -> list[tuple[str, str, str, str]]:
     layer_cpu = (through.get("http_layer_alone") or {}).get("client_cpu_ms_per_call")
     out.append(("…of which the HTTP layer alone (pacing, retries, httpx)", fmt(layer_cpu, 2, " ms"), "≤ 1 ms",
                 verdict(check(layer_cpu, lambda v: v <= 1.0))))
+    emulator = load("asana_emulator")
+    first, last, events = ((emulator.get(part) or {}).get("cpu_ms_per_call")
+                           for part in ("first_jobs", "last_jobs", "events_in_full_workspace"))
+    out.append((f"Asana emulator, one process, {emulator.get('jobs', 500)} jobs' workspace of "
+                f"{emulator.get('users', 500)} people: its CPU per call (the last 25 jobs' calls)",
+                fmt(last, 2, " ms"), "≤ 2 ms", verdict(check(last, lambda v: v <= 2.0))))
+    growth = last / first if first and last else None
+    out.append(("…÷ the same for the first 25 jobs (a nearly empty workspace)", fmt(growth), "≤ 2",
+                verdict(check(growth, lambda v: v <= 2.0))))
+    out.append(("…a running job's event calls in the full workspace (move, tag, complete, comment, read)",
+                fmt(events, 2, " ms"), "≤ 2 ms", verdict(check(events, lambda v: v <= 2.0))))
     api = load("api")
     for key, label in (("get_jobs", "GET /api/jobs"), ("activity_log_random_jobs", "GET activity_log"),
                        ("activity_log_largest_job_paging", "GET activity_log, paging a 200k-row job")):

@@ -181,7 +181,7 @@ class Renderer:
                 "html_notes": html_of(r["notes"], r.get("html_notes")),
                 "hearted": False, "hearts": [], "num_hearts": 0,
                 "liked": False, "likes": [], "num_likes": 0, "is_rendered_as_separator": False,
-                "memberships": memberships, "num_subtasks": len(self.store.subtasks(r["gid"])),
+                "memberships": memberships, "num_subtasks": self.store.count_subtasks(r["gid"]),
                 "assignee": self.ref(r["assignee"]), "custom_fields": fields,
                 "followers": self.refs(r["followers"]), "parent": self.ref(r["parent"]),
                 "projects": [m["project"] for m in memberships], "tags": self.refs(r["tags"]),
@@ -326,10 +326,7 @@ class Renderer:
         return self._select(body, opt_fields) if opt_fields else body
 
     def _latest_status(self, parent: str) -> dict[str, Any] | None:
-        latest = None
-        for record in self.store.of_type("status_update"):
-            if record["parent"] == parent:
-                latest = record
+        latest = self.store.records.last("status_update", "parent", parent)
         return self.compact(latest) if latest is not None else None
 
     def _status_update(self, r: Record) -> dict[str, Any]:

@@ -121,8 +121,7 @@ async def get_attachment(request: Request) -> JSONResponse:
 
 async def get_attachments(request: Request) -> JSONResponse:
     parent = _parent(request, request.query_params.get("parent"))
-    found = [a for a in store_of(request).of_type("attachment") if a["parent"] == parent["gid"]]
-    return page(request, found)
+    return page(request, store_of(request).records.filed("attachment", "parent", parent["gid"]))
 
 
 async def delete_attachment(request: Request) -> JSONResponse:

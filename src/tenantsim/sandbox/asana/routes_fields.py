@@ -100,8 +100,8 @@ async def create_custom_field(request: Request) -> JSONResponse:
         raise ApiError(400, f"resource_subtype: Unsupported custom field type in this sandbox: {subtype}")
     if name.lower() in RESERVED_NAMES:
         raise ApiError(400, f"name: {name} conflicts with a built-in task property")
-    for existing in store.of_type("custom_field"):
-        if existing["workspace"] == workspace["gid"] and existing["name"].lower() == name.lower():
+    for existing in store.records.filed("custom_field", "workspace", workspace["gid"]):
+        if existing["name"].lower() == name.lower():
             raise ApiError(400, f"name: A custom field named {name} already exists in this workspace")
     precision = int(data.get("precision", 0))
     if not 0 <= precision <= 6:
@@ -145,8 +145,7 @@ async def delete_custom_field(request: Request) -> JSONResponse:
 
 async def get_workspace_custom_fields(request: Request) -> JSONResponse:
     workspace = lookup(request, request.path_params["workspace_gid"], "workspace")
-    fields = [f for f in store_of(request).of_type("custom_field") if f["workspace"] == workspace["gid"]]
-    return page(request, fields)
+    return page(request, store_of(request).records.filed("custom_field", "workspace", workspace["gid"]))
 
 
 async def create_enum_option(request: Request) -> JSONResponse:
@@ -243,7 +242,7 @@ async def get_portfolios(request: Request) -> JSONResponse:
     owner = viewer(request) if owner == "me" else owner
     if owner != viewer(request):  # personal access tokens only see their own portfolios
         raise ApiError(403, "owner: You can only list portfolios you own")
-    found = [p for p in store.of_type("portfolio") if p["workspace"] == workspace and p["owner"] == owner]
+    found = [p for p in store.records.filed("portfolio", "owner", owner) if p["workspace"] == workspace]
     return page(request, found)
 
 

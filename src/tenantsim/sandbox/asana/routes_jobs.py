@@ -11,6 +11,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
+from tenantsim.sandbox.asana.record_links import IN_PROJECT
 from tenantsim.sandbox.asana.store import Record, Store
 from tenantsim.sandbox.asana.web import (
     ApiError,
@@ -59,16 +60,17 @@ def copy_task(store: Store, actor: str, source: Record, *, name: str, include: s
             store.move_to_section(task, store.records[section])
     if "dates" in include:
         task.update({k: source.get(k) for k in ("due_on", "due_at", "start_on", "start_at")})
-    if "tags" in include:
-        task["tags"] = [t for t in source["tags"] if t in store.records]
+    with store.records.relinking(task):  # tags and dependencies are what a task is filed under
+        if "tags" in include:
+            task["tags"] = [t for t in source["tags"] if t in store.records]
+        if "dependencies" in include:
+            task["dependencies"] = [d for d in source.get("dependencies", []) if d in store.records]
     if "followers" in include:
         task["followers"] = list(dict.fromkeys(task["followers"] + source["followers"]))
-    if "dependencies" in include:
-        task["dependencies"] = [d for d in source.get("dependencies", []) if d in store.records]
     if memberships:
         task["custom_values"] = dict(source["custom_values"])
     if "attachments" in include:
-        for attachment in [a for a in store.of_type("attachment") if a["parent"] == source["gid"]]:
+        for attachment in store.records.filed("attachment", "parent", source["gid"]):
             fields = {k: v for k, v in attachment.items()
                       if k not in ("gid", "resource_type", "created_at", "modified_at")}
             store.add("attachment", **{**fields, "parent": task["gid"], "key": secrets.token_urlsafe(16)})
@@ -119,7 +121,7 @@ async def duplicate_project(request: Request) -> JSONResponse:
         for member in store.members_of(source):
             store.add_member(project, member)
     sections = {s["gid"]: store.create_section(project["gid"], s["name"], actor)["gid"]
-                for s in list(store.of_type("section")) if s["project"] == source["gid"]}
+                for s in store.records.filed("section", "project", source["gid"])}
     for setting_gid in source["settings"]:
         setting = store.records.get(setting_gid)
         if setting is not None:
@@ -128,8 +130,7 @@ async def duplicate_project(request: Request) -> JSONResponse:
             project["settings"].append(copied["gid"])
     task_include = {name.removeprefix("task_") for name in include if name.startswith("task_")}
     copies: dict[str, str] = {}
-    tasks = [t for t in store.of_type("task")
-             if any(m["project"] == source["gid"] for m in t["memberships"]) and t["parent"] is None]
+    tasks = [t for t in store.records.filed("task", IN_PROJECT, source["gid"]) if t["parent"] is None]
     for task in tasks:
         section = next(m["section"] for m in task["memberships"] if m["project"] == source["gid"])
         memberships = [(project["gid"], sections.get(section or ""))]
@@ -141,7 +142,8 @@ async def duplicate_project(request: Request) -> JSONResponse:
     if "dependencies" in task_include:  # links between copied tasks point at the copies
         for new_gid in copies.values():
             copied_task = store.records[new_gid]
-            copied_task["dependencies"] = [copies.get(d, d) for d in copied_task.get("dependencies", [])]
+            with store.records.relinking(copied_task):
+                copied_task["dependencies"] = [copies.get(d, d) for d in copied_task.get("dependencies", [])]
     return one(request, _job(store, "duplicate_project", new_project=project["gid"]), 201)
 
 

@@ -49,8 +49,8 @@ async def get_user_task_list_tasks(request: Request) -> JSONResponse:
     """The owner's tasks in that workspace: what they are assigned (``completed_since`` applies)."""
     task_list = lookup(request, request.path_params["user_task_list_gid"], "user_task_list")
     keep = since_filter(request)
-    found = [t for t in store_of(request).of_type("task") if t["assignee"] == task_list["owner"]
-             and t["workspace"] == task_list["workspace"] and keep(t)]
+    found = [t for t in store_of(request).records.filed("task", "assignee", task_list["owner"])
+             if t["workspace"] == task_list["workspace"] and keep(t)]
     return page(request, found)
 
 

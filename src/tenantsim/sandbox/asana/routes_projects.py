@@ -8,6 +8,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
+from tenantsim.sandbox.asana.record_links import IN_PROJECT, IN_SECTION
 from tenantsim.sandbox.asana.store import Record, Store
 from tenantsim.sandbox.asana.web import (
     ApiError,
@@ -85,8 +86,14 @@ async def create_project_in(request: Request) -> JSONResponse:
 
 
 def _projects(store: Store, workspace: str | None, team: str | None, archived: str | None) -> list[Record]:
+    if team is not None:
+        candidates = store.records.filed("project", "team", team)
+    elif workspace is not None:
+        candidates = store.records.filed("project", "workspace", workspace)
+    else:
+        candidates = store.records.filed("project")
     out = []
-    for project in store.of_type("project"):
+    for project in candidates:
         if workspace is not None and project["workspace"] != workspace:
             continue
         if team is not None and project["team"] != team:
@@ -151,7 +158,7 @@ async def delete_project(request: Request) -> JSONResponse:
 
 # -- sections ---------------------------------------------------------------------------------------
 def _sections(store: Store, project: str) -> list[Record]:
-    return [s for s in store.of_type("section") if s["project"] == project]
+    return store.records.filed("section", "project", project)
 
 
 async def get_sections(request: Request) -> JSONResponse:
@@ -205,7 +212,7 @@ async def update_section(request: Request) -> JSONResponse:
 async def delete_section(request: Request) -> JSONResponse:
     store = store_of(request)
     section = lookup(request, request.path_params["section_gid"], "section")
-    if any(m["section"] == section["gid"] for t in store.of_type("task") for m in t["memberships"]):
+    if store.records.count("task", IN_SECTION, section["gid"]):
         raise ApiError(400, "Section must be empty to be deleted")
     if len(_sections(store, section["project"])) <= 1:
         raise ApiError(400, "Cannot delete the last section of a project")
@@ -244,14 +251,13 @@ async def add_task_to_section(request: Request) -> JSONResponse:
 
 
 def _tasks_in(store: Store, *, project: str | None = None, section: str | None = None) -> list[Record]:
-    out = []
-    for task in store.of_type("task"):
-        for membership in task["memberships"]:
-            if (project is None or membership["project"] == project) and (
-                    section is None or membership["section"] == section):
-                out.append(task)
-                break
-    return out
+    if section is not None:
+        return [t for t in store.records.filed("task", IN_SECTION, section)
+                if project is None or any(m["project"] == project and m["section"] == section
+                                          for m in t["memberships"])]
+    if project is not None:
+        return store.records.filed("task", IN_PROJECT, project)
+    return store.records.filed("task")
 
 
 async def get_project_tasks(request: Request) -> JSONResponse:

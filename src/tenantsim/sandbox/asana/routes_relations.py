@@ -62,7 +62,8 @@ async def set_parent(request: Request) -> JSONResponse:
         if parent is None or str(data[field]) not in siblings or str(data[field]) == task["gid"]:
             raise ApiError(400, f"{field}: Not a subtask of the new parent: {data[field]}")
         anchors[field] = str(data[field])
-    task["parent"] = parent["gid"] if parent is not None else None
+    with store.records.relinking(task):
+        task["parent"] = parent["gid"] if parent is not None else None
     others = [g for g in siblings if g != task["gid"]]
     if anchors:
         store.move_task(task, before=anchors.get("insert_before"), after=anchors.get("insert_after"))
@@ -83,7 +84,8 @@ async def remove_project(request: Request) -> JSONResponse:
     assert project is not None
     if any(m["project"] == project["gid"] for m in task["memberships"]):
         store.emit("removed", task, viewer(request), parent=project["gid"])
-        task["memberships"] = [m for m in task["memberships"] if m["project"] != project["gid"]]
+        with store.records.relinking(task):
+            task["memberships"] = [m for m in task["memberships"] if m["project"] != project["gid"]]
         store.touch(task)
     return empty()
 
@@ -167,10 +169,11 @@ def _link(store: Store, dependent: Record, dependency: Record) -> None:
     if _blocks(store, dependency["gid"], dependent["gid"]):
         raise ApiError(400, f"dependencies: Adding {dependency['gid']} would create a dependency cycle")
     for task in (dependent, dependency):
-        count = len(task.get("dependencies", [])) + len(store.dependents(task["gid"]))
+        count = len(task.get("dependencies", [])) + store.count_dependents(task["gid"])
         if count >= MAX_LINKS:
             raise ApiError(400, f"Task {task['gid']} already has {MAX_LINKS} dependencies and dependents")
-    links.append(dependency["gid"])
+    with store.records.relinking(dependent):
+        links.append(dependency["gid"])
     store.touch(dependent)
 
 
@@ -185,7 +188,8 @@ async def add_dependencies(request: Request) -> JSONResponse:
 async def remove_dependencies(request: Request) -> JSONResponse:
     store, task = _paid_task(request)
     gone = {t["gid"] for t in _tasks(store, await body_data(request), "dependencies", task)}
-    task["dependencies"] = [d for d in task.get("dependencies", []) if d not in gone]
+    with store.records.relinking(task):
+        task["dependencies"] = [d for d in task.get("dependencies", []) if d not in gone]
     store.touch(task)
     store.emit("changed", task, viewer(request), field="dependencies")
     return empty()
@@ -202,7 +206,8 @@ async def add_dependents(request: Request) -> JSONResponse:
 async def remove_dependents(request: Request) -> JSONResponse:
     store, task = _paid_task(request)
     for other in _tasks(store, await body_data(request), "dependents", task):
-        other["dependencies"] = [d for d in other.get("dependencies", []) if d != task["gid"]]
+        with store.records.relinking(other):
+            other["dependencies"] = [d for d in other.get("dependencies", []) if d != task["gid"]]
         store.touch(other)
         store.emit("changed", other, viewer(request), field="dependencies")
     return empty()

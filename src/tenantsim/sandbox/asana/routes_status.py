@@ -69,8 +69,8 @@ async def get_statuses(request: Request) -> JSONResponse:
     parent = _parent(request, request.query_params.get("parent"))
     since = request.query_params.get("created_since")
     floor = parse_time(since, "created_since") if since is not None else None
-    found = [s for s in store_of(request).of_type("status_update") if s["parent"] == parent["gid"]
-             and (floor is None or s["created_at"] >= floor)]
+    found = [s for s in store_of(request).records.filed("status_update", "parent", parent["gid"])
+             if floor is None or s["created_at"] >= floor]
     return page(request, found)
 
 

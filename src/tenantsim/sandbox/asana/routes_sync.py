@@ -179,7 +179,7 @@ class Dispatcher:
         self._locks: dict[str, asyncio.Lock] = {}
 
     def kick(self, store: Store) -> None:
-        if not any(True for _ in store.of_type("webhook")):
+        if not store.records.count("webhook"):
             return
         task = asyncio.get_running_loop().create_task(self.deliver(store))
         self._running.add(task)

@@ -10,6 +10,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
+from tenantsim.sandbox.asana.record_links import IN_PROJECT, IN_SECTION
 from tenantsim.sandbox.asana.routes_projects import COLORS
 from tenantsim.sandbox.asana.store import Record, Store, iso
 from tenantsim.sandbox.asana.web import (
@@ -210,10 +211,11 @@ def _new_task(request: Request, store: Store, data: dict[str, Any], parent: Reco
         _schedule(task, data)
         for section in placed:
             store.move_to_section(task, section)
-        for gid in data.get("tags") or []:
-            if store.get(str(gid), "tag") is None:
-                raise unknown_id("tags", gid)
-            task["tags"].append(str(gid))
+        with store.records.relinking(task):
+            for gid in data.get("tags") or []:
+                if store.get(str(gid), "tag") is None:
+                    raise unknown_id("tags", gid)
+                task["tags"].append(str(gid))
         _set_custom_values(store, task, data.get("custom_fields"))
         if data.get("completed"):
             task.update(completed=True, completed_at=time.time(), completed_by=viewer(request))
@@ -265,7 +267,8 @@ async def update_task(request: Request) -> JSONResponse:
     if task["due_on"] != before:
         store.system_story(task, actor, "due_date_changed", f"changed the due date to {task['due_on']}")
     if "assignee" in data:
-        task["assignee"] = _assignee(request, store, data)
+        with store.records.relinking(task):
+            task["assignee"] = _assignee(request, store, data)
         if task["assignee"] and task["assignee"] not in task["followers"]:
             task["followers"].append(task["assignee"])
         name = store.records[task["assignee"]]["name"] if task["assignee"] else "nobody"
@@ -307,8 +310,17 @@ async def get_tasks(request: Request) -> JSONResponse:
             raise unknown_id("assignee", assignee)
         assignee = user["gid"]
     keep = since_filter(request)
+    # The tasks filed under one of the filters (the others are checked below), in list order.
+    if project:
+        candidates = store.records.filed("task", IN_PROJECT, project)
+    elif section:
+        candidates = store.records.filed("task", IN_SECTION, section)
+    elif tag:
+        candidates = store.records.filed("task", "tags", tag)
+    else:
+        candidates = store.records.filed("task", "assignee", assignee) if assignee else []
     out = []
-    for task in store.of_type("task"):
+    for task in candidates:
         if project and not any(m["project"] == project for m in task["memberships"]):
             continue
         if section and not any(m["section"] == section for m in task["memberships"]):
@@ -432,7 +444,8 @@ async def add_tag(request: Request) -> JSONResponse:
     tag = body_ref(store, await body_data(request), "tag", "tag", required=True)
     assert tag is not None
     if tag["gid"] not in task["tags"]:
-        task["tags"].append(tag["gid"])
+        with store.records.relinking(task):
+            task["tags"].append(tag["gid"])
     return empty()
 
 
@@ -441,7 +454,8 @@ async def remove_tag(request: Request) -> JSONResponse:
     task = lookup(request, request.path_params["task_gid"], "task")
     tag = body_ref(store, await body_data(request), "tag", "tag", required=True)
     assert tag is not None
-    task["tags"] = [t for t in task["tags"] if t != tag["gid"]]
+    with store.records.relinking(task):
+        task["tags"] = [t for t in task["tags"] if t != tag["gid"]]
     return empty()
 
 
@@ -454,7 +468,8 @@ async def add_project(request: Request) -> JSONResponse:
     section = body_ref(store, data, "section", "section")
     if not any(m["project"] == project["gid"] for m in task["memberships"]):
         first = store.first_section(project["gid"])
-        task["memberships"].append({"project": project["gid"], "section": first})
+        with store.records.relinking(task):
+            task["memberships"].append({"project": project["gid"], "section": first})
     if section is not None:
         store.move_to_section(task, section)
     return empty()
@@ -476,8 +491,7 @@ async def add_followers(request: Request) -> JSONResponse:
 # -- stories ----------------------------------------------------------------------------------------
 async def get_stories(request: Request) -> JSONResponse:
     task = lookup(request, request.path_params["task_gid"], "task")
-    stories = [s for s in store_of(request).of_type("story") if s["task"] == task["gid"]]
-    return page(request, stories)
+    return page(request, store_of(request).records.filed("story", "task", task["gid"]))
 
 
 async def create_story(request: Request) -> JSONResponse:
@@ -552,7 +566,7 @@ async def get_tags(request: Request) -> JSONResponse:
         raise missing("workspace")
     if store_of(request).get(workspace, "workspace") is None:
         raise unknown_id("workspace", workspace)
-    return page(request, [t for t in store_of(request).of_type("tag") if t["workspace"] == workspace])
+    return page(request, store_of(request).records.filed("tag", "workspace", workspace))
 
 
 async def get_tag(request: Request) -> JSONResponse:
@@ -581,7 +595,7 @@ async def get_task_tags(request: Request) -> JSONResponse:
 
 async def get_tag_tasks(request: Request) -> JSONResponse:
     tag = lookup(request, request.path_params["tag_gid"], "tag")
-    return page(request, [t for t in store_of(request).of_type("task") if tag["gid"] in t["tags"]])
+    return page(request, store_of(request).records.filed("task", "tags", tag["gid"]))
 
 
 ROUTES = [

@@ -1,6 +1,7 @@
 """An Asana store's tenant data as JSON-friendly values and back: what ``persist.py`` saves.
 
-Records are already plain dicts. The organization, the workspace and the teams are the very records in
+Records are already plain dicts, saved in list order (their order in the file is their order again on
+load). The organization, the workspace and the teams are the very records in
 ``records`` (routes change them in place), so they are saved by gid and re-linked on load. The gid
 generator's state is saved too: gids issued after a restore continue the sequence, never repeat it.
 """
@@ -10,6 +11,7 @@ from __future__ import annotations
 import random
 from typing import Any
 
+from tenantsim.sandbox.asana.record_table import RecordTable
 from tenantsim.sandbox.asana.store import Store
 from tenantsim.sandbox.persist import rng_state, set_rng_state
 
@@ -21,7 +23,7 @@ def dump_store(store: Store) -> dict[str, Any]:
         "seed": store.seed,
         "rng": rng_state(store._rng),
         "next_gid": store._next_gid,
-        "records": list(store.records.values()),
+        "records": store.records.in_order(),
         "trash": list(store.trash.values()),
         "tokens": store.tokens,
         "user_order": store.user_order,
@@ -39,7 +41,7 @@ def load_store(data: dict[str, Any]) -> Store:
     store._rng = random.Random()
     set_rng_state(store._rng, data["rng"])
     store._next_gid = int(data["next_gid"])
-    store.records = {str(r["gid"]): r for r in data["records"]}
+    store.records = RecordTable(data["records"])
     store.trash = {str(r["gid"]): r for r in data["trash"]}
     store.tokens = {str(token): str(gid) for token, gid in data["tokens"].items()}
     store.user_order = [str(gid) for gid in data["user_order"]]

@@ -1,5 +1,7 @@
 """The emulated Asana domain: one organization with teams, one plain workspace, users with tokens, and
-everything they create. Records are plain dicts keyed by gid; ``render.py`` turns them into responses.
+everything they create. Records are plain dicts keyed by gid in a ``RecordTable`` (``record_table.py``),
+which files them by type and by what they link to, so that lists are read without scanning the
+workspace; ``render.py`` turns records into responses.
 
 Deterministic from ``seed``: the same seed gives the same gids, names and tokens.
 """
@@ -13,7 +15,8 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
-Record = dict[str, Any]
+from tenantsim.sandbox.asana.record_links import IN_PROJECT, IN_SECTION
+from tenantsim.sandbox.asana.record_table import Record, RecordTable
 
 FIRST_NAMES = ("Ava", "Liam", "Maya", "Noah", "Zoe", "Ethan", "Priya", "Lucas", "Chloe", "Omar", "Hana",
                "Diego", "Ingrid", "Kofi", "Lena", "Mateo", "Nora", "Ravi", "Sofia", "Tariq", "Una",
@@ -44,7 +47,7 @@ class Store:
         self.seed = seed
         self._rng = random.Random(seed)
         self._next_gid = 1_200_000_000_000_000 + self._rng.randrange(10**12)
-        self.records: dict[str, Record] = {}
+        self.records = RecordTable()
         self.trash: dict[str, Record] = {}
         self.tokens: dict[str, str] = {}  # token -> user gid
         self.user_order: list[str] = []
@@ -173,7 +176,7 @@ class Store:
         The parent's ``members`` list is the truth; records are made (or dropped) to match it."""
         kind = MEMBERSHIP_TYPES[parent["resource_type"]]
         members = self.members_of(parent)
-        existing = {r["member"]: r for r in self.of_type(kind) if r["parent"] == parent["gid"]}
+        existing = {r["member"]: r for r in self.records.filed(kind, "parent", parent["gid"])}
         for member, record in existing.items():
             if member not in members:
                 del self.records[record["gid"]]
@@ -209,47 +212,36 @@ class Store:
 
     def user_task_list(self, user: str, workspace: str) -> Record:
         """A user's My Tasks in a workspace: made on first use, then the same gid for good."""
-        for record in self.of_type("user_task_list"):
-            if record["owner"] == user and record["workspace"] == workspace:
+        for record in self.records.filed("user_task_list", "owner", user):
+            if record["workspace"] == workspace:
                 return record
         self.dirty = True
         return self.add("user_task_list", name="My Tasks", owner=user, workspace=workspace)
 
     def dependents(self, task_gid: str) -> list[Record]:
-        return [t for t in self.of_type("task") if task_gid in t.get("dependencies", [])]
+        return self.records.filed("task", "dependencies", task_gid)
 
     def drop_children(self, parent_gid: str) -> None:
         """Remove the memberships, status updates and attachments that belong to a deleted object."""
-        for record in list(self.records.values()):
-            if record["resource_type"] in OWNED_BY_PARENT and record.get("parent") == parent_gid:
+        for kind in OWNED_BY_PARENT:
+            for record in self.records.filed(kind, "parent", parent_gid):
                 del self.records[record["gid"]]
 
     def reorder(self, record: Record, *, before: str | None = None, after: str | None = None) -> None:
-        """Move ``record`` just before or after another record (lists follow ``records`` order)."""
-        gid = record["gid"]
-        items = [(k, v) for k, v in self.records.items() if k != gid]
-        anchor = before if before is not None else after
-        index = next(i for i, (k, _) in enumerate(items) if k == anchor) + (0 if before is not None else 1)
-        items.insert(index, (gid, record))
-        self.records.clear()
-        self.records.update(items)
+        """Move ``record`` just before or after another record (lists follow the records' list order)."""
+        if before is not None:
+            self.records.move(record, before=before)
+        else:
+            self.records.move(record, after=after)
 
     def move_task(self, task: Record, *, before: str | None = None, after: str | None = None,
                   top_of: str | None = None) -> None:
-        """Reorder tasks: lists follow ``records`` order, so move ``task`` in it (in place)."""
-        gid = task["gid"]
-        items = [(k, v) for k, v in self.records.items() if k != gid]
-        index = len(items)
-        if before is not None:
-            index = next(i for i, (k, _) in enumerate(items) if k == before)
-        elif after is not None:
-            index = next(i for i, (k, _) in enumerate(items) if k == after) + 1
-        elif top_of is not None:
-            index = next((i for i, (_, v) in enumerate(items) if v["resource_type"] == "task"
-                          and any(m["section"] == top_of for m in v["memberships"])), len(items))
-        items.insert(index, (gid, task))
-        self.records.clear()
-        self.records.update(items)
+        """Reorder tasks: before or after another task, at the top of a section (before the first other
+        task in it), or (nothing named, or an empty section) last."""
+        if before is None and after is None and top_of is not None:
+            before = next((t["gid"] for t in self.records.filed("task", IN_SECTION, top_of)
+                           if t["gid"] != task["gid"]), None)
+        self.records.move(task, before=before, after=after)
 
     # -- pre-existing work that no cleanup may touch ----------------------------------------------
     def _seed_existing_work(self) -> None:
@@ -285,7 +277,7 @@ class Store:
         comments. A comment on a deleted task and the sections of a deleted project are gone with them."""
         kinds = ("project", "task", "tag", "custom_field", "portfolio", "story")
         found = []
-        for record in self.records.values():
+        for record in self.records.in_order():
             kind = record["resource_type"]
             if record["gid"] in self.preexisting or kind not in kinds:
                 continue
@@ -305,7 +297,7 @@ class Store:
         return record
 
     def of_type(self, resource_type: str) -> Iterator[Record]:
-        return (r for r in self.records.values() if r["resource_type"] == resource_type)
+        return iter(self.records.filed(resource_type))
 
     def user_for_token(self, token: str) -> Record | None:
         gid = self.tokens.get(token)
@@ -346,13 +338,13 @@ class Store:
                          parent=parent, assignee=assignee, due_on=due_on, start_on=extra.get("start_on"),
                          completed=False, completed_at=None, completed_by=None, tags=[],
                          followers=[actor] + ([assignee] if assignee and assignee != actor else []),
-                         memberships=[{"project": p, "section": None} for p in projects or []],
+                         memberships=[{"project": p, "section": self.first_section(p)}
+                                      for p in projects or []],
                          custom_values={}, dependencies=[],
                          resource_subtype=extra.get("resource_subtype", "default_task"),
                          due_at=extra.get("due_at"), start_at=extra.get("start_at"),
                          html_notes=extra.get("html_notes"))
         for membership in task["memberships"]:
-            membership["section"] = self.first_section(membership["project"])
             self.emit("added", task, actor, parent=membership["project"])
         if parent is not None:
             self.emit("added", task, actor, parent=parent)
@@ -363,18 +355,17 @@ class Store:
         return task
 
     def first_section(self, project: str) -> str | None:
-        for record in self.of_type("section"):
-            if record["project"] == project:
-                return str(record["gid"])
-        return None
+        section = self.records.first("section", "project", project)
+        return None if section is None else str(section["gid"])
 
     def move_to_section(self, task: Record, section: Record) -> None:
-        for membership in task["memberships"]:
-            if membership["project"] == section["project"]:
-                membership["section"] = section["gid"]
-                break
-        else:
-            task["memberships"].append({"project": section["project"], "section": section["gid"]})
+        with self.records.relinking(task):
+            for membership in task["memberships"]:
+                if membership["project"] == section["project"]:
+                    membership["section"] = section["gid"]
+                    break
+            else:
+                task["memberships"].append({"project": section["project"], "section": section["gid"]})
         self.touch(task)
 
     def add_story(self, task: Record, actor: str, text: str, html_text: str | None = None) -> Record:
@@ -390,7 +381,13 @@ class Store:
         return story
 
     def subtasks(self, task_gid: str) -> list[Record]:
-        return [r for r in self.of_type("task") if r["parent"] == task_gid]
+        return self.records.filed("task", "parent", task_gid)
+
+    def count_subtasks(self, task_gid: str) -> int:
+        return self.records.count("task", "parent", task_gid)
+
+    def count_dependents(self, task_gid: str) -> int:
+        return self.records.count("task", "dependencies", task_gid)
 
     def delete_task(self, task: Record, actor: str | None = None) -> None:
         """To the trash, with its subtasks (deleting a parent deletes its subtasks in Asana)."""
@@ -398,17 +395,18 @@ class Store:
             self.delete_task(child, actor)
         self.emit("deleted", task, actor)
         for dependent in self.dependents(task["gid"]):
-            dependent["dependencies"] = [d for d in dependent["dependencies"] if d != task["gid"]]
+            with self.records.relinking(dependent):
+                dependent["dependencies"] = [d for d in dependent["dependencies"] if d != task["gid"]]
         self.drop_children(task["gid"])
         self.trash[task["gid"]] = self.records.pop(task["gid"])
 
     def delete_project(self, project: Record) -> None:
         gid = project["gid"]
-        for task in self.of_type("task"):
-            task["memberships"] = [m for m in task["memberships"] if m["project"] != gid]
-        for record in list(self.records.values()):
-            owned = record["resource_type"] in ("section", "custom_field_setting")
-            if owned and record.get("project") == gid:
+        for task in self.records.filed("task", IN_PROJECT, gid):
+            with self.records.relinking(task):
+                task["memberships"] = [m for m in task["memberships"] if m["project"] != gid]
+        for kind in ("section", "custom_field_setting"):
+            for record in self.records.filed(kind, "project", gid):
                 del self.records[record["gid"]]
         for portfolio in self.of_type("portfolio"):
             portfolio["items"] = [item for item in portfolio["items"] if item != gid]
@@ -417,24 +415,24 @@ class Store:
 
     def delete_custom_field(self, field: Record) -> None:
         gid = field["gid"]
-        for record in list(self.records.values()):
-            if record["resource_type"] == "custom_field_setting" and record["custom_field"] == gid:
-                project = self.records.get(record["project"])
-                if project is not None:
-                    project["settings"] = [s for s in project["settings"] if s != record["gid"]]
-                del self.records[record["gid"]]
-            elif record["resource_type"] == "task":
-                record["custom_values"].pop(gid, None)
+        for record in self.records.filed("custom_field_setting", "custom_field", gid):
+            project = self.records.get(record["project"])
+            if project is not None:
+                project["settings"] = [s for s in project["settings"] if s != record["gid"]]
+            del self.records[record["gid"]]
+        for task in self.of_type("task"):  # values are not filed: a rare call, a scan of the tasks
+            task["custom_values"].pop(gid, None)
         del self.records[gid]
 
     def delete_tag(self, tag: Record) -> None:
-        for task in self.of_type("task"):
-            task["tags"] = [t for t in task["tags"] if t != tag["gid"]]
+        for task in self.records.filed("task", "tags", tag["gid"]):
+            with self.records.relinking(task):
+                task["tags"] = [t for t in task["tags"] if t != tag["gid"]]
         del self.records[tag["gid"]]
 
     def discard_task(self, task: Record) -> None:
         """Undo a create that failed validation half-way (Asana creates are atomic)."""
-        for story in [s for s in self.of_type("story") if s["task"] == task["gid"]]:
+        for story in self.records.filed("story", "task", task["gid"]):
             del self.records[story["gid"]]
         gone = {task["gid"]}
         self.events = [e for e in self.events if e["resource"] not in gone and e["parent"] not in gone

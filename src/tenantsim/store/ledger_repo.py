@@ -19,12 +19,16 @@ def _entry(row: Any) -> LedgerEntry:
                        recorded_at=row.created_at)
 
 
+_PLAIN = frozenset({str, int, float, bool, type(None)})
+
+
 def _copied(value: Any) -> Any:
-    """A copy of a JSON value's lists and dicts (attrs hold JSON; ``copy.deepcopy`` is ten times slower)."""
+    """A copy of a JSON value's lists and dicts (attrs hold JSON; ``copy.deepcopy`` is ten times slower).
+    Strings and numbers, most of any record, are taken as they are without a call each."""
     if isinstance(value, dict):
-        return {k: _copied(v) for k, v in value.items()}
+        return {k: v if type(v) in _PLAIN else _copied(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
-        return [_copied(v) for v in value]
+        return [v if type(v) in _PLAIN else _copied(v) for v in value]
     return value
 
 

@@ -227,14 +227,14 @@ class AsanaSandbox(PersistedTenant):
             state["asana_user"] = user["gid"]
             state["asana_root"] = scope.get("root_path", "")
             await self.app(scope, receive, _unanswered if fault == "lost" else self._counting(send, key))
-            if fault == "lost":  # done, and the answer never reaches the caller
-                counters.faults += 1
-                await drop_connection(send)
             if writing:
                 self.webhooks.kick(self.store)  # push what this write changed to webhook targets
             if (writing or self.store.dirty) and self.persistence is not None:
                 self.persistence.changed()
             self.store.dirty = False
+            if fault == "lost":  # done and kept, and the answer never reaches the caller
+                counters.faults += 1
+                await drop_connection(send)
         finally:
             self.gate.leave(gate_key)
 

@@ -275,6 +275,7 @@ async def test_a_sales_org_lives_through_simulated_weeks_and_cleans_up(tmp_path:
         before = await asyncio.to_thread(snapshot, sf)
         users = await asyncio.to_thread(active_users, sf)
         ctx = make_context(tmp_path, job_config(sandbox, base, accounts=10, max_api_capacity=share), seed=5)
+        ctx.progress["sim_now"] = "2026-11-30T09:00:00+00:00"  # a Monday morning, whenever the test runs
         adapter = await connector().open_adapter(ctx)
         assert isinstance(adapter, SalesforceAdapter)
         sim = await Simulation.open(ctx, [adapter])
@@ -322,13 +323,15 @@ async def test_a_sales_org_lives_through_simulated_weeks_and_cleans_up(tmp_path:
         for earlier, later in itertools.pairwise(weeks):  # deals move every week
             assert any(later.get(rid) != stage for rid, stage in earlier.items()), "the pipeline stood still"
         first, last = weeks[0], weeks[-1]
-        along_the_path = any(
+        assert any(
             a[r] in OPEN_STAGES
             and b.get(r) in OPEN_STAGES
             and OPEN_STAGES.index(a[r]) < OPEN_STAGES.index(str(b[r]))
             for a, b in itertools.pairwise(weeks)
             for r in a
-        )  # checked after cleanup, below: everything else is asserted either way
+        ), "no deal moved along the open stages: deals close before they get anywhere"
+        open_deals = [sum(s in OPEN_STAGES for s in w.values()) for w in weeks]
+        assert max(open_deals) <= 3 * open_deals[0], open_deals  # the pipeline is kept up, not piled up
         closed_now = {r for r, s in last.items() if s in ("Closed Won", "Closed Lost")}
         assert closed_now - {
             r for r, s in first.items() if s in ("Closed Won", "Closed Lost")
@@ -375,11 +378,6 @@ async def test_a_sales_org_lives_through_simulated_weeks_and_cleans_up(tmp_path:
         again = await sim.cleanup()
         assert sum(v for k, v in again.items() if k != "errors") == 0  # a second cleanup deletes nothing
         await sim.aclose()
-        if not along_the_path:
-            # A known realism defect, not yet fixed: from some start times every open deal of this small
-            # org closes within its first week (about three in four lost), so no deal is seen moving from
-            # one open stage to a later one. Which start times depends on the wall clock.
-            pytest.xfail("no deal moved along the open stages within a week (deals close too fast)")
 
 
 async def test_cleanup_removes_only_what_the_ledger_holds(tmp_path: Path) -> None:

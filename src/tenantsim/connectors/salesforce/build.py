@@ -37,6 +37,7 @@ from tenantsim.connectors.salesforce.state import (
     LEAD_SOURCES,
     LOST,
     OPEN_STAGES,
+    PIPELINE_PER_ACCOUNT,
     RATINGS,
     STAGE_WEIGHTS,
     WON,
@@ -47,7 +48,6 @@ from tenantsim.scenario.company import Company
 
 ACCOUNTS_BY_SIZE = {"startup": 25, "midsize": 120, "enterprise": 400}
 CONTACTS_PER_ACCOUNT = (1, 4)
-OPEN_DEALS_PER_ACCOUNT = 0.9  # on average
 CLOSED_DEALS_PER_ACCOUNT = 1.2
 CASE_SHARE = 0.45  # accounts with support history
 OPEN_CASE_SHARE = 0.3
@@ -118,15 +118,18 @@ class Plan:
                 continue
             rng = self.ctx.rng("salesforce", "deals", index)
             employees = int(str(account.fields.get("NumberOfEmployees") or 100))
-            open_deals = _poisson(rng, OPEN_DEALS_PER_ACCOUNT)
+            open_deals = _poisson(rng, PIPELINE_PER_ACCOUNT)
             closed_deals = _poisson(rng, CLOSED_DEALS_PER_ACCOUNT)
             for number in range(open_deals + closed_deals):
                 is_open = number < open_deals
                 kind = weighted(rng, DEAL_KINDS)
                 label = rng.choice(DEAL_NAMES[kind])
+                attrs: dict[str, Any] = {}
                 if is_open:
                     stage = rng.choices(OPEN_STAGES, weights=STAGE_WEIGHTS)[0]
                     close = self.today + timedelta(days=rng.randint(14, 120))
+                    # In its stage for a few days already: the pipeline does not all move at once.
+                    attrs["moved_at"] = (self.today - timedelta(days=rng.uniform(0, 10))).isoformat()
                 else:
                     stage = WON if rng.random() < HISTORIC_WIN_RATE else LOST
                     close = self.today - timedelta(days=rng.randint(5, 300))
@@ -147,7 +150,7 @@ class Plan:
                     Item(
                         f"opp:{index}:{number}",
                         fields,
-                        {"name": name, "stage": stage, "owner": fields["OwnerId"]},
+                        {"name": name, "stage": stage, "owner": fields["OwnerId"], **attrs},
                         account.key,
                     )
                 )
@@ -329,6 +332,6 @@ def build_total(config: dict[str, Any]) -> int:
     """About how many records the build makes (progress and ETA)."""
     accounts = account_count(config)
     per_account = (
-        2.5 + OPEN_DEALS_PER_ACCOUNT * 2 + CLOSED_DEALS_PER_ACCOUNT + CASE_SHARE * 2.5 + LEADS_PER_ACCOUNT
+        2.5 + PIPELINE_PER_ACCOUNT * 2 + CLOSED_DEALS_PER_ACCOUNT + CASE_SHARE * 2.5 + LEADS_PER_ACCOUNT
     )
     return int(accounts * per_account) + 1

@@ -26,6 +26,7 @@ from tenantsim.connectors.salesforce.state import (
     LEAD_SOURCES,
     MEETING_SUBJECTS,
     OPEN_STAGES,
+    PIPELINE_PER_ACCOUNT,
     SOBJECT,
     OrgUser,
     Record,
@@ -69,8 +70,16 @@ class Creating:
         return user.id in support and user.id not in sales
 
     def _account_for(self, user: OrgUser, rng: random.Random) -> Record | None:
-        accounts = records(self.ctx.ledger, "account")
-        return rng.choice(self._own_first(accounts, user)) if accounts else None
+        """One of the person's accounts, one with no deal in progress if they have such."""
+        accounts = self._own_first(records(self.ctx.ledger, "account"), user)
+        busy = {d.parent_key for d in open_opportunities(self.ctx.ledger)}
+        return rng.choice([a for a in accounts if a.key not in busy] or accounts) if accounts else None
+
+    def _pipeline_full(self) -> bool:
+        """The open pipeline holds as many deals as the book of business carries (new deals come as the
+        old ones close, so it stays about the size the build made it)."""
+        accounts = len(records(self.ctx.ledger, "account"))
+        return len(open_opportunities(self.ctx.ledger)) >= PIPELINE_PER_ACCOUNT * accounts
 
     def _name(self, record: Record) -> str:
         return str(
@@ -88,6 +97,8 @@ class Creating:
             return True
         if self._is_support(user):
             choice = weighted(rng, (("case", 0.5), ("follow_up", 0.5)))
+        elif self._pipeline_full():  # every account has its deal in progress: work the leads instead
+            choice = weighted(rng, (("follow_up", 0.6), ("lead", 0.4)))
         else:
             choice = weighted(rng, (("follow_up", 0.45), ("opportunity", 0.3), ("lead", 0.25)))
         if choice == "follow_up":
@@ -167,7 +178,12 @@ class Creating:
             self.ctx,
             self.client,
             "opportunity",
-            Item(key, fields, {"name": name, "stage": stage, "owner": user.id}, account.key),
+            Item(
+                key,
+                fields,
+                {"name": name, "stage": stage, "owner": user.id, "moved_at": at.isoformat()},
+                account.key,
+            ),
         )
         if made:
             self.ctx.checkpoint(**{LAST_EVENT: seq})

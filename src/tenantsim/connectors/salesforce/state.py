@@ -46,6 +46,9 @@ OPEN_STAGES = (
 WON, LOST = "Closed Won", "Closed Lost"
 # Where a new org's open pipeline sits: mostly early, thinning towards negotiation.
 STAGE_WEIGHTS = (0.22, 0.2, 0.16, 0.13, 0.1, 0.08, 0.07, 0.04)
+# Deals in progress per account the org holds, on average: what the build opens, and what the reps keep
+# up after it (a new deal opens as an old one closes, so the pipeline grows with the accounts only).
+PIPELINE_PER_ACCOUNT = 1.0
 CASE_OPEN = ("New", "Working", "Escalated")
 CASE_CLOSED = "Closed"
 CASE_PRIORITIES = (("High", 0.2), ("Medium", 0.55), ("Low", 0.25))

@@ -43,9 +43,12 @@ from tenantsim.connectors.salesforce.state import (
     win_chance,
 )
 
-CONVERT_SHARE = 0.5  # of leads that close: converted, the rest disqualified
+CONVERT_SHARE = 0.25  # of leads that close: converted (B2B lead conversion is 10–30 %), the rest disqualified
 PUSH_SHARE = 0.15  # stage moves that also push the close date out
 STAGE_REST = timedelta(days=4)  # a deal spends at least this long in a stage before it moves on
+DROP_SHARE = 0.08  # stage moves where the buyer walks away instead (no budget, a competitor): lost
+CLOSING_STAGE = OPEN_STAGES.index("Proposal/Price Quote")  # a deal is decided from here on...
+GONE_DARK = timedelta(days=21)  # ...or, earlier, once nobody has moved it for three weeks: lost
 CASE_REST = timedelta(days=2)  # a case is picked up, then worked at least this long before it closes
 
 Handler = Callable[["Work", int, OrgUser, random.Random, datetime], Awaitable[bool]]
@@ -75,6 +78,8 @@ class Work(Creating):
         index = OPEN_STAGES.index(stage)
         if index == len(OPEN_STAGES) - 1:  # negotiation done: the deal closes
             return await self._close_deal(seq, user, rng, at, deal)
+        if rng.random() < DROP_SHARE:
+            return await self._close_deal(seq, user, rng, at, deal, won=False)
         target = OPEN_STAGES[index + 1]
         body: dict[str, Any] = {"StageName": target}
         if rng.random() < PUSH_SHARE:
@@ -119,48 +124,61 @@ class Work(Creating):
 
     # -- complete --------------------------------------------------------------------------------------
     async def complete_task(self, seq: int, user: OrgUser, rng: random.Random, at: datetime) -> bool:
-        deals, cases, leads = (
-            open_opportunities(self.ctx.ledger),
-            open_cases(self.ctx.ledger),
-            open_leads(self.ctx.ledger),
-        )
-        support = self._is_support(user)
-        draw = rng.random()
+        deals = [d for d in open_opportunities(self.ctx.ledger) if _decided(d, at)]
+        cases = [
+            c
+            for c in open_cases(self.ctx.ledger)
+            if c.attrs.get("status") != "New" and _rested(c, at, CASE_REST)
+        ]
+        leads = open_leads(self.ctx.ledger)
         todo = [
             t
             for t in records(self.ctx.ledger, "task")
             if t.attrs.get("status") == "Not Started" and t.attrs.get("owner") == user.id
         ]
-        if todo and draw < 0.3:
-            task = rng.choice(todo)
-            await self.client.update("Task", task.id, {"Status": "Completed"})
-            self._record(task, {"status": "Completed"}, seq)
-            self._log(
-                "task_completed",
-                f"{user.name} completed the task “{self._name(task)}”.",
-                "task",
-                task.id,
-                self._name(task),
-            )
-            return True
+        if todo and rng.random() < 0.3:
+            return await self._complete_follow_up(seq, user, rng.choice(todo))
         draw = rng.random()
-        cases = [c for c in cases if c.attrs.get("status") != "New" and _rested(c, at, CASE_REST)]
-        if cases and (support or draw < 0.35 or not (deals or leads)):
+        if cases and (self._is_support(user) or draw < 0.35 or not (deals or leads)):
             return await self._close_case(seq, user, rng.choice(self._own_first(cases, user)))
         if leads and (draw > 0.85 or not deals):
-            return await self._close_lead(seq, user, rng, rng.choice(self._own_first(leads, user)))
+            lead = rng.choice(self._own_first(leads, user))
+            return await self._close_lead(seq, user, rng, at, lead)
         if deals:  # the furthest along of a few: deals close from the end of the path
             mine = self._own_first(deals, user)
             sample = rng.sample(mine, min(3, len(mine)))
             deal = max(sample, key=lambda d: OPEN_STAGES.index(str(d.attrs.get("stage"))))
             return await self._close_deal(seq, user, rng, at, deal)
+        if todo:
+            return await self._complete_follow_up(seq, user, rng.choice(todo))
         return False
 
+    async def _complete_follow_up(self, seq: int, user: OrgUser, task: Record) -> bool:
+        await self.client.update("Task", task.id, {"Status": "Completed"})
+        self._record(task, {"status": "Completed"}, seq)
+        self._log(
+            "task_completed",
+            f"{user.name} completed the task “{self._name(task)}”.",
+            "task",
+            task.id,
+            self._name(task),
+        )
+        return True
+
     async def _close_deal(
-        self, seq: int, user: OrgUser, rng: random.Random, at: datetime, deal: Record
+        self,
+        seq: int,
+        user: OrgUser,
+        rng: random.Random,
+        at: datetime,
+        deal: Record,
+        won: bool | None = None,
     ) -> bool:
+        """Closes the deal, won as its stage makes likely unless ``won`` says how it ended."""
         stage = str(deal.attrs.get("stage"))
-        outcome = WON if rng.random() < win_chance(stage) else LOST
+        if won is None:
+            won = rng.random() < win_chance(stage) and not _rested(deal, at, GONE_DARK)
+        outcome = WON if won else LOST
         await self.client.update(
             "Opportunity", deal.id, {"StageName": outcome, "CloseDate": at.date().isoformat()}
         )
@@ -183,7 +201,9 @@ class Work(Creating):
         )
         return True
 
-    async def _close_lead(self, seq: int, user: OrgUser, rng: random.Random, lead: Record) -> bool:
+    async def _close_lead(
+        self, seq: int, user: OrgUser, rng: random.Random, at: datetime, lead: Record
+    ) -> bool:
         converted = rng.random() < CONVERT_SHARE
         status = LEAD_CONVERTED if converted else LEAD_DEAD
         await self.client.update("Lead", lead.id, {"Status": status})
@@ -206,6 +226,7 @@ class Work(Creating):
                             "name": f"{found.get('Company')}-",
                             "stage": OPEN_STAGES[0],
                             "owner": lead.attrs.get("owner"),
+                            "moved_at": at.isoformat(),
                         }
                         if kind == "opportunity"
                         else {"name": found.get("Company"), "owner": lead.attrs.get("owner")}
@@ -283,6 +304,13 @@ HANDLERS: dict[str, Handler] = {
     "reassign_task": Work.reassign_task,
     "update_priority": Work.update_priority,
 }
+
+
+def _decided(deal: Record, at: datetime) -> bool:
+    """The buyer has decided: the deal sits at a proposal or later and has rested there, or it has gone
+    dark. A real pipeline closes from its end; an early deal is not closed days after it opened."""
+    late = OPEN_STAGES.index(str(deal.attrs.get("stage"))) >= CLOSING_STAGE
+    return (late and _rested(deal, at, STAGE_REST)) or _rested(deal, at, GONE_DARK)
 
 
 def _rested(record: Record, at: datetime, rest: timedelta) -> bool:

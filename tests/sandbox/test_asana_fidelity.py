@@ -23,6 +23,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from tenantsim.sandbox.asana import AsanaSandbox, create_app
+from tenantsim.sandbox.asana import store as asana_store
 from tenantsim.sandbox.asana.store import iso
 from tenantsim.sandbox.asana.web import MAX_UNPAGINATED, TOO_LARGE
 from tests.sandbox.test_asana_spec import Recorder, check
@@ -315,6 +316,38 @@ def test_events_with_sync_tokens(served: tuple[AsanaSandbox, str], api: Recorder
     assert [(e["action"], e["change"]["field"]) for e in later["data"] if e["type"] == "task"] == [
         ("changed", "completed")]
     assert later["sync"] and later["has_more"] is False
+
+
+def test_a_sync_token_older_than_the_event_log_gets_412_and_a_fresh_token(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The log is bounded (a sandbox runs for weeks): a stream that fell behind it is told to resync, as
+    Asana tells one whose token is too old; a stream that kept up reads on."""
+    monkeypatch.setattr(asana_store, "EVENT_LOG_LIMIT", 40)
+    sandbox = create_app(users=2, seed=3)
+    with serve_asgi(sandbox) as url:
+        api = SyncRecorder(f"{url}/api/1.0", sandbox.tokens[0])
+        project = _project(api, "Busy")
+
+        def token() -> str:
+            return str(_raw(api, "GET", "/events", params={"resource": project["gid"]}).json()["sync"])
+
+        behind, current = token(), token()
+        for n in range(60):  # past the log's limit: its oldest quarter is trimmed, more than once
+            api.call("POST", "/tasks", {"name": f"Task {n}", "projects": [project["gid"]]})
+            if n % 10 == 9:
+                read = _raw(api, "GET", "/events", params={"resource": project["gid"], "sync": current})
+                added = [e for e in read.json()["data"] if e["type"] == "task" and e["action"] == "added"]
+                assert read.status_code == 200 and len(added) == 10  # nothing lost to the trimming
+                current = read.json()["sync"]
+        assert len(sandbox.store.events) <= 40
+        stale = _raw(api, "GET", "/events", params={"resource": project["gid"], "sync": behind})
+        assert stale.status_code == 412
+        assert stale.json()["errors"][0]["message"].startswith("Sync token invalid or too old")
+        fresh = stale.json()["sync"]
+        api.call("POST", "/tasks", {"name": "After the resync", "projects": [project["gid"]]})
+        after = _raw(api, "GET", "/events", params={"resource": project["gid"], "sync": fresh}).json()
+        assert [e["resource"]["name"] for e in after["data"] if e["type"] == "task"] == ["After the resync"]
 
 
 class Receiver:

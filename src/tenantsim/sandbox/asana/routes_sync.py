@@ -51,15 +51,13 @@ async def get_events(request: Request) -> JSONResponse:
     record = store.records.get(resource)
     if record is None or record["resource_type"] not in WATCHABLE:
         raise unknown_id("resource", resource)
-    token = request.query_params.get("sync")
-    known = store.sync_tokens.get(token) if token else None
-    if known is None or known[0] != resource:
+    since = store.sync_position(request.query_params.get("sync"), resource)
+    if since is None:
         return JSONResponse({"errors": [{"message": SYNC_INVALID, "help": ERRORS_HELP}],
                              "sync": store.new_sync_token(resource)}, status_code=412)
-    events, position, has_more = store.events_since(resource, known[1], EVENTS_PER_SYNC)
+    events, position, has_more = store.events_since(resource, since, EVENTS_PER_SYNC)
     draw = renderer(request)
-    next_token = secrets.token_hex(16)
-    store.sync_tokens[next_token] = (resource, position)
+    next_token = store.new_sync_token(resource, position)
     return JSONResponse({"data": [draw.event(e) for e in events], "sync": next_token, "has_more": has_more})
 
 
@@ -195,7 +193,7 @@ class Dispatcher:
         if not webhook["active"] or webhook["gid"] not in store.records:
             return
         upto = store.event_seq
-        events = [e for e in store.events if e["seq"] > webhook["position"] and passes(webhook, e)]
+        events = [e for e in store.events_after(webhook["position"]) if passes(webhook, e)]
         if not events:
             webhook["position"] = max(webhook["position"], upto)
             return

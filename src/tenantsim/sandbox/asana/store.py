@@ -8,6 +8,7 @@ Deterministic from ``seed``: the same seed gives the same gids, names and tokens
 
 from __future__ import annotations
 
+import bisect
 import random
 import secrets
 import time
@@ -30,6 +31,10 @@ ORG_DOMAIN = "sandbox-corp.example.com"  # the same company domain as the Okta a
 MEMBERSHIP_TYPES = {"project": "project_membership", "team": "team_membership",
                     "portfolio": "portfolio_membership"}
 # Records that live and die with the object named by their ``parent``.
+# The event log and its sync tokens are bounded, as Asana's are ("the sync token is too old" comes back
+# as 412): a sandbox that runs for weeks keeps the newest events and tokens, not all of them.
+EVENT_LOG_LIMIT = 100_000
+SYNC_TOKEN_LIMIT = 20_000
 OWNED_BY_PARENT = ("project_membership", "team_membership", "portfolio_membership", "status_update",
                    "attachment")
 
@@ -98,12 +103,28 @@ class Store:
         self.dirty = False  # a read created records (lazy memberships, task lists): save them too
         self.events: list[dict[str, Any]] = []
         self.event_seq = 0
+        self.events_floor = 0  # the log holds every event after this seq (older ones were trimmed)
         self.sync_tokens: dict[str, tuple[str, int]] = {}  # token -> (resource gid, last seq seen)
 
-    def new_sync_token(self, resource: str) -> str:
+    def new_sync_token(self, resource: str, position: int | None = None) -> str:
         token = secrets.token_hex(16)
-        self.sync_tokens[token] = (resource, self.event_seq)
+        self.sync_tokens[token] = (resource, self.event_seq if position is None else position)
+        if len(self.sync_tokens) > SYNC_TOKEN_LIMIT:  # the oldest quarter expires (dicts keep order)
+            for old in list(self.sync_tokens)[: SYNC_TOKEN_LIMIT // 4]:
+                del self.sync_tokens[old]
         return token
+
+    def sync_position(self, token: str | None, resource: str) -> int | None:
+        """Where a sync token left ``resource``'s stream; None if unknown, for another resource, or older
+        than the log (the caller answers 412 with a fresh token)."""
+        known = self.sync_tokens.get(token) if token else None
+        if known is None or known[0] != resource or known[1] < self.events_floor:
+            return None
+        return known[1]
+
+    def events_after(self, seq: int) -> list[dict[str, Any]]:
+        """The logged events after ``seq``, in order (the log is ordered by seq)."""
+        return self.events[bisect.bisect_right(self.events, seq, key=lambda e: e["seq"]):]
 
     def scopes_of(self, record: Record) -> set[str]:
         """The gids an event on ``record`` bubbles up to: itself, its task, its projects and sections,
@@ -143,10 +164,13 @@ class Store:
         if action == "changed" and field is not None:
             event["change"] = {"field": field, "action": "changed", "new_value": new_value}
         self.events.append(event)
+        if len(self.events) > EVENT_LOG_LIMIT:  # a quarter at a time: trimming stays rare
+            del self.events[: EVENT_LOG_LIMIT // 4]
+            self.events_floor = self.events[0]["seq"] - 1
 
     def events_since(self, resource: str, seq: int, limit: int) -> tuple[list[dict[str, Any]], int, bool]:
         """Events on (or bubbling up to) ``resource`` after ``seq``: (events, new position, has_more)."""
-        found = [e for e in self.events if e["seq"] > seq and resource in e["scopes"]]
+        found = [e for e in self.events_after(seq) if resource in e["scopes"]]
         if len(found) > limit:
             return found[:limit], found[limit - 1]["seq"], True
         return found, self.event_seq, False

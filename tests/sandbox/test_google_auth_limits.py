@@ -210,3 +210,19 @@ def test_faults_stats_and_reset(served: Served) -> None:
     assert http.get(USERS, params={"customer": "my_customer"}, headers=headers).status_code == 401
     fresh = bearer(http, sandbox.service_account_info(base), sub=sandbox.tenant.admin_email)
     assert http.get(USERS, params={"customer": "my_customer"}, headers=fresh).status_code == 200
+
+
+def test_a_lost_answer_still_makes_the_change(served: Served) -> None:
+    """``lost``: the user is created and kept, and the connection drops before the answer (a gateway
+    timing out): a caller that resends blindly would make it twice."""
+    sandbox, base, http = served
+    headers = bearer(http, sandbox.service_account_info(base), sub=sandbox.tenant.admin_email)
+    http.post("/_sandbox/faults", json={"fault_rate": 1.0, "kinds": ["lost"]})
+    with pytest.raises(httpx.TransportError):
+        http.post(USERS, headers=headers, json={"primaryEmail": "lost.answer@sandbox-corp.example.com",
+                                                "name": {"givenName": "Lost", "familyName": "Answer"},
+                                                "password": "Correct-Horse-42"})
+    http.post("/_sandbox/faults", json={"fault_rate": 0.0})
+    found = http.get(USERS + "/lost.answer@sandbox-corp.example.com", headers=headers)
+    assert found.status_code == 200 and found.json()["name"]["fullName"] == "Lost Answer"
+    assert http.get("/_sandbox/stats").json()["stats"]["buckets"]["user"]["faults"] == 1

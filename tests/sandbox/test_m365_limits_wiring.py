@@ -8,6 +8,7 @@ import asyncio
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import jwt
 import pytest
 from msgraph.generated.models.o_data_errors.o_data_error import ODataError
@@ -117,6 +118,18 @@ def test_the_budget_follows_the_tenant_size() -> None:
 
 
 # -- faults, stats, reset ---------------------------------------------------------------------------------
+def test_a_lost_answer_still_makes_the_change(session: Session) -> None:
+    """``lost``: the group is created and kept, and the connection drops before the answer."""
+    with session.http() as admin, session.http(session.app_token()) as http:
+        admin.post("/_sandbox/faults", json={"fault_rate": 1.0, "kinds": ["lost"]})
+        with pytest.raises(httpx.TransportError):
+            http.post("/v1.0/groups", json={"displayName": "Lost Answer", "mailEnabled": False,
+                                           "mailNickname": "lostanswer", "securityEnabled": True})
+        admin.post("/_sandbox/faults", json={"fault_rate": 0.0})
+        found = http.get("/v1.0/groups", params={"$filter": "displayName eq 'Lost Answer'"})
+        assert [g["mailNickname"] for g in found.json()["value"]] == ["lostanswer"]
+
+
 def test_faults_stats_and_reset(session: Session) -> None:
     with session.http() as admin, session.http(session.app_token()) as http:
         assert admin.post("/_sandbox/faults", json={"fault_rate": 1.0, "kinds": ["error"]}).status_code == 200

@@ -272,3 +272,16 @@ def test_unknown_paths_versions_and_methods(served: Served) -> None:
         f"{V}/sobjects/Account", headers={**bearer, "Content-Type": "application/json"}, content=b"{nope"
     )
     assert bad_json.status_code == 400 and bad_json.json()[0]["errorCode"] == "JSON_PARSER_ERROR"
+
+
+def test_a_lost_answer_still_makes_the_change(served: Served) -> None:
+    """``lost``: the account is created and kept, and the connection drops before the answer."""
+    sandbox, base, http = served
+    bearer = {"Authorization": f"Bearer {access_token(base, sandbox)}"}
+    http.post("/_sandbox/faults", json={"fault_rate": 1.0, "kinds": ["lost"]})
+    with pytest.raises(httpx.TransportError):
+        http.post(f"{V}/sobjects/Account", headers=bearer, json={"Name": "Answer Lost Ltd"})
+    http.post("/_sandbox/faults", json={"fault_rate": 0.0})
+    found = http.get(f"{V}/query", headers=bearer,
+                     params={"q": "SELECT Id FROM Account WHERE Name = 'Answer Lost Ltd'"}).json()
+    assert found["totalSize"] == 1

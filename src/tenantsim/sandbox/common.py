@@ -137,7 +137,7 @@ class FaultPlan:
 
     A fault is a 5xx in the vendor's error format, a dropped connection (``reset``: before the request
     is handled), a lost answer (``lost``: the request is handled, then the connection drops, as when a
-    gateway times out on a slow platform; the Okta and Asana emulators honour it), or a latency spike.
+    gateway times out on a slow platform), or a latency spike.
     ``storm_until`` makes every request 429 until that epoch second (a "429 storm").
     """
 

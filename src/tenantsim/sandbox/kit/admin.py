@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from contextvars import ContextVar
 from typing import Any
 
 from starlette.requests import Request
@@ -30,6 +31,8 @@ from tenantsim.sandbox.common import (
 from tenantsim.sandbox.persist import StatePersistence
 
 BAD_SETTINGS = (ValueError, TypeError, AttributeError)  # what a fault settings body that is no object raises
+# The request being served drew a ``lost`` fault: its answer is made (and kept), then never sent.
+_ANSWER_LOST: ContextVar[bool] = ContextVar("answer_lost", default=False)
 
 
 def locate(scope: Scope, request: Request) -> tuple[str, str]:
@@ -96,6 +99,8 @@ class EmulatorAdmin(PersistedTenant):
         await apply_latency(self.faults, fault)
         if fault == "reset":
             await drop_connection(send)
+        if fault == "lost":  # handled as usual; ``__call__`` drops the connection instead of answering
+            _ANSWER_LOST.set(True)
         return fault
 
     async def _lifespan(self, receive: Receive, send: Send) -> None:
@@ -121,7 +126,13 @@ class EmulatorAdmin(PersistedTenant):
         if path.startswith("/_sandbox/"):
             response = await self._admin(request, path, base)
         else:
-            response = await self._serve(request, path, base, send)
+            lost = _ANSWER_LOST.set(False)
+            try:
+                response = await self._serve(request, path, base, send)
+                if _ANSWER_LOST.get():  # the change is made and kept; the caller never hears of it
+                    await drop_connection(send)
+            finally:
+                _ANSWER_LOST.reset(lost)
         await response(scope, receive, send)
 
     # -- what each emulator says for itself -------------------------------------------------------------

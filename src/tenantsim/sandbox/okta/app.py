@@ -26,7 +26,6 @@ from tenantsim.sandbox.common import (
     Send,
     WindowDecision,
     WindowLimiter,
-    drop_connection,
 )
 from tenantsim.sandbox.kit.admin import EmulatorAdmin
 from tenantsim.sandbox.okta import authn, oauth, routes_groups_apps, routes_logs, routes_meta, routes_users
@@ -224,8 +223,6 @@ class OktaSandbox(EmulatorAdmin):
                 response = await self._dispatch(request, path, base, owner, request_id, token_id)
                 if request.method not in ("GET", "HEAD") and self.persistence is not None:
                     self.persistence.changed()
-                if fault == "lost":  # done, and the answer never reaches the caller
-                    await drop_connection(send)
         finally:
             self.gate.leave(_ORG_KEY)
         if response.status_code >= 400:

@@ -66,6 +66,24 @@ def test_retry_after_is_the_time_to_the_reset_never_more() -> None:
     assert 4.0 <= (retry_after(skewed) or 0) <= 6.0  # Okta's own clock wins when ours is off
 
 
+def test_one_stale_date_header_does_not_move_the_reset() -> None:
+    """A server busy for a moment stamps an answer with a Date seconds old. Taken as Okta's clock, that
+    one answer would put the window's reset seconds late; only a skew that every recent answer shows is."""
+    request = httpx.Request("GET", "https://stale-date.okta.example/api/v1/users")
+
+    def answer(date_offset: float) -> httpx.Response:
+        now = time.time()
+        return httpx.Response(200, request=request, headers={
+            "X-Rate-Limit-Limit": "600", "X-Rate-Limit-Remaining": "300",
+            "X-Rate-Limit-Reset": str(int(now) + 4),
+            "Date": email.utils.formatdate(now + date_offset, usegmt=True)})
+
+    for _ in range(5):
+        OktaProfile().read_limits(answer(0.0))
+    limits = OktaProfile().read_limits(answer(-3.0))  # stale by three seconds
+    assert limits is not None and limits[2] <= time.time() + 4.0  # still the reset on our clock
+
+
 def test_concurrency_429_headers_are_not_taken_as_a_window() -> None:
     profile = OktaProfile()
     concurrency = httpx.Response(429, headers={"X-Rate-Limit-Limit": "0", "X-Rate-Limit-Remaining": "0",

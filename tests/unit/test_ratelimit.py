@@ -203,6 +203,19 @@ async def test_a_shorter_assumed_window_does_not_cause_429s() -> None:
     assert min(full_windows(platform, clock)) >= 40
 
 
+def test_one_misread_reset_does_not_shorten_the_window_for_good() -> None:
+    budget = Budget(600, 6.0, lambda: START)
+    for n in range(3):  # windows seen 6 s apart: confirmed
+        budget.observe(600, 300, START + 6.0 * n + 4.0, received_at=START + 6.0 * n + 1.0)
+    assert budget.window == 6.0 and budget._window_confirmed
+    # One answer reads a reset 2 s later than the window's (a stale Date header)...
+    budget.observe(600, 200, START + 12.0 + 6.0, received_at=START + 14.0)
+    # ...and the windows go on 6 s apart: the window is still 6 s, and confirmed again.
+    for n in range(3, 6):
+        budget.observe(600, 300, START + 6.0 * n + 4.0, received_at=START + 6.0 * n + 1.0)
+    assert budget.window == 6.0 and budget._window_confirmed
+
+
 async def test_a_429_waits_until_the_window_ends_and_no_longer() -> None:
     clock = FakeClock()
     budget = Budget(10, 6.0, clock.time, clock.sleep)

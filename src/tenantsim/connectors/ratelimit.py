@@ -90,6 +90,7 @@ class Budget:
         self._prev_reported: float | None = None  # the last reset reported for an earlier window
         self._start_hi = 0.0  # it began no later than this
         self._window_confirmed = False  # two consecutive windows were seen ``window`` apart
+        self._shorter_gap: float | None = None  # a gap shorter than ``window``, seen once
 
     def now(self) -> float:
         """The budget's clock (epoch seconds, like the platforms' reset headers)."""
@@ -148,13 +149,18 @@ class Budget:
             self.window_end = min(self.window_end, self._start_hi + self.window)
 
     def _learn_window(self, gap: float) -> None:
-        """Resets of two windows lie a whole number of windows apart: the smallest gap is the window."""
+        """Resets of two windows lie a whole number of windows apart: the smallest gap is the window. A
+        shorter gap is adopted when the next one agrees, so one misread reset (a stale Date header) does
+        not shorten the window for good."""
         slack = self._same_window_slack()
         if abs(gap - self.window) <= slack:
             self._window_confirmed = True
-        elif gap < self.window:  # shorter than assumed: adopt it (a multiple of the truth errs late)
-            self.window = gap
-            self._window_confirmed = False
+            self._shorter_gap = None
+        elif gap < self.window:  # shorter than assumed: adopt it once seen twice (a multiple errs late)
+            if self._shorter_gap is not None and abs(gap - self._shorter_gap) <= slack:
+                self.window = gap
+                self._window_confirmed = False
+            self._shorter_gap = gap
 
     def throttled(self, retry_after: float, *, exhausted: bool = True) -> None:
         """A 429 came back. ``exhausted``: it says the window's count is used up (not a concurrency cap)."""

@@ -10,6 +10,7 @@ import email.utils
 import functools
 import re
 import time
+from collections import deque
 from collections.abc import AsyncIterator
 from typing import Any
 from urllib.parse import urlsplit
@@ -82,16 +83,32 @@ def _error_fields(response: httpx.Response) -> tuple[str | None, str]:
     return body.get("errorCode"), summary[:300]
 
 
+# How far Okta's Date runs ahead of our clock, per host: the largest of its last answers' readings. A Date
+# is whole seconds and can be stale (a server that was busy for a moment stamps an answer late), so one
+# reading may say the clocks differ when they do not; the largest of many is the true offset, less a second.
+_DATE_READINGS = 32
+_date_offsets: dict[str, deque[float]] = {}
+
+
 def _server_now(response: httpx.Response) -> float:
-    """Okta's clock, for reading X-Rate-Limit-Reset. The Date header only has whole seconds, so the
-    local clock is used unless the two disagree by more than that (a skewed local clock)."""
+    """Okta's clock, for reading X-Rate-Limit-Reset: the local clock, unless recent Date headers all put
+    Okta's more than two seconds away from it (a skewed local clock)."""
     local = time.time()
     date = response.headers.get("Date")
-    if date:
-        server = _date_seconds(date)
-        if server is not None and abs(server - local) > 2.0:
-            return server
-    return local
+    server = _date_seconds(date) if date else None
+    if server is None:
+        return local
+    readings = _date_offsets.setdefault(_host(response), deque(maxlen=_DATE_READINGS))
+    readings.append(server - local)
+    offset = max(readings)
+    return local + offset if abs(offset) > 2.0 else local
+
+
+def _host(response: httpx.Response) -> str:
+    try:
+        return response.request.url.host
+    except RuntimeError:  # a response built without its request
+        return ""
 
 
 @functools.lru_cache(maxsize=8)

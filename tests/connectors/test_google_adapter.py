@@ -419,6 +419,43 @@ async def test_two_jobs_on_one_workspace_make_each_object_once_and_clean_only_th
     await second.aclose()
 
 
+async def test_creates_whose_answer_was_lost_are_made_once_and_recorded(
+        served: tuple[GoogleSandbox, str], tmp_path: Path) -> None:
+    """Google does what a fifth of the calls ask and drops the connection before answering. Nothing is
+    sent again blindly (a meeting has no unique name to be refused on): every user, group, org unit and
+    calendar event the job made exists once and is in the ledger, and cleanup under the same faults
+    leaves the tenant as it was."""
+    sandbox, base = served
+    sandbox.reset()
+    config = job_config(base, sandbox, people=20)
+    reader = Directory(base, config)
+    before = residue(await asyncio.to_thread(reader.state))
+    ctx = make_context(tmp_path, config, seed=13)
+    sim = await open_sim(ctx)
+    lost = {"fault_rate": 0.2, "kinds": ["lost"], "seed": 6}
+    sandbox.faults.update(lost)
+    await sim.build()
+    sandbox.faults.update({"fault_rate": 0.0})
+    assert sandbox.stats.as_dict()["totals"]["faults"] > 10
+
+    state = await asyncio.to_thread(reader.state)
+    made = made_by(ctx)
+    assert {e for e in state["users"] if e not in before["users"]} == set(made["user"])
+    assert set(state["groups"]) - set(before["groups"]) == set(made["group"].values())
+    assert mismatches(state, sim.company, config["domain"], group_ids(ctx)) == []
+    live = {eid for held in sandbox.tenant.events.values() for eid, event in held.items()
+            if not event.preexisting and event.status != "cancelled"}
+    assert live and live == {str(e.platform_id) for e in ctx.ledger.entries("event", statuses=["created"])}
+    assert [e.key for e in ctx.ledger.entries(statuses=["intent"])] == []
+
+    sandbox.faults.update(lost)
+    result = await sim.cleanup()
+    sandbox.faults.update({"fault_rate": 0.0})
+    assert result["errors"] == []
+    assert residue(await asyncio.to_thread(reader.state)) == before
+    await sim.aclose()
+
+
 async def test_a_key_the_tenant_does_not_know_is_refused(served: tuple[GoogleSandbox, str],
                                                          tmp_path: Path) -> None:
     sandbox, base = served

@@ -261,3 +261,47 @@ async def test_two_jobs_on_one_tenant_make_each_object_once_and_clean_only_their
         await graph.aclose()
         await first.aclose()
         await second.aclose()
+
+
+async def test_creates_whose_answer_was_lost_are_made_once_and_recorded(
+        case: tuple[M365Case, str], tmp_path: Path) -> None:
+    """Graph does what a fifth of the calls ask and drops the connection before answering. Nothing is
+    sent again blindly: every user, group, channel and Planner task the job made exists once and is in the
+    ledger, and cleanup under the same faults leaves the tenant as it was."""
+    m365, base = case
+    sandbox = m365._tenants[base]
+    config = job_config(base, sandbox, 12)
+    m365._configs[base] = config
+    before = await m365.snapshot(base)
+    ctx = make_context(tmp_path, config, seed=9)
+    sim = await Simulation.open(ctx, [await connector().open_adapter(ctx)])
+    graph = Graph(base, config)
+    lost = {"fault_rate": 0.2, "kinds": ["lost"], "seed": 8}
+    try:
+        sandbox.faults.update(lost)
+        await sim.build()
+        await sim.fast_forward(2)
+        sandbox.faults.update({"fault_rate": 0.0})
+        assert sandbox.stats.as_dict()["totals"]["faults"] > 10
+
+        state = await graph.state()
+        made = made_by(ctx)
+        assert set(state["users"]) - set(before["users"]) == set(made["user"])
+        assert set(state["groups"]) - set(before["groups"]) == set(made["group"].values())
+        held = {kind: {str(e.platform_id) for e in ctx.ledger.entries(kind, statuses=["created"])}
+                for kind in ("plan", "task", "channel", "team")}
+        assert held["task"] and held["plan"] <= set(state["plans"])
+        assert {t["id"] for p in held["plan"] for t in state["plans"][p]} == held["task"]
+        channels = {c["id"] for team in held["team"] for c in await graph.listing(f"/teams/{team}/channels")
+                    if c["displayName"] != "General"}
+        assert channels == held["channel"]
+        assert [e.key for e in ctx.ledger.entries(statuses=["intent"])] == []
+
+        sandbox.faults.update(lost)
+        result = await sim.cleanup()
+        sandbox.faults.update({"fault_rate": 0.0})
+        assert result["errors"] == []
+        assert await m365.snapshot(base) == before
+    finally:
+        await graph.aclose()
+        await sim.aclose()

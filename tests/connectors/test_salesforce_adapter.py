@@ -25,7 +25,7 @@ from tenantsim.connectors.salesforce.client import (
     classify,
 )
 from tenantsim.connectors.salesforce.config import PLATFORM, login_url, validate
-from tenantsim.connectors.salesforce.state import OPEN_STAGES
+from tenantsim.connectors.salesforce.state import OPEN_STAGES, SOBJECT
 from tenantsim.connectors.spec import ConfigContext, ConfigProblems
 from tenantsim.errors import AuthError, NotFoundOnPlatform, RateLimited, Retriable, Skippable
 from tenantsim.jobs.simulation import Simulation
@@ -405,6 +405,40 @@ async def test_cleanup_removes_only_what_the_ledger_holds(tmp_path: Path) -> Non
         remaining = await asyncio.to_thread(by_id, sf, "Account", "Id", None)
         assert theirs["id"] in remaining  # never in the ledger: never touched
         assert made["id"] not in await asyncio.to_thread(by_id, sf, "Lead", "Id", None)  # adopted: made after
+        await sim.aclose()
+
+
+async def test_creates_whose_answer_was_lost_are_made_once_and_recorded(tmp_path: Path) -> None:
+    """The org does what a fifth of the calls ask and drops the connection before answering (a gateway
+    timing out). Nothing is sent again blindly: every record the job made exists once and is in the
+    ledger, and cleanup under the same faults leaves the org as it was."""
+    lost = {"fault_rate": 0.2, "kinds": ["lost"], "seed": 4}
+    with emulator() as (sandbox, base):
+        sf = reader(sandbox, base)
+        before = await asyncio.to_thread(snapshot, sf)
+        ctx = make_context(tmp_path, job_config(sandbox, base, accounts=6), seed=7)
+        ctx.progress["sim_now"] = "2026-11-30T09:00:00+00:00"
+        sim = await Simulation.open(ctx, [await connector().open_adapter(ctx)])
+        sandbox.faults.update(lost)
+        await sim.build()
+        await sim.fast_forward(3)
+        sandbox.faults.update({"fault_rate": 0.0})
+        assert sandbox.stats.as_dict()["totals"]["faults"] > 10
+
+        after = await asyncio.to_thread(snapshot, sf)
+        held: dict[str, set[str]] = {}
+        for entry in ctx.ledger.entries(statuses=["created"]):
+            held.setdefault(SOBJECT[entry.kind], set()).add(str(entry.platform_id))
+        for sobject in after:  # what the org gained is exactly what the ledger holds: no twins, no strays
+            assert after[sobject] - before[sobject] == held.get(sobject, set()), sobject
+        assert held["Case"] and held["CaseComment"] and held["Task"]
+        assert [e.key for e in ctx.ledger.entries(statuses=["intent"])] == []
+
+        sandbox.faults.update(lost)
+        result = await sim.cleanup()
+        sandbox.faults.update({"fault_rate": 0.0})
+        assert result["errors"] == []
+        assert await asyncio.to_thread(snapshot, sf) == before
         await sim.aclose()
 
 

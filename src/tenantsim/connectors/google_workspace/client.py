@@ -225,9 +225,10 @@ class GoogleClient:
         self._tokens.forget(subject)
 
     async def call(self, api: str, method: str, path: str, *, as_user: str | None = None,
-                   params: dict[str, Any] | None = None, json: Any = None) -> Any:
+                   params: dict[str, Any] | None = None, json: Any = None, once: bool = False) -> Any:
         """One Directory (``api="directory"``) or Calendar call acting as ``as_user`` (the admin by
-        default). A 401 means the token went stale early: a new one is fetched, once."""
+        default). A 401 means the token went stale early: a new one is fetched, once. ``once``: a create
+        its intent settles when no answer comes (never resent blindly)."""
         subject = as_user or self.admin_email
         base = self.endpoints.directory if api == "directory" else self.endpoints.calendar
         http = self._client(base, subject)
@@ -235,7 +236,7 @@ class GoogleClient:
             token = await self.access_token(subject)
             try:
                 response = await http.request(method, path, params=params, json=json,
-                                              headers={"Authorization": f"Bearer {token}"})
+                                              headers={"Authorization": f"Bearer {token}"}, once=once)
             except AuthError as exc:
                 if exc.status == 401 and attempt == 1:
                     self.forget_token(subject)
@@ -282,7 +283,7 @@ class GoogleClient:
         return self.pages("directory", "/users", "users", params)
 
     async def create_user(self, body: dict[str, Any]) -> dict[str, Any]:
-        return dict(await self.call("directory", "POST", "/users", json=body))
+        return dict(await self.call("directory", "POST", "/users", json=body, once=True))
 
     async def patch_user(self, key: str, body: dict[str, Any]) -> dict[str, Any]:
         return dict(await self.call("directory", "PATCH", f"/users/{quote(key, safe='@')}", json=body) or {})
@@ -308,7 +309,7 @@ class GoogleClient:
     async def create_orgunit(self, name: str, parent: str, description: str) -> dict[str, Any]:
         return dict(await self.call("directory", "POST", f"/customer/{self.customer}/orgunits",
                                     json={"name": name, "parentOrgUnitPath": parent,
-                                          "description": description}))
+                                          "description": description}, once=True))
 
     async def delete_orgunit(self, path: str) -> None:
         await self.call("directory", "DELETE", self._orgunit_path(path))
@@ -325,7 +326,8 @@ class GoogleClient:
 
     async def create_group(self, email: str, name: str, description: str) -> dict[str, Any]:
         return dict(await self.call("directory", "POST", "/groups",
-                                    json={"email": email, "name": name, "description": description}))
+                                    json={"email": email, "name": name, "description": description},
+                                    once=True))
 
     async def delete_group(self, key: str) -> None:
         await self.call("directory", "DELETE", f"/groups/{quote(key, safe='@')}")
@@ -345,7 +347,7 @@ class GoogleClient:
     # -- calendar -------------------------------------------------------------------------------------
     async def create_event(self, organiser: str, body: dict[str, Any]) -> dict[str, Any]:
         return dict(await self.call("calendar", "POST", "/calendars/primary/events", as_user=organiser,
-                                    params={"sendUpdates": "none"}, json=body))
+                                    params={"sendUpdates": "none"}, json=body, once=True))
 
     async def patch_event(self, organiser: str, event_id: str, body: dict[str, Any]) -> dict[str, Any]:
         return dict(await self.call("calendar", "PATCH", f"/calendars/primary/events/{quote(event_id)}",

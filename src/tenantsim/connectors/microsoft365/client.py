@@ -46,7 +46,9 @@ ASSERTION_LIFETIME = 600
 SCOPE = "https://graph.microsoft.com/.default"
 ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
 APP = "app"  # the token id of the application's own calls
-DUPLICATE = ("already exists", "another object with the same value", "conflicting object")
+# A create (or a member added) refused because it is there: a resend of one that had in fact succeeded.
+DUPLICATE = ("already exists", "references already exist", "another object with the same value",
+             "conflicting object")
 
 
 def error_fields(response: httpx.Response) -> tuple[str | None, str, bool]:
@@ -242,14 +244,15 @@ class GraphClient:
 
     async def raw(self, method: str, path: str, *, params: dict[str, Any] | None = None, json: Any = None,
                   as_token: str | None = None, token_id: str | None = None,
-                  headers: dict[str, str] | None = None) -> httpx.Response:
+                  headers: dict[str, str] | None = None, once: bool = False) -> httpx.Response:
         """One Graph call, as the app (a 401 fetches a new app token, once) or with a person's delegated
-        ``as_token`` (``token_id`` names it for the budget; a 401 there is that token's end)."""
+        ``as_token`` (``token_id`` names it for the budget; a 401 there is that token's end). ``once``: a
+        create its intent settles when no answer comes (never resent blindly)."""
         http = self._client(self.graph, (token_id or "delegated") if as_token else APP)
         for attempt in (1, 2):
             token = as_token or await self.access_token()
             try:
-                return await http.request(method, path, params=params, json=json,
+                return await http.request(method, path, params=params, json=json, once=once,
                                           headers={"Authorization": f"Bearer {token}", **(headers or {})})
             except AuthError as exc:
                 if exc.status == 401 and attempt == 1 and as_token is None:
@@ -304,7 +307,7 @@ class GraphClient:
         return self.pages("/users", {"$top": 999, **({"$select": select} if select else {})})
 
     async def create_user(self, body: dict[str, Any]) -> dict[str, Any]:
-        return dict(await self.call("POST", "/users", json=body))
+        return dict(await self.call("POST", "/users", json=body, once=True))
 
     async def patch_user(self, user_id: str, body: dict[str, Any]) -> None:
         await self.call("PATCH", f"/users/{quote(user_id, safe='@')}", json=body)
@@ -326,7 +329,7 @@ class GraphClient:
 
     # -- groups -----------------------------------------------------------------------------------------
     async def create_group(self, body: dict[str, Any]) -> dict[str, Any]:
-        return dict(await self.call("POST", "/groups", json=body))
+        return dict(await self.call("POST", "/groups", json=body, once=True))
 
     async def find_group(self, mail_nickname: str) -> dict[str, Any] | None:
         nickname = mail_nickname.replace("'", "''")
@@ -379,7 +382,7 @@ class GraphClient:
 
     async def create_channel(self, team_id: str, name: str, description: str) -> dict[str, Any]:
         return dict(await self.call("POST", f"/teams/{quote(team_id)}/channels", json={
-            "displayName": name, "description": description, "membershipType": "standard"}))
+            "displayName": name, "description": description, "membershipType": "standard"}, once=True))
 
     async def post_message(self, team_id: str, channel_id: str, text: str, *, token: str, token_id: str,
                            reply_to: str | None = None) -> dict[str, Any]:
@@ -398,21 +401,23 @@ class GraphClient:
         return dict(await self.call("POST", "/planner/plans", json={
             "title": title, "owner": group_id,
             "container": {"url": f"https://graph.microsoft.com/v1.0/groups/{group_id}",
-                          "containerId": group_id, "type": "group"}}))
+                          "containerId": group_id, "type": "group"}}, once=True))
 
     async def plans(self, group_id: str) -> list[dict[str, Any]]:
         return [p async for p in self.pages(f"/groups/{quote(group_id)}/planner/plans")]
 
     async def create_bucket(self, plan_id: str, name: str, order_hint: str) -> dict[str, Any]:
         return dict(await self.call("POST", "/planner/buckets",
-                                    json={"name": name, "planId": plan_id, "orderHint": order_hint}))
+                                    json={"name": name, "planId": plan_id, "orderHint": order_hint},
+                                    once=True))
 
     async def buckets(self, plan_id: str) -> list[dict[str, Any]]:
         return [b async for b in self.pages(f"/planner/plans/{quote(plan_id)}/buckets")]
 
     async def create_task(self, body: dict[str, Any], *, token: str | None = None,
                           token_id: str | None = None) -> dict[str, Any]:
-        return dict(await self.call("POST", "/planner/tasks", json=body, as_token=token, token_id=token_id))
+        return dict(await self.call("POST", "/planner/tasks", json=body, as_token=token, token_id=token_id,
+                                    once=True))
 
     async def get_task(self, task_id: str) -> dict[str, Any] | None:
         try:

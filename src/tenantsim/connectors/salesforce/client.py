@@ -287,10 +287,17 @@ class SalesforceClient:
         self._token.forget("app")
 
     async def call(
-        self, method: str, path: str, *, params: dict[str, Any] | None = None, json: Any = None
+        self,
+        method: str,
+        path: str,
+        *,
+        params: dict[str, Any] | None = None,
+        json: Any = None,
+        once: bool = False,
     ) -> Any:
         """One REST call (``path`` under /services/data/vXX.X, or a full ``nextRecordsUrl``). A 401
-        (INVALID_SESSION_ID: the session expired or was revoked) fetches a new token, once."""
+        (INVALID_SESSION_ID: the session expired or was revoked) fetches a new token, once. ``once``: a
+        create its intent settles when no answer comes (never resent blindly)."""
         prefix = urlsplit(self.instance_url).path  # an emulator mounted under a path
         if prefix and path.startswith(f"{prefix}/services/"):
             path = path[len(prefix) :]
@@ -299,7 +306,12 @@ class SalesforceClient:
             token = await self.access_token()
             try:
                 response = await self._http.request(
-                    method, url, params=params, json=json, headers={"Authorization": f"Bearer {token}"}
+                    method,
+                    url,
+                    params=params,
+                    json=json,
+                    headers={"Authorization": f"Bearer {token}"},
+                    once=once,
                 )
             except AuthError as exc:
                 if exc.status == 401 and attempt == 1:
@@ -321,8 +333,8 @@ class SalesforceClient:
             records.extend(body.get("records") or [])
         return records
 
-    async def create(self, sobject: str, fields: dict[str, Any]) -> str:
-        made = await self.call("POST", f"/sobjects/{sobject}", json=fields)
+    async def create(self, sobject: str, fields: dict[str, Any], *, once: bool = False) -> str:
+        made = await self.call("POST", f"/sobjects/{sobject}", json=fields, once=once)
         return str(made["id"])
 
     async def update(self, sobject: str, record_id: str, fields: dict[str, Any]) -> None:
@@ -335,14 +347,17 @@ class SalesforceClient:
         params = {"fields": ",".join(fields)} if fields else None
         return dict(await self.call("GET", f"/sobjects/{sobject}/{quote(record_id)}", params=params))
 
-    async def create_many(self, sobject: str, records: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    async def create_many(
+        self, sobject: str, records: Sequence[dict[str, Any]], *, once: bool = False
+    ) -> list[dict[str, Any]]:
         """sObject Collections, 200 at a time, each record on its own (allOrNone false): one result per
-        record, in order (``{"id", "success", "errors"}``)."""
+        record, in order (``{"id", "success", "errors"}``). ``once``: a call whose answer is lost raises
+        OutcomeUnknown (send at most 200 then, so the caller knows which records to settle)."""
         results: list[dict[str, Any]] = []
         for start in range(0, len(records), COLLECTION_SIZE):
             chunk = [{"attributes": {"type": sobject}, **r} for r in records[start : start + COLLECTION_SIZE]]
             answer = await self.call(
-                "POST", "/composite/sobjects", json={"allOrNone": False, "records": chunk}
+                "POST", "/composite/sobjects", json={"allOrNone": False, "records": chunk}, once=once
             )
             results.extend(answer or [])
         return results
@@ -368,7 +383,7 @@ class SalesforceClient:
         return results
 
     async def composite(
-        self, subrequests: Sequence[dict[str, Any]], *, all_or_none: bool = True
+        self, subrequests: Sequence[dict[str, Any]], *, all_or_none: bool = True, once: bool = False
     ) -> list[dict[str, Any]]:
         """Up to 25 dependent subrequests in one call (``{"method", "url", "referenceId", "body"}``, a later
         one may name an earlier one's id as ``@{ref.id}``); their answers, in order."""
@@ -380,7 +395,10 @@ class SalesforceClient:
         ]
         body = (
             await self.call(
-                "POST", "/composite", json={"allOrNone": all_or_none, "compositeRequest": requests}
+                "POST",
+                "/composite",
+                json={"allOrNone": all_or_none, "compositeRequest": requests},
+                once=once,
             )
             or {}
         )

@@ -36,6 +36,7 @@ from tenantsim.connectors.salesforce.state import (
     weighted,
 )
 from tenantsim.content.base import ContentContext
+from tenantsim.errors import OutcomeUnknown
 from tenantsim.scenario.company import Company
 
 LAST_EVENT = "salesforce_last_event"  # progress: the seq of the last event applied here
@@ -266,17 +267,24 @@ class Creating:
                 attrs={"text": text[:200], "requested_at": datetime.now(UTC).isoformat()},
             )
             await self.ctx.checkpoint_now()
-            answers = await self.client.composite(
-                [
-                    {"method": "POST", "url": "/sobjects/Case", "referenceId": "newCase", "body": fields},
-                    {
-                        "method": "POST",
-                        "url": "/sobjects/CaseComment",
-                        "referenceId": "firstComment",
-                        "body": {"ParentId": "@{newCase.id}", "CommentBody": text, "IsPublished": True},
-                    },
-                ]
-            )
+            try:
+                answers: list[dict[str, Any]] | None = await self.client.composite(
+                    [
+                        {"method": "POST", "url": "/sobjects/Case", "referenceId": "newCase", "body": fields},
+                        {
+                            "method": "POST",
+                            "url": "/sobjects/CaseComment",
+                            "referenceId": "firstComment",
+                            "body": {"ParentId": "@{newCase.id}", "CommentBody": text, "IsPublished": True},
+                        },
+                    ],
+                    once=True,
+                )
+            except OutcomeUnknown:  # no answer: settled below, as after a crash
+                answers = None
+        else:
+            answers = None
+        if answers is not None:
             ids = {
                 a.get("referenceId"): (a.get("body") or {}).get("id")
                 for a in answers
@@ -297,7 +305,7 @@ class Creating:
             if ids.get("firstComment"):
                 ledger.created("casecomment", comment_key, str(ids["firstComment"]))
             case_id = str(ids["newCase"])
-        else:  # a crash between the intents and the answer: settle each (adopt or make) on its own
+        else:  # a crash or a lost answer between the intents and the answer: settle each (adopt or make)
             made = await ensure_one(self.ctx, self.client, "case", Item(case_key, fields, attrs, account.key))
             if made is None:
                 return True

@@ -238,6 +238,19 @@ async def open_sim(ctx: RunningJobContext) -> Simulation:
     return await Simulation.open(ctx, [adapter])
 
 
+async def fresh_job(served: tuple[GoogleSandbox, str], tmp_path: Path, *, people: int, seed: int) -> tuple[
+        dict[str, Any], Directory, dict[str, Any], RunningJobContext, Simulation]:
+    """A job of ``people`` opened on a freshly reset workspace: its config, a reader of the workspace, what
+    cleanup must leave as it was, the job's context and its simulation."""
+    sandbox, base = served
+    sandbox.reset()
+    config = job_config(base, sandbox, people=people)
+    reader = Directory(base, config)
+    before = residue(await asyncio.to_thread(reader.state))
+    ctx = make_context(tmp_path, config, seed=seed)
+    return config, reader, before, ctx, await open_sim(ctx)
+
+
 async def test_the_company_in_google_through_every_people_event_and_cleanup(
         served: tuple[GoogleSandbox, str], tmp_path: Path) -> None:
     sandbox, base = served
@@ -302,13 +315,8 @@ async def test_a_crash_after_a_create_adopts_the_user_and_cleanup_after_a_stop_r
 
     from tenantsim.errors import JobStopping
 
-    sandbox, base = served
-    sandbox.reset()
-    config = job_config(base, sandbox, people=12)
-    reader = Directory(base, config)
-    before = residue(await asyncio.to_thread(reader.state))
-    ctx = make_context(tmp_path, config, seed=5)
-    sim = await open_sim(ctx)
+    sandbox, _ = served
+    config, reader, before, ctx, sim = await fresh_job(served, tmp_path, people=12, seed=5)
     people = list(sim.company.people.values())
     # A create whose answer was lost: the intent is in the ledger, the user exists in Google.
     lost = people[-1]
@@ -425,13 +433,8 @@ async def test_creates_whose_answer_was_lost_are_made_once_and_recorded(
     sent again blindly (a meeting has no unique name to be refused on): every user, group, org unit and
     calendar event the job made exists once and is in the ledger, and cleanup under the same faults
     leaves the tenant as it was."""
-    sandbox, base = served
-    sandbox.reset()
-    config = job_config(base, sandbox, people=20)
-    reader = Directory(base, config)
-    before = residue(await asyncio.to_thread(reader.state))
-    ctx = make_context(tmp_path, config, seed=13)
-    sim = await open_sim(ctx)
+    sandbox, _ = served
+    config, reader, before, ctx, sim = await fresh_job(served, tmp_path, people=20, seed=13)
     lost = {"fault_rate": 0.2, "kinds": ["lost"], "seed": 6}
     sandbox.faults.update(lost)
     await sim.build()

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import re
+import sys
 from typing import TextIO
 
 from tenantsim.secretbox import scrub
@@ -49,9 +50,22 @@ class RedactingFormatter(logging.Formatter):
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
 
+class CurrentStderrHandler(logging.StreamHandler):
+    """Writes to whatever ``sys.stderr`` is when a record comes, not to the one there was at start: the CLI
+    run inside another program (a test runner capturing output) must not keep a stream that is closed."""
+
+    @property
+    def stream(self) -> TextIO:
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, value: TextIO | None) -> None:
+        pass
+
+
 def configure_logging(level: str = "info", stream: TextIO | None = None) -> logging.Handler:
     """Send every record to one stream (stderr by default) through the redacting formatter."""
-    handler = logging.StreamHandler(stream)
+    handler = logging.StreamHandler(stream) if stream is not None else CurrentStderrHandler()
     handler.setFormatter(RedactingFormatter(LOG_FORMAT))
     handler.addFilter(RedactingFilter())
     root = logging.getLogger()

@@ -4,6 +4,7 @@ start and says why, instead of taking over jobs whose tokens it cannot open."""
 from __future__ import annotations
 
 import asyncio
+import logging
 from pathlib import Path
 
 import pytest
@@ -100,6 +101,12 @@ def test_serve_says_why_in_one_line_and_exits_2(tmp_path: Path, database_url: st
     start_and_stop(tmp_path / "a", database_url, KEY_A)
     env = {"TENANTSIM_SECRET_KEY": KEY_B, "TENANTSIM_VAR_DIR": str(tmp_path / "b"),
            "TENANTSIM_PORT": str(free_port()), "TENANTSIM_SANDBOX": "false"}
-    result = CliRunner().invoke(cli_app, ["serve", "--database-url", database_url], env=env)
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    try:
+        result = CliRunner().invoke(cli_app, ["serve", "--database-url", database_url], env=env)
+    finally:  # serve sets up the process's logging: the tests after this one keep theirs
+        root.handlers[:] = handlers
+        root.setLevel(level)
     assert result.exit_code == 2, result.output
     assert "does not match this database" in result.output

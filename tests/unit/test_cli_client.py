@@ -53,7 +53,7 @@ def start_job(srv: RunningServer, **overrides: Any) -> str:
                  "--token", "admin1=good-okta-1", "--json",
                  *[a for k, v in settings.items() for a in ("--set", f"{k}={v}")])
     assert result.exit_code == 0, result.output
-    return str(json.loads(result.output)["job_id"])
+    return str(json.loads(result.stdout)["job_id"])
 
 
 def job(srv: RunningServer, job_id: str) -> dict[str, Any]:
@@ -64,7 +64,7 @@ def test_templates_command_lists_presets(server: RunningServer) -> None:
     result = cli(server, "templates")
     assert result.exit_code == 0, result.output
     assert "startup-tech-okta" in result.output and "agency-asana" in result.output
-    names = {t["name"] for t in json.loads(cli(server, "templates", "--json").output)}
+    names = {t["name"] for t in json.loads(cli(server, "templates", "--json").stdout)}
     assert "midsize-healthcare-okta" in names
 
 
@@ -85,7 +85,7 @@ def test_start_from_a_file(server: RunningServer, tmp_path: Path, suffix: str) -
     result = cli(server, "jobs", "start", "-f", str(path))
     assert result.exit_code == 0, result.output
     assert "Started job_" in result.output
-    listing = json.loads(cli(server, "jobs", "list", "--json").output)
+    listing = json.loads(cli(server, "jobs", "list", "--json").stdout)
     assert [j["job_name"] for j in listing] == [f"From {suffix}"]
 
 
@@ -164,7 +164,7 @@ def test_clone_with_overrides(server: RunningServer) -> None:
     job_id = start_job(server)
     result = cli(server, "jobs", "clone", job_id, "--set", "activity_level=high", "--json")
     assert result.exit_code == 0, result.output
-    clone_id = json.loads(result.output)["job_id"]
+    clone_id = json.loads(result.stdout)["job_id"]
     assert job(server, clone_id)["config"]["activity_level"] == "high"
 
 
@@ -199,7 +199,7 @@ def test_sandbox_okta_job_start_and_cleanup(tmp_path: Path) -> None:
         result = cli(srv, "jobs", "start", "--template", "startup-tech-okta", "--sandbox",
                      "--set", "initial_users=4", "--json")
         assert result.exit_code == 0, result.output
-        job_id = json.loads(result.output)["job_id"]
+        job_id = json.loads(result.stdout)["job_id"]
         wait_for(lambda: job(srv, job_id)["progress"]["phase"] == "activity", timeout=60, message="build")
         assert job(srv, job_id)["created_objects"].get("user", 0) >= 4
         cleaned = cli(srv, "jobs", "cleanup", job_id, "-y")
@@ -269,18 +269,18 @@ def test_sandbox_start_fills_the_target_tokens_and_offline_content(tmp_path: Pat
         with_token = cli(srv, "jobs", "start", "--template", "startup-tech-okta", "--sandbox",
                          "--token", "admin=00sandbox-okta-admin", "--set", "initial_users=3", "--json")
         assert with_token.exit_code == 0, with_token.output
-        config = job(srv, json.loads(with_token.output)["job_id"])["config"]
+        config = job(srv, json.loads(with_token.stdout)["job_id"])["config"]
         assert config["org_url"] == org_url and config["user_tokens"][0]["org_url"] == org_url
         no_template = cli(srv, "jobs", "start", "--sandbox", "--set", "connection_type=okta",
                           "--set", "industry=retail", "--set", "org_size=startup", "--set", "initial_users=3",
                           "--json")
         assert no_template.exit_code == 0, no_template.output
-        config = job(srv, json.loads(no_template.output)["job_id"])["config"]
+        config = job(srv, json.loads(no_template.stdout)["job_id"])["config"]
         assert config["content_provider"] == "offline" and config["org_url"] == org_url
         asana = cli(srv, "jobs", "start", "--sandbox", "--set", "industry=media",
                     "--set", "initial_projects=1", "--json")
         assert asana.exit_code == 0, asana.output
-        config = job(srv, json.loads(asana.output)["job_id"])["config"]
+        config = job(srv, json.loads(asana.stdout)["job_id"])["config"]
         assert config["workspace_gid"] and len(config["user_tokens"]) >= 1
 
 
@@ -298,7 +298,7 @@ def test_one_company_on_three_sandbox_platforms(tmp_path: Path) -> None:
                      "--platform", "asana", "--sandbox", "--set", "industry=media",
                      "--set", "org_size=startup", "--set", "initial_users=12", "--json")
         assert result.exit_code == 0, result.output
-        job_id = json.loads(result.output)["job_id"]
+        job_id = json.loads(result.stdout)["job_id"]
         wait_for(lambda: job(srv, job_id)["progress"]["phase"] == "activity", timeout=90, message="build")
         assert job(srv, job_id)["platforms"] == ["okta", "google_workspace", "asana"]
         shown = cli(srv, "jobs", "show", job_id)

@@ -66,7 +66,7 @@ def test_realism_json_is_the_servers_answer(server: RunningServer) -> None:
     job_id = seeded_job(server)
     result = cli(server, "jobs", "realism", job_id, "--json")
     assert result.exit_code == 0, result.output
-    body = json.loads(result.output)
+    body = json.loads(result.stdout)
     assert body["success"] is True and body["sampled_at"]
     assert [m["name"] for m in body["measures"]] == ["widgets in the tenant", "widgets per person"]
     assert body["measures"][0]["value"] >= 5  # the fake build makes five widgets
